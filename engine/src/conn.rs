@@ -1,0 +1,399 @@
+//! The HTTP/1.1 connection loop.
+//!
+//! The loop has one shape: read what is there, answer every complete request
+//! in the buffer in order (encoding each response into one write buffer),
+//! then write the whole batch with one call before reading again. Pipelining
+//! falls out of that shape, and so does backpressure: the loop reads only
+//! once all output has been written, and flushes early when the pending
+//! output passes [`Limits::max_pending_output`], so a client that pipelines
+//! without reading can never make the server buffer without bound. (The
+//! receives are single-shot: nothing is pulled in while output is pending.)
+
+use std::rc::Rc;
+
+use bytes::{Bytes, BytesMut};
+use futures_core::Stream;
+use monoio::buf::IoBufMut;
+use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
+use monoio::net::TcpStream;
+
+use crate::chunked::ChunkedDecoder;
+use crate::encode::{self, Ctx, Rest};
+use crate::parse::{parse_head, Framing, ParseError, ParsedHead};
+use crate::request::Method;
+use crate::worker::{race, Interrupted, Worker};
+use crate::Service;
+
+/// Initial read buffer per connection. Small so that many idle connections
+/// stay cheap; it grows for large heads and bodies and is reused after.
+const READ_BUF: usize = 4 * 1024;
+/// Read again only with at least this much free space in the buffer.
+const MIN_READ_SPACE: usize = 1024;
+/// Initial write buffer per connection.
+const WRITE_BUF: usize = 4 * 1024;
+/// A streamed response is written once this much is buffered, even if the
+/// stream has more chunks ready.
+const STREAM_BATCH: usize = 64 * 1024;
+
+const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
+
+/// The end of a read attempt.
+enum ReadEnd {
+    /// The peer closed or the socket failed.
+    Closed,
+    /// A deadline passed or the server is shutting down.
+    Interrupted(Interrupted),
+}
+
+/// Drops the slot and the connection count when the connection task ends,
+/// however it ends.
+struct Guard {
+    worker: Rc<Worker>,
+    key: usize,
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        self.worker.release(self.key);
+        self.worker.conn_closed();
+    }
+}
+
+/// Serves one accepted connection until it closes.
+pub(crate) async fn serve<S: Service>(io: TcpStream, service: Rc<S>, worker: Rc<Worker>) {
+    let key = worker.register();
+    worker.conn_opened();
+    let _guard = Guard {
+        worker: worker.clone(),
+        key,
+    };
+    let mut conn = Conn {
+        io,
+        rbuf: BytesMut::with_capacity(READ_BUF),
+        wbuf: Vec::with_capacity(WRITE_BUF),
+        worker,
+        key,
+    };
+    conn.run(&*service).await;
+}
+
+struct Conn {
+    io: TcpStream,
+    /// Received bytes not yet consumed; requests are split off its front.
+    rbuf: BytesMut,
+    /// Encoded responses not yet written.
+    wbuf: Vec<u8>,
+    worker: Rc<Worker>,
+    /// This connection's slot in the worker (deadline, shutdown wake-up).
+    key: usize,
+}
+
+impl Conn {
+    async fn run<S: Service>(&mut self, service: &S) {
+        let config = self.worker.config.clone();
+        let limits = &config.limits;
+        let timeouts = &config.timeouts;
+        // Whether the current head has been waited on before; only then is
+        // the end-of-head scan worth doing before calling the parser.
+        let mut scanned: Option<usize> = None;
+        let mut served_any = false;
+        loop {
+            let parsed = if self.rbuf.is_empty() {
+                Ok(None)
+            } else if scanned.is_some_and(|from| !head_end_after(&self.rbuf, from)) {
+                partial_limits(&self.rbuf, limits).map(|()| None)
+            } else {
+                parse_head(&self.rbuf, limits)
+            };
+            let head = match parsed {
+                Ok(Some(head)) => head,
+                Ok(None) => {
+                    if !self.flush().await {
+                        return;
+                    }
+                    if self.rbuf.is_empty() && served_any {
+                        // Idle keep-alive connection: shutdown may close it.
+                        if self.worker.shutting_down() {
+                            return;
+                        }
+                        self.worker.arm(self.key, Some(timeouts.keep_alive_idle), true);
+                    } else if scanned.is_none() {
+                        // The first wait for this head starts the header timer.
+                        self.worker.arm(self.key, Some(timeouts.header_read), false);
+                    }
+                    scanned = Some(self.rbuf.len().saturating_sub(3));
+                    match self.read().await {
+                        Ok(()) => continue,
+                        Err(ReadEnd::Interrupted(Interrupted::Timeout)) if !self.rbuf.is_empty() => {
+                            self.reject(service, ParseError::new(408, "request head not received in time"))
+                                .await;
+                            return;
+                        }
+                        Err(_) => return,
+                    }
+                }
+                Err(e) => {
+                    self.reject(service, e).await;
+                    return;
+                }
+            };
+            scanned = None;
+            served_any = true;
+            if !self.exchange(service, head).await {
+                return;
+            }
+        }
+    }
+
+    /// Reads the body of `head`, calls the service and encodes the response.
+    /// Returns whether the connection stays open.
+    async fn exchange<S: Service>(&mut self, service: &S, head: ParsedHead) -> bool {
+        let config = self.worker.config.clone();
+        let head_bytes = self.rbuf.split_to(head.head_len).freeze();
+        let body = match self.read_body(&head).await {
+            Ok(body) => body,
+            Err(Some(e)) => {
+                self.reject(service, e).await;
+                return false;
+            }
+            Err(None) => return false,
+        };
+        // No deadline while the service runs: it owns its own time.
+        self.worker.arm(self.key, None, false);
+        let ctx = Ctx {
+            version: head.version,
+            is_head: head.method == Method::Head,
+            keep_alive: head.keep_alive && !self.worker.shutting_down(),
+        };
+        let mut req = head.into_request(head_bytes);
+        req.body = body;
+        let res = service.call(req).await;
+        let (rest, keep_alive) = encode::encode(res, ctx, &mut self.wbuf);
+        let ok = match rest {
+            Rest::Done => true,
+            Rest::Large(bytes) => self.flush().await && self.write_bytes(bytes).await,
+            Rest::Stream { stream, chunked } => self.pump(stream, chunked).await,
+        };
+        if !ok {
+            return false;
+        }
+        if !keep_alive || self.wbuf.len() >= config.limits.max_pending_output {
+            if !self.flush().await {
+                return false;
+            }
+        }
+        keep_alive && !self.worker.shutting_down()
+    }
+
+    /// Reads the request body. `Err(Some)` is a status to answer with,
+    /// `Err(None)` means the connection is gone.
+    async fn read_body(&mut self, head: &ParsedHead) -> Result<Bytes, Option<ParseError>> {
+        let config = self.worker.config.clone();
+        let limits = &config.limits;
+        match head.framing {
+            Framing::Empty => Ok(Bytes::new()),
+            Framing::Length(n) => {
+                if n > limits.max_body_size as u64 {
+                    return Err(Some(ParseError::new(413, "request body too large")));
+                }
+                let n = n as usize;
+                if self.rbuf.len() < n {
+                    self.start_body(head).await?;
+                    self.rbuf.reserve(n - self.rbuf.len());
+                    while self.rbuf.len() < n {
+                        self.read_for_body().await?;
+                    }
+                }
+                Ok(self.rbuf.split_to(n).freeze())
+            }
+            Framing::Chunked => {
+                let mut decoder = ChunkedDecoder::new(limits.max_body_size, limits.max_head_size);
+                let mut out = BytesMut::new();
+                let mut started = false;
+                loop {
+                    match decoder.decode(&mut self.rbuf, &mut out) {
+                        Ok(true) => return Ok(out.freeze()),
+                        Ok(false) => {
+                            if !started {
+                                started = true;
+                                self.start_body(head).await?;
+                            }
+                            self.read_for_body().await?;
+                        }
+                        Err(e) => return Err(Some(e)),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Before waiting for a body: answer `100 Continue` if asked, and start
+    /// the body timer.
+    async fn start_body(&mut self, head: &ParsedHead) -> Result<(), Option<ParseError>> {
+        if head.expect_continue {
+            self.wbuf.extend_from_slice(CONTINUE);
+        }
+        if !self.flush().await {
+            return Err(None);
+        }
+        let timeout = self.worker.config.timeouts.body_read;
+        self.worker.arm(self.key, Some(timeout), false);
+        Ok(())
+    }
+
+    async fn read_for_body(&mut self) -> Result<(), Option<ParseError>> {
+        match self.read().await {
+            Ok(()) => Ok(()),
+            Err(ReadEnd::Interrupted(Interrupted::Timeout)) => {
+                Err(Some(ParseError::new(408, "request body not received in time")))
+            }
+            Err(_) => Err(None),
+        }
+    }
+
+    /// One read into the free space of the read buffer.
+    async fn read(&mut self) -> Result<(), ReadEnd> {
+        if self.rbuf.capacity() - self.rbuf.len() < MIN_READ_SPACE {
+            self.rbuf.reserve(READ_BUF);
+        }
+        let buf = std::mem::take(&mut self.rbuf);
+        let len = buf.len();
+        let worker = self.worker.clone();
+        let op = self.io.read(buf.slice_mut(len..));
+        match race(op, worker.interrupt(self.key)).await {
+            Ok((res, slice)) => {
+                self.rbuf = slice.into_inner();
+                match res {
+                    Ok(0) | Err(_) => Err(ReadEnd::Closed),
+                    Ok(_) => Ok(()),
+                }
+            }
+            // The buffer stays with the cancelled operation; the connection closes.
+            Err(why) => Err(ReadEnd::Interrupted(why)),
+        }
+    }
+
+    /// Writes the write buffer out. Returns `false` if the connection failed.
+    async fn flush(&mut self) -> bool {
+        if self.wbuf.is_empty() {
+            return true;
+        }
+        let write_timeout = self.worker.config.timeouts.body_read;
+        self.worker.arm(self.key, Some(write_timeout), false);
+        let buf = std::mem::take(&mut self.wbuf);
+        let worker = self.worker.clone();
+        match race(self.io.write_all(buf), worker.interrupt(self.key)).await {
+            Ok((res, mut buf)) => {
+                buf.clear();
+                self.wbuf = buf;
+                res.is_ok()
+            }
+            Err(_) => false,
+        }
+    }
+
+    async fn write_bytes(&mut self, bytes: Bytes) -> bool {
+        let write_timeout = self.worker.config.timeouts.body_read;
+        self.worker.arm(self.key, Some(write_timeout), false);
+        let worker = self.worker.clone();
+        match race(self.io.write_all(bytes), worker.interrupt(self.key)).await {
+            Ok((res, _)) => res.is_ok(),
+            Err(_) => false,
+        }
+    }
+
+    /// Streams a body: each chunk is written as soon as no further chunk is
+    /// ready at once. Ends the connection on a stream error or a write failure
+    /// (dropping the stream, which runs its teardown).
+    async fn pump(&mut self, mut stream: crate::BodyStream, chunked: bool) -> bool {
+        loop {
+            let next = match poll_now(stream.as_mut()) {
+                Some(item) => item,
+                None => {
+                    // Nothing ready: send what we have, then wait for the stream.
+                    if !self.flush().await {
+                        return false;
+                    }
+                    self.worker.arm(self.key, None, false);
+                    std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await
+                }
+            };
+            match next {
+                Some(Ok(chunk)) => {
+                    if chunk.is_empty() {
+                        continue;
+                    }
+                    if chunked {
+                        encode::push_hex(&mut self.wbuf, chunk.len());
+                        self.wbuf.extend_from_slice(b"\r\n");
+                        self.wbuf.extend_from_slice(&chunk);
+                        self.wbuf.extend_from_slice(b"\r\n");
+                    } else {
+                        self.wbuf.extend_from_slice(&chunk);
+                    }
+                    if self.wbuf.len() >= STREAM_BATCH && !self.flush().await {
+                        return false;
+                    }
+                }
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "response stream failed; cutting the connection");
+                    let _ = self.flush().await;
+                    return false;
+                }
+                None => {
+                    if chunked {
+                        self.wbuf.extend_from_slice(b"0\r\n\r\n");
+                    }
+                    return self.flush().await && chunked;
+                }
+            }
+        }
+    }
+
+    /// Answers a request the engine rejects itself, then lets the connection close.
+    async fn reject<S: Service>(&mut self, service: &S, e: ParseError) {
+        tracing::debug!(status = e.status, reason = e.reason, "rejecting request");
+        let res = service.engine_error(e.status, e.reason);
+        encode::encode_error(res, &mut self.wbuf);
+        let _ = self.flush().await;
+    }
+}
+
+/// Polls a stream once without waiting. `None` means it is not ready.
+fn poll_now(
+    stream: std::pin::Pin<&mut (dyn Stream<Item = Result<Bytes, crate::BoxError>> + 'static)>,
+) -> Option<Option<Result<Bytes, crate::BoxError>>> {
+    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+    match stream.poll_next(&mut cx) {
+        std::task::Poll::Ready(item) => Some(item),
+        std::task::Poll::Pending => None,
+    }
+}
+
+/// Whether `buf` holds the blank line that ends a head, looking only at
+/// bytes from `from` on (earlier bytes were already scanned).
+fn head_end_after(buf: &[u8], from: usize) -> bool {
+    let mut i = from;
+    while let Some(p) = buf[i..].iter().position(|&b| b == b'\n') {
+        let at = i + p;
+        match buf.get(at + 1) {
+            Some(b'\n') => return true,
+            Some(b'\r') if buf.get(at + 2) == Some(&b'\n') => return true,
+            _ => {}
+        }
+        i = at + 1;
+    }
+    false
+}
+
+/// The limit checks for a head that is still incomplete.
+fn partial_limits(buf: &[u8], limits: &crate::Limits) -> Result<(), ParseError> {
+    if buf.len() > limits.max_head_size {
+        return Err(ParseError::new(431, "request head too large"));
+    }
+    let line = &buf[..buf.len().min(limits.max_request_line + 1)];
+    if buf.len() > limits.max_request_line && !line.contains(&b'\n') {
+        return Err(ParseError::new(414, "request line too long"));
+    }
+    Ok(())
+}

@@ -1,0 +1,332 @@
+//! Response head encoding into the connection's write buffer.
+
+use bytes::Bytes;
+
+use crate::request::Version;
+use crate::response::{reason_phrase, Body, BodyStream, Response};
+
+/// Bodies at least this large are written straight from their own buffer
+/// after the head instead of being copied into the write buffer.
+pub(crate) const COPY_BODY_MAX: usize = 16 * 1024;
+
+/// What the connection still has to do after the head is encoded.
+pub(crate) enum Rest {
+    /// Everything is in the write buffer.
+    Done,
+    /// Write this body after flushing the write buffer.
+    Large(Bytes),
+    /// Pump this stream; `chunked` says whether to frame the chunks.
+    Stream { stream: BodyStream, chunked: bool },
+}
+
+/// Per-request facts that shape the response framing.
+#[derive(Clone, Copy)]
+pub(crate) struct Ctx {
+    pub(crate) version: Version,
+    pub(crate) is_head: bool,
+    /// Whether the connection may stay open after this response.
+    pub(crate) keep_alive: bool,
+}
+
+/// Whether a status forbids a body (RFC 9110 6.4.1).
+#[inline]
+fn bodiless(status: u16) -> bool {
+    status < 200 || status == 204 || status == 304
+}
+
+fn valid_name(n: &[u8]) -> bool {
+    !n.is_empty()
+        && n.iter().all(|&b| {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'!' | b'#'
+                        | b'$'
+                        | b'%'
+                        | b'&'
+                        | b'\''
+                        | b'*'
+                        | b'+'
+                        | b'-'
+                        | b'.'
+                        | b'^'
+                        | b'_'
+                        | b'`'
+                        | b'|'
+                        | b'~'
+                )
+        })
+}
+
+#[inline]
+fn valid_value(v: &[u8]) -> bool {
+    v.iter().all(|&b| b >= 0x20 && b != 0x7f || b == b'\t')
+}
+
+/// Status line bytes for the most common codes, to skip formatting.
+#[inline]
+fn status_line(status: u16) -> Option<&'static [u8]> {
+    Some(match status {
+        200 => b"HTTP/1.1 200 OK\r\n",
+        201 => b"HTTP/1.1 201 Created\r\n",
+        204 => b"HTTP/1.1 204 No Content\r\n",
+        400 => b"HTTP/1.1 400 Bad Request\r\n",
+        404 => b"HTTP/1.1 404 Not Found\r\n",
+        _ => return None,
+    })
+}
+
+pub(crate) fn push_usize(out: &mut Vec<u8>, mut n: usize) {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&tmp[i..]);
+}
+
+pub(crate) fn push_hex(out: &mut Vec<u8>, mut n: usize) {
+    let mut tmp = [0u8; 16];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b"0123456789abcdef"[n & 0xf];
+        n >>= 4;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&tmp[i..]);
+}
+
+/// Encodes `res` into `out`. Returns what remains to be written and whether
+/// the connection stays open afterwards.
+pub(crate) fn encode(mut res: Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, bool) {
+    // Reject header injection before a byte is written.
+    if !res
+        .raw_headers()
+        .iter()
+        .all(|(n, v)| valid_name(n) && valid_value(v))
+    {
+        tracing::error!(
+            status = res.status(),
+            "response header with invalid characters; answering 500"
+        );
+        res = Response::new(500);
+    }
+    let status = res.status();
+    let mut keep_alive = ctx.keep_alive;
+    if res.header("connection").is_some_and(|v| {
+        v.split(|&b| b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+    }) {
+        keep_alive = false;
+    }
+    let body = res.take_body();
+    let streaming_close = matches!(body, Body::Stream(_)) && ctx.version == Version::Http10;
+    if streaming_close {
+        keep_alive = false;
+    }
+
+    match status_line(status) {
+        Some(line) => out.extend_from_slice(line),
+        None => {
+            out.extend_from_slice(b"HTTP/1.1 ");
+            push_usize(out, status as usize);
+            out.push(b' ');
+            out.extend_from_slice(reason_phrase(status).as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+    for (name, value) in res.raw_headers() {
+        if is_framing_header(name) {
+            continue;
+        }
+        out.extend_from_slice(name);
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(value);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"date: ");
+    out.extend_from_slice(&crate::date::now());
+    out.extend_from_slice(b"\r\n");
+    if !keep_alive {
+        out.extend_from_slice(b"connection: close\r\n");
+    } else if ctx.version == Version::Http10 {
+        out.extend_from_slice(b"connection: keep-alive\r\n");
+    }
+
+    let rest = if bodiless(status) {
+        out.extend_from_slice(b"\r\n");
+        Rest::Done
+    } else {
+        match body {
+            Body::Empty => {
+                out.extend_from_slice(b"content-length: 0\r\n\r\n");
+                Rest::Done
+            }
+            Body::Full(bytes) => {
+                out.extend_from_slice(b"content-length: ");
+                push_usize(out, bytes.len());
+                out.extend_from_slice(b"\r\n\r\n");
+                if ctx.is_head {
+                    Rest::Done
+                } else if bytes.len() >= COPY_BODY_MAX {
+                    Rest::Large(bytes)
+                } else {
+                    out.extend_from_slice(&bytes);
+                    Rest::Done
+                }
+            }
+            Body::Stream(stream) => {
+                let chunked = ctx.version == Version::Http11;
+                if chunked {
+                    out.extend_from_slice(b"transfer-encoding: chunked\r\n");
+                }
+                out.extend_from_slice(b"\r\n");
+                if ctx.is_head {
+                    // HEAD never runs the stream: dropping it here runs its teardown.
+                    drop(stream);
+                    Rest::Done
+                } else {
+                    Rest::Stream { stream, chunked }
+                }
+            }
+        }
+    };
+    (rest, keep_alive)
+}
+
+#[inline]
+fn is_framing_header(name: &[u8]) -> bool {
+    match name.len() {
+        4 => name.eq_ignore_ascii_case(b"date"),
+        10 => name.eq_ignore_ascii_case(b"connection"),
+        14 => name.eq_ignore_ascii_case(b"content-length"),
+        17 => name.eq_ignore_ascii_case(b"transfer-encoding"),
+        _ => false,
+    }
+}
+
+/// Encodes a response for a request the engine rejects itself; the
+/// connection closes after it.
+pub(crate) fn encode_error(res: Response, out: &mut Vec<u8>) {
+    let ctx = Ctx {
+        version: Version::Http11,
+        is_head: false,
+        keep_alive: false,
+    };
+    let _ = encode(res, ctx, out);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(res: Response, ctx: Ctx) -> (String, bool) {
+        let mut out = Vec::new();
+        let (_, ka) = encode(res, ctx, &mut out);
+        let s = String::from_utf8(out).unwrap();
+        // Blank out the date for comparisons.
+        let start = s.find("date: ").unwrap() + 6;
+        let mut s = s;
+        s.replace_range(start..start + 29, "DATE");
+        (s, ka)
+    }
+
+    const KA11: Ctx = Ctx {
+        version: Version::Http11,
+        is_head: false,
+        keep_alive: true,
+    };
+
+    #[test]
+    fn full_body() {
+        let (s, ka) = enc(
+            Response::new(200)
+                .with_header("content-type", "text/plain")
+                .with_body("hi"),
+            KA11,
+        );
+        assert_eq!(
+            s,
+            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: DATE\r\ncontent-length: 2\r\n\r\nhi"
+        );
+        assert!(ka);
+    }
+
+    #[test]
+    fn framework_owns_framing_headers() {
+        let res = Response::new(200)
+            .with_header("Content-Length", "99")
+            .with_body("hi");
+        let (s, _) = enc(res, KA11);
+        assert!(!s.contains("99"));
+        assert!(s.contains("content-length: 2\r\n"));
+    }
+
+    #[test]
+    fn no_content_has_no_length() {
+        let (s, _) = enc(Response::new(204), KA11);
+        assert_eq!(s, "HTTP/1.1 204 No Content\r\ndate: DATE\r\n\r\n");
+    }
+
+    #[test]
+    fn head_keeps_length_drops_body() {
+        let ctx = Ctx {
+            is_head: true,
+            ..KA11
+        };
+        let (s, _) = enc(Response::new(200).with_body("hello"), ctx);
+        assert!(s.ends_with("content-length: 5\r\n\r\n"), "{s}");
+    }
+
+    #[test]
+    fn http10_keep_alive_and_close() {
+        let ctx = Ctx {
+            version: Version::Http10,
+            is_head: false,
+            keep_alive: true,
+        };
+        let (s, _) = enc(Response::new(200), ctx);
+        assert!(s.contains("connection: keep-alive\r\n"));
+        let (s, ka) = enc(
+            Response::new(200),
+            Ctx {
+                keep_alive: false,
+                ..ctx
+            },
+        );
+        assert!(s.contains("connection: close\r\n"));
+        assert!(!ka);
+    }
+
+    #[test]
+    fn header_injection_becomes_500() {
+        let (s, _) = enc(Response::new(200).with_header("x-a", "a\r\nb: c"), KA11);
+        assert!(s.starts_with("HTTP/1.1 500 Internal Server Error\r\n"), "{s}");
+        assert!(!s.contains("b: c"));
+    }
+
+    #[test]
+    fn unusual_status_line() {
+        let (s, _) = enc(Response::new(418), KA11);
+        assert!(s.starts_with("HTTP/1.1 418 \r\n"), "{s}");
+    }
+
+    #[test]
+    fn numbers() {
+        let mut v = Vec::new();
+        push_usize(&mut v, 0);
+        v.push(b' ');
+        push_usize(&mut v, 16777216);
+        v.push(b' ');
+        push_hex(&mut v, 255);
+        assert_eq!(v, b"0 16777216 ff");
+    }
+}

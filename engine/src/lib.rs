@@ -1,0 +1,64 @@
+//! # jero-engine
+//!
+//! A thread-per-core HTTP/1.1 server on io_uring (monoio), with an epoll
+//! fallback. It knows nothing of the jero framework: anything that
+//! implements [`Service`] can be served.
+//!
+//! * One monoio runtime per worker thread, each with its own `SO_REUSEPORT`
+//!   listener: no work stealing and no cross-thread locks per request.
+//! * io_uring set up single-issuer with deferred task running where the
+//!   kernel allows it, stepping down to simpler rings, and to epoll (one log
+//!   line) when io_uring is unavailable. `JERO_DRIVER=epoll` or
+//!   [`ServerBuilder::driver`] forces epoll.
+//! * HTTP/1.1 per RFC 9112: keep-alive, HTTP/1.0, pipelining (every complete
+//!   request in the buffer answered in order, one write per batch),
+//!   `Content-Length` and chunked bodies, chunked streamed responses,
+//!   `Expect: 100-continue`, HEAD, a cached `Date`.
+//! * Hostile input gets a status and a closed connection: see [`Limits`] and
+//!   [`Timeouts`].
+//! * Graceful shutdown on SIGTERM/SIGINT or [`ShutdownHandle::shutdown`].
+//!
+//! ```no_run
+//! use jero_engine::{Request, Response, Server, Service};
+//!
+//! struct Hello;
+//!
+//! impl Service for Hello {
+//!     async fn call(&self, req: Request) -> Response {
+//!         match req.path() {
+//!             "/plaintext" => Response::new(200)
+//!                 .with_header("content-type", "text/plain")
+//!                 .with_body("Hello, World!"),
+//!             _ => Response::new(404),
+//!         }
+//!     }
+//! }
+//!
+//! let server = Server::builder().addr("127.0.0.1:8000").bind().unwrap();
+//! server.serve(|| Hello).unwrap();
+//! ```
+
+mod chunked;
+mod config;
+mod conn;
+mod date;
+mod encode;
+mod parse;
+mod request;
+mod response;
+mod server;
+mod service;
+mod worker;
+
+pub use config::{Driver, Limits, Timeouts};
+pub use parse::ParseError;
+pub use request::{Method, Request, Version};
+pub use response::{reason_phrase, Body, BodyStream, BoxError, Response};
+pub use server::{Server, ServerBuilder, ShutdownHandle};
+pub use service::{default_error_response, service_fn, Service, ServiceFn};
+
+/// The name of the I/O driver the calling worker thread runs on
+/// (`"io_uring"` or `"epoll"`), for logs and diagnostics.
+pub fn driver_name() -> &'static str {
+    server::current_driver_name()
+}

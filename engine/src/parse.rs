@@ -1,0 +1,511 @@
+//! Request head parsing and message framing (RFC 9112).
+//!
+//! `httparse` tokenizes the head; this module records index ranges into the
+//! read buffer (nothing is copied) and applies the framing rules of RFC 9112
+//! section 6 that keep request smuggling out.
+
+use std::mem::MaybeUninit;
+
+use smallvec::SmallVec;
+
+use crate::config::Limits;
+use crate::request::{HeaderSpan, Method, Request, Span, Version};
+
+/// Why a request could not be accepted, as the status to answer with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError {
+    /// The status to answer with (400, 413, 414, 431, 501, 505, ...).
+    pub status: u16,
+    /// A short human reason, safe to show (never quotes the input).
+    pub reason: &'static str,
+}
+
+impl ParseError {
+    pub(crate) const fn new(status: u16, reason: &'static str) -> ParseError {
+        ParseError { status, reason }
+    }
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} ({})", self.reason, self.status)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// How the request body is delimited (RFC 9112 section 6.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// No body.
+    Empty,
+    /// `Content-Length: n`.
+    Length(u64),
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+}
+
+/// A complete, validated request head.
+#[derive(Debug)]
+pub(crate) struct ParsedHead {
+    pub(crate) head_len: usize,
+    pub(crate) method: Method,
+    pub(crate) method_span: Span,
+    pub(crate) target: Span,
+    pub(crate) path_start: u32,
+    pub(crate) path_end: u32,
+    pub(crate) version: Version,
+    pub(crate) headers: SmallVec<[HeaderSpan; crate::request::INLINE_HEADERS]>,
+    pub(crate) framing: Framing,
+    /// Whether the client wants the connection kept open after this exchange.
+    pub(crate) keep_alive: bool,
+    pub(crate) expect_continue: bool,
+}
+
+impl ParsedHead {
+    pub(crate) fn into_request(self, head: bytes::Bytes) -> Request {
+        Request {
+            head,
+            method: self.method,
+            method_span: self.method_span,
+            target: self.target,
+            path_start: self.path_start,
+            path_end: self.path_end,
+            version: self.version,
+            headers: self.headers,
+            body: bytes::Bytes::new(),
+        }
+    }
+}
+
+const BAD_REQUEST: ParseError = ParseError::new(400, "malformed request head");
+
+/// Offset of `part` inside `buf`. `part` must be a subslice of `buf`
+/// (httparse hands out subslices of the buffer it parsed).
+#[inline]
+fn offset_in(buf: &[u8], part: &[u8]) -> usize {
+    part.as_ptr() as usize - buf.as_ptr() as usize
+}
+
+/// Parses a request head at the start of `buf`.
+///
+/// Returns `Ok(None)` when more bytes are needed, after checking that what
+/// has arrived so far is still within the request-line and head limits.
+pub(crate) fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHead>, ParseError> {
+    let mut slots = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; Limits::HEADER_CAP];
+    let max_headers = limits.max_headers.min(Limits::HEADER_CAP);
+    let mut req = httparse::Request::new(&mut []);
+    let status = req.parse_with_uninit_headers(buf, &mut slots[..max_headers]);
+    let head_len = match status {
+        Ok(httparse::Status::Complete(n)) => n,
+        Ok(httparse::Status::Partial) => {
+            check_partial(buf, limits)?;
+            return Ok(None);
+        }
+        Err(httparse::Error::TooManyHeaders) => return Err(ParseError::new(431, "too many header fields")),
+        Err(httparse::Error::Version) => return Err(ParseError::new(505, "unsupported HTTP version")),
+        Err(httparse::Error::Token) | Err(httparse::Error::Status) => {
+            // A request line that is too long can fail as a bad token once
+            // the limit is passed; report the limit, not a parse error.
+            check_request_line(buf, limits)?;
+            return Err(BAD_REQUEST);
+        }
+        Err(_) => {
+            check_request_line(buf, limits)?;
+            return Err(BAD_REQUEST);
+        }
+    };
+    if head_len > limits.max_head_size {
+        return Err(ParseError::new(431, "request head too large"));
+    }
+
+    let method_s = req.method.ok_or(BAD_REQUEST)?;
+    let target_s = req.path.ok_or(BAD_REQUEST)?;
+    let request_line_len = offset_in(buf, target_s.as_bytes()) + target_s.len() + 10;
+    if request_line_len > limits.max_request_line {
+        return Err(ParseError::new(414, "request line too long"));
+    }
+    let version = match req.version {
+        Some(0) => Version::Http10,
+        Some(1) => Version::Http11,
+        _ => return Err(ParseError::new(505, "unsupported HTTP version")),
+    };
+
+    let method_span = Span::new(offset_in(buf, method_s.as_bytes()), method_s.len());
+    let target_off = offset_in(buf, target_s.as_bytes());
+    let target = Span::new(target_off, target_s.len());
+    let (path_start, path_end) = split_target(target_s.as_bytes())?;
+
+    let mut spans: SmallVec<[HeaderSpan; crate::request::INLINE_HEADERS]> = SmallVec::new();
+    let mut content_length: Option<u64> = None;
+    let mut chunked = false;
+    let mut te_seen = false;
+    let mut hosts = 0usize;
+    let mut conn_close = false;
+    let mut conn_keep_alive = false;
+    let mut expect_continue = false;
+
+    for h in req.headers.iter() {
+        let name = h.name.as_bytes();
+        let value = h.value;
+        spans.push(HeaderSpan {
+            name: Span::new(offset_in(buf, name), name.len()),
+            value: Span::new(offset_in(buf, value), value.len()),
+        });
+        match name.len() {
+            4 if name.eq_ignore_ascii_case(b"host") => {
+                hosts += 1;
+                if !valid_host(value) {
+                    return Err(ParseError::new(400, "invalid Host header"));
+                }
+            }
+            6 if name.eq_ignore_ascii_case(b"expect") => {
+                if value.eq_ignore_ascii_case(b"100-continue") {
+                    expect_continue = true;
+                } else {
+                    return Err(ParseError::new(417, "unsupported expectation"));
+                }
+            }
+            10 if name.eq_ignore_ascii_case(b"connection") => {
+                for token in value.split(|&b| b == b',') {
+                    let token = trim(token);
+                    if token.eq_ignore_ascii_case(b"close") {
+                        conn_close = true;
+                    } else if token.eq_ignore_ascii_case(b"keep-alive") {
+                        conn_keep_alive = true;
+                    }
+                }
+            }
+            14 if name.eq_ignore_ascii_case(b"content-length") => {
+                // RFC 9112 6.3: a repeated or list-valued Content-Length is
+                // treated as unrecoverable, even when the values agree.
+                if content_length.is_some() {
+                    return Err(ParseError::new(400, "duplicate Content-Length"));
+                }
+                content_length = Some(parse_content_length(value)?);
+            }
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                te_seen = true;
+                for coding in value.split(|&b| b == b',') {
+                    let coding = trim(coding);
+                    if coding.is_empty() {
+                        continue;
+                    }
+                    if chunked {
+                        // RFC 9112 6.3: chunked must be the final coding.
+                        return Err(ParseError::new(400, "chunked is not the final transfer coding"));
+                    }
+                    if coding.eq_ignore_ascii_case(b"chunked") {
+                        chunked = true;
+                    } else {
+                        return Err(ParseError::new(501, "unsupported transfer coding"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    if version == Version::Http11 && hosts != 1 {
+        return Err(ParseError::new(
+            400,
+            if hosts == 0 {
+                "missing Host header"
+            } else {
+                "repeated Host header"
+            },
+        ));
+    }
+    if hosts > 1 {
+        return Err(ParseError::new(400, "repeated Host header"));
+    }
+
+    let framing = if te_seen {
+        // RFC 9112 6.1: Transfer-Encoding with Content-Length is a smuggling
+        // attempt; Transfer-Encoding in HTTP/1.0 is faulty framing.
+        if content_length.is_some() {
+            return Err(ParseError::new(400, "both Content-Length and Transfer-Encoding"));
+        }
+        if version == Version::Http10 {
+            return Err(ParseError::new(400, "Transfer-Encoding in an HTTP/1.0 request"));
+        }
+        if !chunked {
+            return Err(ParseError::new(400, "Transfer-Encoding without chunked"));
+        }
+        Framing::Chunked
+    } else {
+        match content_length {
+            None | Some(0) => Framing::Empty,
+            Some(n) => Framing::Length(n),
+        }
+    };
+
+    let keep_alive = match version {
+        Version::Http11 => !conn_close,
+        Version::Http10 => conn_keep_alive && !conn_close,
+    };
+
+    Ok(Some(ParsedHead {
+        head_len,
+        method: Method::from_bytes(method_s.as_bytes()),
+        method_span,
+        target,
+        path_start: (target_off + path_start) as u32,
+        path_end: (target_off + path_end) as u32,
+        version,
+        headers: spans,
+        framing,
+        keep_alive,
+        expect_continue: expect_continue && version == Version::Http11,
+    }))
+}
+
+/// Checks an incomplete head against the limits, so that a client cannot make
+/// the server buffer an endless request line or header block.
+fn check_partial(buf: &[u8], limits: &Limits) -> Result<(), ParseError> {
+    check_request_line(buf, limits)?;
+    if buf.len() > limits.max_head_size {
+        return Err(ParseError::new(431, "request head too large"));
+    }
+    Ok(())
+}
+
+fn check_request_line(buf: &[u8], limits: &Limits) -> Result<(), ParseError> {
+    let window = &buf[..buf.len().min(limits.max_request_line + 1)];
+    if !window.contains(&b'\n') && buf.len() > limits.max_request_line {
+        return Err(ParseError::new(414, "request line too long"));
+    }
+    Ok(())
+}
+
+/// Returns `(path_start, path_end)` relative to the target.
+fn split_target(t: &[u8]) -> Result<(usize, usize), ParseError> {
+    let query_at = t.iter().position(|&b| b == b'?').unwrap_or(t.len());
+    match t.first() {
+        Some(b'/') => Ok((0, query_at)),
+        Some(b'*') if t.len() == 1 => Ok((0, 1)),
+        _ => {
+            // absolute-form: scheme "://" authority [path]
+            let rest = if t.len() >= 7 && t[..7].eq_ignore_ascii_case(b"http://") {
+                7
+            } else if t.len() >= 8 && t[..8].eq_ignore_ascii_case(b"https://") {
+                8
+            } else {
+                return Err(ParseError::new(400, "invalid request target"));
+            };
+            let path_start = t[rest..query_at]
+                .iter()
+                .position(|&b| b == b'/')
+                .map(|p| rest + p)
+                .unwrap_or(query_at);
+            Ok((path_start, query_at))
+        }
+    }
+}
+
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+fn parse_content_length(v: &[u8]) -> Result<u64, ParseError> {
+    const INVALID: ParseError = ParseError::new(400, "invalid Content-Length");
+    if v.is_empty() || v.len() > 19 {
+        return Err(INVALID);
+    }
+    let mut n: u64 = 0;
+    for &b in v {
+        if !b.is_ascii_digit() {
+            return Err(INVALID);
+        }
+        n = n * 10 + u64::from(b - b'0');
+    }
+    Ok(n)
+}
+
+/// `Host = uri-host [ ":" port ]` (RFC 9110 7.2). Empty is allowed by the
+/// grammar (for URIs without authority); we accept reg-name, IPv4 and
+/// bracketed IPv6 characters only.
+fn valid_host(v: &[u8]) -> bool {
+    if let Some(rest) = v.strip_prefix(b"[") {
+        let Some(close) = rest.iter().position(|&b| b == b']') else {
+            return false;
+        };
+        let (addr, after) = (&rest[..close], &rest[close + 1..]);
+        return addr
+            .iter()
+            .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+            && valid_port_suffix(after);
+    }
+    let (host, port) = match v.iter().rposition(|&b| b == b':') {
+        Some(i) => (&v[..i], &v[i..]),
+        None => (v, &v[v.len()..]),
+    };
+    host.iter().all(|&b| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'%'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+            )
+    }) && valid_port_suffix(port)
+}
+
+fn valid_port_suffix(p: &[u8]) -> bool {
+    match p {
+        [] => true,
+        [b':', digits @ ..] => digits.len() <= 5 && digits.iter().all(u8::is_ascii_digit),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(raw: &str) -> Result<Option<ParsedHead>, ParseError> {
+        parse_head(raw.as_bytes(), &Limits::default())
+    }
+
+    fn status(raw: &str) -> u16 {
+        parse(raw).expect_err("expected an error").status
+    }
+
+    #[test]
+    fn simple_get() {
+        let h = parse("GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(h.method, Method::Get);
+        assert_eq!(h.framing, Framing::Empty);
+        assert!(h.keep_alive);
+        let req = h.into_request(bytes::Bytes::from_static(
+            b"GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n",
+        ));
+        assert_eq!(req.path(), "/a/b");
+        assert_eq!(req.query(), Some("x=1"));
+    }
+
+    #[test]
+    fn partial_is_none() {
+        assert!(parse("GET / HTTP/1.1\r\nHost: x\r\n").unwrap().is_none());
+    }
+
+    #[test]
+    fn framing_rules() {
+        assert_eq!(
+            status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n"),
+            400
+        );
+        assert_eq!(
+            status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1, 1\r\n\r\n"),
+            400
+        );
+        assert_eq!(
+            status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\n"),
+            400
+        );
+        assert_eq!(
+            status("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            400
+        );
+        assert_eq!(
+            status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
+            400
+        );
+        assert_eq!(
+            status("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"),
+            501
+        );
+        assert_eq!(
+            status("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"),
+            400
+        );
+        let h = parse("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(h.framing, Framing::Chunked);
+    }
+
+    #[test]
+    fn host_rules() {
+        assert_eq!(status("GET / HTTP/1.1\r\n\r\n"), 400);
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"), 400);
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: a b\r\n\r\n"), 400);
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: a:99999x\r\n\r\n"), 400);
+        assert!(parse("GET / HTTP/1.0\r\n\r\n").unwrap().is_some());
+        assert!(parse("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n")
+            .unwrap()
+            .is_some());
+    }
+
+    #[test]
+    fn obs_fold_and_bad_bytes() {
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\r\n b\r\n\r\n"), 400);
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: x\r\nX A: a\r\n\r\n"), 400);
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\x01b\r\n\r\n"), 400);
+    }
+
+    #[test]
+    fn limits() {
+        let long = format!("GET /{} HTTP/1.1\r\nHost: x\r\n\r\n", "a".repeat(9000));
+        assert_eq!(status(&long), 414);
+        let partial_long = format!("GET /{}", "a".repeat(9000));
+        assert_eq!(status(&partial_long), 414);
+        let many: String = (0..101).map(|i| format!("X-{i}: v\r\n")).collect();
+        assert_eq!(status(&format!("GET / HTTP/1.1\r\nHost: x\r\n{many}\r\n")), 431);
+        let big = format!("GET / HTTP/1.1\r\nHost: x\r\nX-A: {}\r\n", "a".repeat(70_000));
+        assert_eq!(status(&big), 431);
+    }
+
+    #[test]
+    fn keep_alive_rules() {
+        assert!(!parse("GET / HTTP/1.0\r\n\r\n").unwrap().unwrap().keep_alive);
+        assert!(
+            parse("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+                .unwrap()
+                .unwrap()
+                .keep_alive
+        );
+        assert!(
+            !parse("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .unwrap()
+                .unwrap()
+                .keep_alive
+        );
+    }
+
+    #[test]
+    fn absolute_form() {
+        let raw = "GET http://example.com/p?q HTTP/1.1\r\nHost: example.com\r\n\r\n";
+        let h = parse(raw).unwrap().unwrap();
+        let req = h.into_request(bytes::Bytes::from(raw));
+        assert_eq!(req.path(), "/p");
+        assert_eq!(req.query(), Some("q"));
+        assert_eq!(status("GET foo HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    }
+
+    #[test]
+    fn version_and_expect() {
+        assert_eq!(status("GET / HTTP/2.0\r\nHost: x\r\n\r\n"), 505);
+        assert_eq!(status("GET / HTTP/1.1\r\nHost: x\r\nExpect: magic\r\n\r\n"), 417);
+    }
+}

@@ -1,0 +1,245 @@
+//! The parsed request handed to a [`Service`](crate::Service).
+
+use bytes::Bytes;
+use smallvec::SmallVec;
+
+/// An HTTP request method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// `GET`
+    Get,
+    /// `HEAD`
+    Head,
+    /// `POST`
+    Post,
+    /// `PUT`
+    Put,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+    /// `OPTIONS`
+    Options,
+    /// `CONNECT`
+    Connect,
+    /// `TRACE`
+    Trace,
+    /// Any other (extension) method; see [`Request::method_str`].
+    Other,
+}
+
+impl Method {
+    /// Maps a method token to its variant.
+    pub fn from_bytes(token: &[u8]) -> Method {
+        match token {
+            b"GET" => Method::Get,
+            b"HEAD" => Method::Head,
+            b"POST" => Method::Post,
+            b"PUT" => Method::Put,
+            b"PATCH" => Method::Patch,
+            b"DELETE" => Method::Delete,
+            b"OPTIONS" => Method::Options,
+            b"CONNECT" => Method::Connect,
+            b"TRACE" => Method::Trace,
+            _ => Method::Other,
+        }
+    }
+
+    /// The method's token, or `None` for [`Method::Other`].
+    pub fn as_str(self) -> Option<&'static str> {
+        Some(match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Connect => "CONNECT",
+            Method::Trace => "TRACE",
+            Method::Other => return None,
+        })
+    }
+}
+
+/// The HTTP version of a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Version {
+    /// HTTP/1.0
+    Http10,
+    /// HTTP/1.1
+    Http11,
+}
+
+/// A byte range into the request head. Heads are bounded by
+/// [`Limits::max_head_size`](crate::Limits), so `u32` is plenty.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Span {
+    pub(crate) start: u32,
+    pub(crate) end: u32,
+}
+
+impl Span {
+    pub(crate) fn new(start: usize, len: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: (start + len) as u32,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn get<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+        &buf[self.start as usize..self.end as usize]
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HeaderSpan {
+    pub(crate) name: Span,
+    pub(crate) value: Span,
+}
+
+/// Inline capacity for header spans; requests with more spill to the heap.
+pub(crate) const INLINE_HEADERS: usize = 16;
+
+/// A parsed HTTP/1.x request.
+///
+/// The head and the body are [`Bytes`] views into the connection's read
+/// buffer: nothing is copied while parsing. Header names and values are
+/// exposed as slices of that buffer, in the order and casing they were sent.
+#[derive(Clone, Debug)]
+pub struct Request {
+    pub(crate) head: Bytes,
+    pub(crate) method: Method,
+    pub(crate) method_span: Span,
+    pub(crate) target: Span,
+    pub(crate) path_end: u32,
+    pub(crate) path_start: u32,
+    pub(crate) version: Version,
+    pub(crate) headers: SmallVec<[HeaderSpan; INLINE_HEADERS]>,
+    pub(crate) body: Bytes,
+}
+
+impl Request {
+    /// The request method.
+    #[inline]
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The method token as sent (useful for [`Method::Other`]).
+    pub fn method_str(&self) -> &str {
+        // The parser only accepts token characters (ASCII) for the method.
+        std::str::from_utf8(self.method_span.get(&self.head)).unwrap_or("")
+    }
+
+    /// The request target as sent: origin form (`/a/b?c`), absolute form
+    /// (`http://host/a`), or `*`.
+    #[inline]
+    pub fn target(&self) -> &str {
+        // Validated as UTF-8 when the head was parsed.
+        std::str::from_utf8(self.target.get(&self.head)).unwrap_or("")
+    }
+
+    /// The path of the target, still percent-encoded, without the query.
+    /// For an absolute-form target this is the part after the authority
+    /// (`/` when empty); for `*` it is `*`.
+    #[inline]
+    pub fn path(&self) -> &str {
+        let bytes = &self.head[self.path_start as usize..self.path_end as usize];
+        match std::str::from_utf8(bytes) {
+            Ok("") => "/",
+            Ok(p) => p,
+            Err(_) => "/",
+        }
+    }
+
+    /// The raw query string after `?`, if any (without the `?`).
+    #[inline]
+    pub fn query(&self) -> Option<&str> {
+        let end = self.target.end as usize;
+        let p = self.path_end as usize;
+        if p < end {
+            std::str::from_utf8(&self.head[p + 1..end]).ok()
+        } else {
+            None
+        }
+    }
+
+    /// The HTTP version.
+    #[inline]
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// The number of header fields.
+    #[inline]
+    pub fn header_count(&self) -> usize {
+        self.headers.len()
+    }
+
+    /// Every header field in the order sent: `(name, value)`, original casing,
+    /// repeats kept.
+    #[inline]
+    pub fn headers(&self) -> impl ExactSizeIterator<Item = (&str, &[u8])> + '_ {
+        self.headers.iter().map(move |h| {
+            // Header names are validated tokens (ASCII) by the parser.
+            let name = std::str::from_utf8(h.name.get(&self.head)).unwrap_or("");
+            (name, h.value.get(&self.head))
+        })
+    }
+
+    /// The value of the first header named `name` (ASCII case-insensitive).
+    #[inline]
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.headers()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// The whole request head as received (request line and header lines).
+    #[inline]
+    pub fn head_bytes(&self) -> &Bytes {
+        &self.head
+    }
+
+    /// The request body (already de-chunked), empty when there is none.
+    #[inline]
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// Takes the body out of the request, leaving it empty.
+    #[inline]
+    pub fn take_body(&mut self) -> Bytes {
+        std::mem::take(&mut self.body)
+    }
+
+    /// Builds a request from raw bytes: a complete head, then the body as-is.
+    ///
+    /// Meant for tests and in-process drivers (such as a test client) that want
+    /// the exact parsing rules of the server without a socket. The body is taken
+    /// verbatim (no chunked decoding); the head must be complete.
+    ///
+    /// ```
+    /// use jero_engine::{Method, Request};
+    /// let req = Request::parse(b"GET /a?b=1 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    /// assert_eq!(req.method(), Method::Get);
+    /// assert_eq!(req.path(), "/a");
+    /// assert_eq!(req.query(), Some("b=1"));
+    /// assert_eq!(req.header("host"), Some(&b"x"[..]));
+    /// ```
+    pub fn parse(raw: &[u8]) -> Result<Request, crate::ParseError> {
+        let limits = crate::Limits::default();
+        match crate::parse::parse_head(raw, &limits)? {
+            Some(head) => {
+                let head_len = head.head_len;
+                let buf = Bytes::copy_from_slice(raw);
+                let mut req = head.into_request(buf.slice(..head_len));
+                req.body = buf.slice(head_len..);
+                Ok(req)
+            }
+            None => Err(crate::ParseError::new(400, "incomplete request head")),
+        }
+    }
+}

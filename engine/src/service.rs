@@ -1,0 +1,122 @@
+//! The one trait between the engine and whatever serves requests.
+
+use std::future::Future;
+
+use crate::{Request, Response};
+
+/// Serves requests on one worker thread.
+///
+/// The engine builds one service per worker (see
+/// [`Server::serve`](crate::Server::serve)) and calls it for every request the
+/// worker's connections receive, one request at a time per connection. The
+/// futures run on that worker's thread only, so neither the service nor its
+/// futures need to be `Send`; share state between workers with `Arc`.
+///
+/// ```
+/// use jero_engine::{Request, Response, Service};
+///
+/// struct Hello;
+///
+/// impl Service for Hello {
+///     async fn call(&self, req: Request) -> Response {
+///         match req.path() {
+///             "/" => Response::new(200)
+///                 .with_header("content-type", "text/plain")
+///                 .with_body("hello"),
+///             _ => Response::new(404),
+///         }
+///     }
+/// }
+/// ```
+pub trait Service: 'static {
+    /// Answers one request.
+    fn call(&self, req: Request) -> impl Future<Output = Response>;
+
+    /// Renders an error the engine answers by itself, before or instead of
+    /// calling the service: a malformed head (400), an unsupported version
+    /// (505), limits (413, 414, 431), a body-read timeout (408). The
+    /// connection is closed after it. The default renders an RFC 9457
+    /// Problem Details body; a framework overrides it to keep one error format.
+    fn engine_error(&self, status: u16, reason: &'static str) -> Response {
+        default_error_response(status, reason)
+    }
+}
+
+/// The engine's own error body: `application/problem+json` with a stable
+/// `type` code, the reason phrase as `title`, the status, and the engine's
+/// short reason as `detail` (repeated as `params.reason`). Never quotes input.
+///
+/// ```
+/// let res = jero_engine::default_error_response(413, "request body too large");
+/// assert_eq!(res.status(), 413);
+/// assert_eq!(res.header("content-type"), Some(&b"application/problem+json"[..]));
+/// ```
+pub fn default_error_response(status: u16, reason: &'static str) -> Response {
+    let code = match status {
+        408 => "request-timeout",
+        413 => "payload-too-large",
+        414 => "uri-too-long",
+        417 => "expectation-failed",
+        431 => "request-header-fields-too-large",
+        501 => "not-implemented",
+        505 => "http-version-not-supported",
+        _ => "malformed-request",
+    };
+    let title = match status {
+        413 => "Payload too large",
+        400 => "Malformed request",
+        _ => crate::response::reason_phrase(status),
+    };
+    let body = format!(
+        "{{\"type\":\"{code}\",\"title\":\"{title}\",\"status\":{status},\"detail\":\"{reason}\",\"params\":{{\"reason\":\"{reason}\"}}}}"
+    );
+    Response::new(status)
+        .with_header("content-type", "application/problem+json")
+        .with_body(body)
+}
+
+/// A [`Service`] made from an async closure-like function.
+///
+/// ```
+/// use jero_engine::{service_fn, Request, Response};
+/// let svc = service_fn(|req: Request| async move {
+///     Response::new(200).with_body(format!("you asked for {}", req.path()))
+/// });
+/// # let _ = svc;
+/// ```
+pub fn service_fn<F, Fut>(f: F) -> ServiceFn<F>
+where
+    F: Fn(Request) -> Fut + 'static,
+    Fut: Future<Output = Response>,
+{
+    ServiceFn(f)
+}
+
+/// See [`service_fn`].
+#[derive(Clone, Copy, Debug)]
+pub struct ServiceFn<F>(F);
+
+impl<F, Fut> Service for ServiceFn<F>
+where
+    F: Fn(Request) -> Fut + 'static,
+    Fut: Future<Output = Response>,
+{
+    #[inline]
+    fn call(&self, req: Request) -> impl Future<Output = Response> {
+        (self.0)(req)
+    }
+}
+
+impl<S: Service> Service for std::rc::Rc<S> {
+    #[inline]
+    fn call(&self, req: Request) -> impl Future<Output = Response> {
+        (**self).call(req)
+    }
+}
+
+impl<S: Service> Service for std::sync::Arc<S> {
+    #[inline]
+    fn call(&self, req: Request) -> impl Future<Output = Response> {
+        (**self).call(req)
+    }
+}

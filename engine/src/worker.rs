@@ -1,0 +1,206 @@
+//! Per-worker state: the coarse clock, connection deadlines, shutdown.
+//!
+//! Timeouts do not use one timer per I/O operation. Each connection owns a
+//! slot holding its current deadline; the worker's tick task sweeps the slots
+//! a few times a second and interrupts the connections whose deadline has
+//! passed. An I/O operation is raced against its slot's [`Interrupt`], which
+//! costs two `Cell` reads per poll. The same slots let graceful shutdown wake
+//! the connections that sit idle between requests.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+/// How often the tick task refreshes the clock, the `Date` cache, sweeps
+/// deadlines and checks for shutdown. Timeouts are accurate to about this.
+pub(crate) const TICK: Duration = Duration::from_millis(250);
+
+/// Why an interruptible operation was cut short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Interrupted {
+    /// The slot's deadline passed.
+    Timeout,
+    /// The server is shutting down and the slot was idle.
+    Shutdown,
+}
+
+#[derive(Default)]
+struct Slot {
+    waker: Option<Waker>,
+    /// When the current operation must be done; `None` while the service runs.
+    deadline: Option<Instant>,
+    /// Whether shutdown may interrupt the current wait (idle keep-alive, accept).
+    idle: bool,
+    timed_out: bool,
+    in_use: bool,
+}
+
+/// State shared by every task on one worker thread.
+pub(crate) struct Worker {
+    pub(crate) config: Arc<crate::server::Config>,
+    global_shutdown: Arc<AtomicBool>,
+    shutting_down: Cell<bool>,
+    now: Cell<Instant>,
+    slots: RefCell<Vec<Slot>>,
+    free: RefCell<Vec<usize>>,
+    active: Cell<usize>,
+}
+
+impl Worker {
+    pub(crate) fn new(config: Arc<crate::server::Config>, global_shutdown: Arc<AtomicBool>) -> Worker {
+        Worker {
+            config,
+            global_shutdown,
+            shutting_down: Cell::new(false),
+            now: Cell::new(Instant::now()),
+            slots: RefCell::new(Vec::new()),
+            free: RefCell::new(Vec::new()),
+            active: Cell::new(0),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn shutting_down(&self) -> bool {
+        self.shutting_down.get()
+    }
+
+    pub(crate) fn active_connections(&self) -> usize {
+        self.active.get()
+    }
+
+    /// Takes a slot for a new task; released by [`Worker::release`].
+    pub(crate) fn register(&self) -> usize {
+        let mut slots = self.slots.borrow_mut();
+        let key = match self.free.borrow_mut().pop() {
+            Some(k) => k,
+            None => {
+                slots.push(Slot::default());
+                slots.len() - 1
+            }
+        };
+        slots[key] = Slot {
+            in_use: true,
+            ..Slot::default()
+        };
+        key
+    }
+
+    pub(crate) fn release(&self, key: usize) {
+        self.slots.borrow_mut()[key] = Slot::default();
+        self.free.borrow_mut().push(key);
+    }
+
+    pub(crate) fn conn_opened(&self) {
+        self.active.set(self.active.get() + 1);
+    }
+
+    pub(crate) fn conn_closed(&self) {
+        self.active.set(self.active.get() - 1);
+    }
+
+    /// Sets the deadline of the slot's next operations, and whether shutdown
+    /// may interrupt them.
+    #[inline]
+    pub(crate) fn arm(&self, key: usize, timeout: Option<Duration>, idle: bool) {
+        let deadline = timeout.map(|t| self.now.get() + t);
+        self.arm_at(key, deadline, idle);
+    }
+
+    #[inline]
+    pub(crate) fn arm_at(&self, key: usize, deadline: Option<Instant>, idle: bool) {
+        let mut slots = self.slots.borrow_mut();
+        let slot = &mut slots[key];
+        slot.deadline = deadline;
+        slot.idle = idle;
+    }
+
+    /// Resolves when the slot times out or (if idle) the worker shuts down.
+    #[inline]
+    pub(crate) fn interrupt(&self, key: usize) -> Interrupt<'_> {
+        Interrupt { worker: self, key }
+    }
+
+    /// One tick: refresh the clock and `Date`, check for shutdown, sweep deadlines.
+    pub(crate) fn tick(&self) {
+        let now = Instant::now();
+        self.now.set(now);
+        crate::date::refresh();
+        let start_shutdown = !self.shutting_down.get() && self.global_shutdown.load(Ordering::Acquire);
+        if start_shutdown {
+            self.shutting_down.set(true);
+        }
+        let mut slots = self.slots.borrow_mut();
+        for slot in slots.iter_mut().filter(|s| s.in_use) {
+            let expired = slot.deadline.is_some_and(|d| d <= now);
+            if expired {
+                slot.timed_out = true;
+            }
+            if expired || (start_shutdown && slot.idle) {
+                if let Some(w) = slot.waker.take() {
+                    w.wake();
+                }
+            }
+        }
+    }
+
+    /// Wakes idle slots right away (used when shutdown starts between ticks).
+    pub(crate) fn begin_shutdown(&self) {
+        if !self.shutting_down.replace(true) {
+            for slot in self.slots.borrow_mut().iter_mut().filter(|s| s.in_use && s.idle) {
+                if let Some(w) = slot.waker.take() {
+                    w.wake();
+                }
+            }
+        }
+    }
+
+    pub(crate) fn global_shutdown_requested(&self) -> bool {
+        self.global_shutdown.load(Ordering::Acquire)
+    }
+}
+
+/// See [`Worker::interrupt`].
+pub(crate) struct Interrupt<'a> {
+    worker: &'a Worker,
+    key: usize,
+}
+
+impl Future for Interrupt<'_> {
+    type Output = Interrupted;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Interrupted> {
+        let mut slots = self.worker.slots.borrow_mut();
+        let slot = &mut slots[self.key];
+        if slot.timed_out {
+            return Poll::Ready(Interrupted::Timeout);
+        }
+        if slot.idle && self.worker.shutting_down.get() {
+            return Poll::Ready(Interrupted::Shutdown);
+        }
+        match &slot.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => slot.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
+
+/// Polls `op` and `interrupt` together; the first to finish wins.
+pub(crate) async fn race<T>(op: impl Future<Output = T>, interrupt: Interrupt<'_>) -> Result<T, Interrupted> {
+    let mut op = std::pin::pin!(op);
+    let mut interrupt = interrupt;
+    std::future::poll_fn(move |cx| {
+        if let Poll::Ready(v) = op.as_mut().poll(cx) {
+            return Poll::Ready(Ok(v));
+        }
+        match Pin::new(&mut interrupt).poll(cx) {
+            Poll::Ready(why) => Poll::Ready(Err(why)),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}

@@ -1,0 +1,79 @@
+//! Shared plumbing for the example binaries: command-line options and logging.
+
+/// Options every example binary takes.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// `--addr HOST:PORT`, else `JERO_ADDR`, else `127.0.0.1:8000`.
+    pub addr: String,
+    /// `--workers N`, else `JERO_WORKERS`, else one per core.
+    pub workers: usize,
+}
+
+impl Options {
+    /// Parses `std::env::args()`; exits with a usage message on bad input.
+    pub fn from_args() -> Options {
+        match Options::parse(std::env::args().skip(1)) {
+            Ok(o) => o,
+            Err(msg) => {
+                eprintln!("{msg}\nusage: [--addr HOST:PORT] [--workers N]");
+                std::process::exit(2);
+            }
+        }
+    }
+
+    /// Parses the given arguments (without the program name).
+    ///
+    /// ```
+    /// let o = jero_examples::Options::parse(["--addr", "127.0.0.1:9", "--workers", "3"].map(String::from)).unwrap();
+    /// assert_eq!(o.addr, "127.0.0.1:9");
+    /// assert_eq!(o.workers, 3);
+    /// assert!(jero_examples::Options::parse(["--workers", "x"].map(String::from)).is_err());
+    /// ```
+    pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
+        let mut addr = std::env::var("JERO_ADDR").ok();
+        let mut workers = match std::env::var("JERO_WORKERS") {
+            Ok(v) => Some(parse_workers(&v)?),
+            Err(_) => None,
+        };
+        let mut args = args.into_iter();
+        while let Some(arg) = args.next() {
+            let (key, inline) = match arg.split_once('=') {
+                Some((k, v)) => (k.to_owned(), Some(v.to_owned())),
+                None => (arg.clone(), None),
+            };
+            let mut value = || {
+                inline
+                    .clone()
+                    .or_else(|| args.next())
+                    .ok_or(format!("{key} needs a value"))
+            };
+            match key.as_str() {
+                "--addr" => addr = Some(value()?),
+                "--workers" => workers = Some(parse_workers(&value()?)?),
+                other => return Err(format!("unknown argument {other}")),
+            }
+        }
+        Ok(Options {
+            addr: addr.unwrap_or_else(|| "127.0.0.1:8000".to_owned()),
+            workers: workers
+                .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
+        })
+    }
+}
+
+fn parse_workers(v: &str) -> Result<usize, String> {
+    match v.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("--workers must be a positive integer, got {v:?}")),
+    }
+}
+
+/// Logs to stderr, filtered by `RUST_LOG` (default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
