@@ -217,9 +217,10 @@ impl Request {
 
     /// Builds a request from raw bytes: a complete head, then the body as-is.
     ///
-    /// Meant for tests and in-process drivers (such as a test client) that want
-    /// the exact parsing rules of the server without a socket. The body is taken
-    /// verbatim (no chunked decoding); the head must be complete.
+    /// Meant for tests, benchmarks and in-process drivers (such as a test
+    /// client) that want the server's exact parsing rules without a socket.
+    /// The head and body become views into `raw` (nothing is copied). The body
+    /// is taken verbatim (no chunked decoding); the head must be complete.
     ///
     /// ```
     /// use jero_engine::{Method, Request};
@@ -229,14 +230,13 @@ impl Request {
     /// assert_eq!(req.query(), Some("b=1"));
     /// assert_eq!(req.header("host"), Some(&b"x"[..]));
     /// ```
-    pub fn parse(raw: &[u8]) -> Result<Request, crate::ParseError> {
-        let limits = crate::Limits::default();
-        match crate::parse::parse_head(raw, &limits)? {
+    pub fn parse(raw: impl Into<Bytes>) -> Result<Request, crate::ParseError> {
+        let raw: Bytes = raw.into();
+        match crate::parse::parse_head(&raw, &crate::Limits::default())? {
             Some(head) => {
                 let head_len = head.head_len;
-                let buf = Bytes::copy_from_slice(raw);
-                let mut req = head.into_request(buf.slice(..head_len));
-                req.body = buf.slice(head_len..);
+                let mut req = head.into_request(raw.slice(..head_len));
+                req.body = raw.slice(head_len..);
                 Ok(req)
             }
             None => Err(crate::ParseError::new(400, "incomplete request head")),
