@@ -224,7 +224,7 @@ impl Request {
     ///
     /// ```
     /// use jero_engine::{Method, Request};
-    /// let req = Request::parse(b"GET /a?b=1 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    /// let req = Request::parse(&b"GET /a?b=1 HTTP/1.1\r\nHost: x\r\n\r\n"[..]).unwrap();
     /// assert_eq!(req.method(), Method::Get);
     /// assert_eq!(req.path(), "/a");
     /// assert_eq!(req.query(), Some("b=1"));
