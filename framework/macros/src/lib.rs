@@ -1,0 +1,370 @@
+//! Procedural macros for [jero](https://docs.rs/jero). Use them through the
+//! `jero` crate (`#[jero::resource]`, `#[jero::endpoint]`, `#[jero::contract]`).
+
+use proc_macro::TokenStream;
+use proc_macro2::{Span, TokenStream as TokenStream2};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{parse_macro_input, FnArg, ImplItem, ItemImpl, LitStr, Pat, ReturnType, Type};
+
+/// The operations a resource may define, with their HTTP method, whether the
+/// method takes a request body, and whether it addresses one item.
+const RESOURCE_OPS: &[(&str, &str, bool)] = &[
+    ("create", "Post", true),
+    ("read_many", "Get", false),
+    ("read_one", "Get", false),
+    ("update", "Put", true),
+    ("partial_update", "Patch", true),
+    ("delete", "Delete", false),
+];
+
+const ENDPOINT_VERBS: &[(&str, &str, bool)] = &[
+    ("get", "Get", false),
+    ("post", "Post", true),
+    ("put", "Put", true),
+    ("patch", "Patch", true),
+    ("delete", "Delete", false),
+];
+
+/// The argument names a handler may declare, and what each binds.
+const ARG_NAMES: &str = "path, params, headers, cookies, raw_headers, user, json, content, form";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Resource,
+    Endpoint,
+}
+
+/// Marks an impl block as a jero resource mounted at `path`.
+///
+/// Methods named `create`, `read_many`, `read_one`, `update`,
+/// `partial_update` and `delete` become POST, GET (collection), GET (item),
+/// PUT, PATCH and DELETE. See the `jero` crate docs.
+#[proc_macro_attribute]
+pub fn resource(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand(Kind::Resource, args, input)
+}
+
+/// Marks an impl block as a jero endpoint at exactly `path`; its methods
+/// are the verbs `get`, `post`, `put`, `patch`, `delete`.
+#[proc_macro_attribute]
+pub fn endpoint(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand(Kind::Endpoint, args, input)
+}
+
+fn expand(kind: Kind, args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut path: Option<LitStr> = None;
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("path") {
+            path = Some(meta.value()?.parse()?);
+            Ok(())
+        } else {
+            Err(meta.error("unknown argument; expected `path = \"/...\"`"))
+        }
+    });
+    parse_macro_input!(args with parser);
+    let item = parse_macro_input!(input as ItemImpl);
+    let what = match kind {
+        Kind::Resource => "resource",
+        Kind::Endpoint => "endpoint",
+    };
+    let Some(path) = path else {
+        return syn::Error::new(
+            Span::call_site(),
+            format!("a {what} needs its path: #[jero::{what}(path = \"/widgets\")]"),
+        )
+        .to_compile_error()
+        .into();
+    };
+    match expand_impl(kind, &path, &item) {
+        Ok(extra) => quote!(#item #extra).into(),
+        Err(e) => {
+            let err = e.to_compile_error();
+            quote!(#item #err).into()
+        }
+    }
+}
+
+struct Arg {
+    name: String,
+    ty: Type,
+    span: Span,
+}
+
+fn expand_impl(kind: Kind, path: &LitStr, item: &ItemImpl) -> syn::Result<TokenStream2> {
+    if let Some((_, trait_path, _)) = &item.trait_ {
+        return Err(syn::Error::new(
+            trait_path.span(),
+            "#[jero::resource] and #[jero::endpoint] go on an inherent impl block, not a trait impl",
+        ));
+    }
+    if !item.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            item.generics.span(),
+            "a jero resource or endpoint cannot be generic; wrap the generic type in a concrete one",
+        ));
+    }
+    let self_ty = &item.self_ty;
+    let table = match kind {
+        Kind::Resource => RESOURCE_OPS,
+        Kind::Endpoint => ENDPOINT_VERBS,
+    };
+    let mut ops = Vec::new();
+    let mut errors: Option<syn::Error> = None;
+    let mut push_err = |e: syn::Error| match &mut errors {
+        Some(all) => all.combine(e),
+        None => errors = Some(e),
+    };
+    for it in &item.items {
+        let ImplItem::Fn(f) = it else { continue };
+        let name = f.sig.ident.to_string();
+        let Some(&(_, method, body_allowed)) = table.iter().find(|(n, _, _)| *n == name) else {
+            let names: Vec<&str> = table.iter().map(|(n, _, _)| *n).collect();
+            let msg = match kind {
+                Kind::Resource => format!(
+                    "`{name}` is not a resource operation; a resource's methods must be named one of {}. \
+                     Move helper methods to a separate impl block, or use #[jero::endpoint] for other routes",
+                    names.join(", ")
+                ),
+                Kind::Endpoint => format!(
+                    "`{name}` is not an HTTP verb; an endpoint's methods must be named one of {}. \
+                     Move helper methods to a separate impl block",
+                    names.join(", ")
+                ),
+            };
+            push_err(syn::Error::new(f.sig.ident.span(), msg));
+            continue;
+        };
+        match operation(kind, self_ty, f, &name, method, body_allowed) {
+            Ok(op) => ops.push(op),
+            Err(e) => push_err(e),
+        }
+    }
+    if let Some(e) = errors {
+        return Err(e);
+    }
+    let (trait_name, const_kind) = match kind {
+        Kind::Resource => (quote!(::jero::Resource), quote!(Resource)),
+        Kind::Endpoint => (quote!(::jero::Endpoint), quote!(Endpoint)),
+    };
+    let _ = const_kind;
+    Ok(quote! {
+        impl #trait_name for #self_ty {
+            const PATH: &'static str = #path;
+            fn operations() -> ::std::vec::Vec<::jero::__private::OperationDef<Self>> {
+                ::std::vec![#(#ops),*]
+            }
+        }
+    })
+}
+
+fn operation(
+    kind: Kind,
+    self_ty: &Type,
+    f: &syn::ImplItemFn,
+    name: &str,
+    method: &str,
+    body_allowed: bool,
+) -> syn::Result<TokenStream2> {
+    let sig = &f.sig;
+    let ident = &sig.ident;
+    match sig.inputs.first() {
+        Some(FnArg::Receiver(r)) if r.reference.is_some() && r.mutability.is_none() => {}
+        _ => {
+            return Err(syn::Error::new(
+                sig.span(),
+                format!("`{name}` must take `&self` as its first argument (handlers share the instance)"),
+            ))
+        }
+    }
+    if !sig.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            sig.generics.span(),
+            format!("`{name}` cannot be generic"),
+        ));
+    }
+    let mut args: Vec<Arg> = Vec::new();
+    for input in sig.inputs.iter().skip(1) {
+        let FnArg::Typed(pt) = input else { continue };
+        let Pat::Ident(pi) = &*pt.pat else {
+            return Err(syn::Error::new(
+                pt.pat.span(),
+                format!("bind handler arguments by plain name (one of {ARG_NAMES}), not by pattern"),
+            ));
+        };
+        let arg_name = pi.ident.to_string();
+        let arg_name = arg_name.trim_start_matches('_').to_owned();
+        if !ARG_NAMES.split(", ").any(|n| n == arg_name) {
+            return Err(syn::Error::new(
+                pi.ident.span(),
+                format!(
+                    "unknown argument `{}` in `{name}`: handler arguments bind by name; \
+                     rename it to one of {ARG_NAMES}",
+                    pi.ident
+                ),
+            ));
+        }
+        if args.iter().any(|a| a.name == arg_name) {
+            return Err(syn::Error::new(
+                pi.ident.span(),
+                format!("`{arg_name}` is declared twice"),
+            ));
+        }
+        args.push(Arg {
+            name: arg_name,
+            ty: (*pt.ty).clone(),
+            span: pi.ident.span(),
+        });
+    }
+    let bodies: Vec<&Arg> = args
+        .iter()
+        .filter(|a| matches!(a.name.as_str(), "json" | "content" | "form"))
+        .collect();
+    if bodies.len() > 1 {
+        return Err(syn::Error::new(
+            bodies[1].span,
+            format!(
+                "`{name}` declares both `{}` and `{}`; a request has one body: keep only one of json, content, form",
+                bodies[0].name, bodies[1].name
+            ),
+        ));
+    }
+    if let Some(b) = bodies.first() {
+        if !body_allowed {
+            let verb = method.to_uppercase();
+            return Err(syn::Error::new(
+                b.span,
+                format!(
+                    "`{name}` answers {verb}, which takes no request body: remove the `{}` argument \
+                     (read input from `params` or `path` instead)",
+                    b.name
+                ),
+            ));
+        }
+    }
+
+    let mut binds = Vec::new();
+    let mut call_args = Vec::new();
+    let mut spec = Vec::new();
+    for a in &args {
+        let var = format_ident!("{}", a.name);
+        let ty = &a.ty;
+        let binder = format_ident!("bind_{}", a.name);
+        binds.push(quote_spanned! {a.span=>
+            let #var: #ty = match ::jero::__private::#binder::<#ty>(__cx) {
+                ::std::result::Result::Ok(v) => v,
+                ::std::result::Result::Err(e) => return __cx.reject(e),
+            };
+        });
+        call_args.push(quote!(#var));
+        let field = format_ident!("{}", a.name);
+        let describe = match a.name.as_str() {
+            "path" | "params" | "headers" | "cookies" | "json" | "form" => {
+                quote!(::std::option::Option::Some(::jero::__private::contract_info::<#ty>))
+            }
+            _ => quote!(::std::option::Option::Some(::jero::__private::no_contract)),
+        };
+        spec.push(quote!(#field: #describe));
+    }
+    let ret: Type = match &sig.output {
+        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Type(_, t) => (**t).clone(),
+    };
+    let call = if sig.asyncness.is_some() {
+        quote!(__this.#ident(#(#call_args),*).await)
+    } else {
+        quote!(__this.#ident(#(#call_args),*))
+    };
+    let method_ident = format_ident!("{}", method);
+    let op_kind = match kind {
+        Kind::Resource => {
+            let v = format_ident!("{}", camel(name));
+            quote!(::jero::__private::OpKind::#v)
+        }
+        Kind::Endpoint => quote!(::jero::__private::OpKind::Verb(::jero::__private::Method::#method_ident)),
+    };
+    let ret_span = ret.span();
+    let respond = quote_spanned! {ret_span=>
+        ::jero::__private::respond::<#ret>(__out, __cx)
+    };
+    Ok(quote! {
+        {
+            fn __jero_handler<'a>(
+                __this: &'a #self_ty,
+                __cx: &'a ::jero::__private::RequestCx<'a>,
+            ) -> ::jero::__private::BoxFuture<'a> {
+                ::std::boxed::Box::pin(async move {
+                    #(#binds)*
+                    let __out: #ret = #call;
+                    #respond
+                })
+            }
+            ::jero::__private::OperationDef::<Self> {
+                kind: #op_kind,
+                method_name: #name,
+                args: ::jero::__private::ArgSpec {
+                    #(#spec,)*
+                    ..::jero::__private::ArgSpec::NONE
+                },
+                responses: ::jero::__private::describe_responses::<#ret>,
+                handler: __jero_handler,
+            }
+        }
+    })
+}
+
+fn camel(snake: &str) -> String {
+    snake
+        .split('_')
+        .map(|p| {
+            let mut c = p.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+/// Declares a contract: a struct or enum that crosses the wire.
+///
+/// Expands to serde's `Serialize` and `Deserialize` and schemars'
+/// `JsonSchema` derives (through jero's re-exports, so the user's crate
+/// needs neither dependency), plus the `jero::Contract` marker. Serde and
+/// schemars attributes written after it apply as usual. `#[contract(input)]`
+/// derives only `Deserialize`, `#[contract(output)]` only `Serialize`.
+#[proc_macro_attribute]
+pub fn contract(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut ser = true;
+    let mut de = true;
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("input") {
+            ser = false;
+            Ok(())
+        } else if meta.path.is_ident("output") {
+            de = false;
+            Ok(())
+        } else {
+            Err(meta.error("unknown argument; expected `input` or `output`"))
+        }
+    });
+    parse_macro_input!(args with parser);
+    let item = parse_macro_input!(input as syn::DeriveInput);
+    let name = &item.ident;
+    let (impl_g, ty_g, where_g) = item.generics.split_for_impl();
+    let mut derives = vec![quote!(::jero::__private::schemars::JsonSchema)];
+    if ser {
+        derives.push(quote!(::jero::__private::serde::Serialize));
+    }
+    if de {
+        derives.push(quote!(::jero::__private::serde::Deserialize));
+    }
+    quote! {
+        #[derive(#(#derives),*)]
+        #[serde(crate = "::jero::__private::serde")]
+        #[schemars(crate = "::jero::__private::schemars")]
+        #item
+        impl #impl_g ::jero::Contract for #name #ty_g #where_g {}
+    }
+    .into()
+}

@@ -1,0 +1,480 @@
+//! A serde deserializer over named text fields: path slots, header fields,
+//! cookies. It feeds a struct straight from the request's views, without an
+//! intermediate map: for each field the struct declares, it looks up the
+//! matching entries and hands their text to the field's type, which parses
+//! numbers, booleans, options, sequences (repeated entries) and unit enums.
+//!
+//! Error messages name the field and what was expected, never the text that
+//! was sent.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, IntoDeserializer, MapAccess, SeqAccess, Visitor};
+use smallvec::SmallVec;
+
+/// How entry names are compared with field names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Match {
+    /// Exactly, case-sensitive (cookies, path slots already mapped to wire names).
+    Exact,
+    /// Ignoring ASCII case, `-` and `_`: header `X-Trace-Id` binds field
+    /// `x_trace_id` (or `xTraceId` under `rename_all = "camelCase"`).
+    Loose,
+}
+
+/// Compares two names under `Match::Loose`.
+pub(crate) fn loose_eq(a: &str, b: &str) -> bool {
+    let mut x = a.bytes().filter(|c| *c != b'-' && *c != b'_');
+    let mut y = b.bytes().filter(|c| *c != b'-' && *c != b'_');
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(p), Some(q)) if p.eq_ignore_ascii_case(&q) => {}
+            _ => return false,
+        }
+    }
+}
+
+/// A binding error: which field, and what went wrong (never the input).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The failing field's name as the struct declares it on the wire, if known.
+    pub field: Option<String>,
+    /// What was wrong, e.g. `expected an integer` or `missing field `limit``.
+    pub message: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "`{field}`: {}", self.message),
+            None => f.write_str(&self.message),
+        }
+    }
+}
+
+impl std::error::Error for FieldError {}
+
+impl de::Error for FieldError {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        FieldError {
+            field: None,
+            message: crate::binding::sanitize(&msg.to_string()),
+        }
+    }
+}
+
+/// One named text entry.
+pub(crate) type Entry<'a> = (&'a str, Cow<'a, str>);
+
+/// Deserializes a struct from named text entries.
+pub(crate) struct Fields<'a, 'e> {
+    pub(crate) entries: &'e [Entry<'a>],
+    pub(crate) matching: Match,
+}
+
+impl<'a, 'e> Fields<'a, 'e> {
+    fn matches(&self, entry: &str, field: &str) -> bool {
+        match self.matching {
+            Match::Exact => entry == field,
+            Match::Loose => loose_eq(entry, field),
+        }
+    }
+}
+
+impl<'de, 'a, 'e> de::Deserializer<'de> for Fields<'a, 'e> {
+    type Error = FieldError;
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, FieldError> {
+        visitor.visit_map(StructAccess {
+            src: self,
+            fields,
+            next: 0,
+            current: None,
+        })
+    }
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+        // Maps (and `#[serde(flatten)]`) see every entry under its own name.
+        visitor.visit_map(EntryAccess {
+            entries: self.entries.iter(),
+            value: None,
+        })
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf option unit unit_struct newtype_struct seq tuple
+        tuple_struct map enum identifier ignored_any
+    }
+}
+
+struct StructAccess<'a, 'e> {
+    src: Fields<'a, 'e>,
+    fields: &'static [&'static str],
+    next: usize,
+    current: Option<(&'static str, SmallVec<[&'e str; 2]>)>,
+}
+
+impl<'de, 'a, 'e> MapAccess<'de> for StructAccess<'a, 'e> {
+    type Error = FieldError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, FieldError> {
+        while self.next < self.fields.len() {
+            let field = self.fields[self.next];
+            self.next += 1;
+            let values: SmallVec<[&'e str; 2]> = self
+                .src
+                .entries
+                .iter()
+                .filter(|(name, _)| self.src.matches(name, field))
+                .map(|(_, v)| v.as_ref())
+                .collect();
+            if values.is_empty() {
+                continue;
+            }
+            self.current = Some((field, values));
+            return seed.deserialize(field.into_deserializer()).map(Some);
+        }
+        Ok(None)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, FieldError> {
+        let (field, values) = self.current.take().expect("value requested before key");
+        seed.deserialize(Values {
+            values: &values,
+            field,
+        })
+        .map_err(|mut e| {
+            e.field.get_or_insert_with(|| field.to_owned());
+            e
+        })
+    }
+}
+
+/// All entries, as a map of name to text.
+struct EntryAccess<'a, 'e> {
+    entries: std::slice::Iter<'e, Entry<'a>>,
+    value: Option<&'e str>,
+}
+
+impl<'de, 'a, 'e> MapAccess<'de> for EntryAccess<'a, 'e> {
+    type Error = FieldError;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, FieldError> {
+        match self.entries.next() {
+            Some((name, value)) => {
+                self.value = Some(value.as_ref());
+                seed.deserialize(de::value::StrDeserializer::<FieldError>::new(name))
+                    .map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, FieldError> {
+        let v = self.value.take().expect("value requested before key");
+        seed.deserialize(Values {
+            values: &[v],
+            field: "",
+        })
+    }
+}
+
+/// The text values bound to one field (several when the entry repeats).
+struct Values<'v, 'e> {
+    values: &'v [&'e str],
+    field: &'static str,
+}
+
+impl<'v, 'e> Values<'v, 'e> {
+    fn single(&self) -> Result<&'e str, FieldError> {
+        match self.values {
+            [v] => Ok(v),
+            [] => Err(self.err("missing value")),
+            // Several values for a scalar: take the first, like most servers.
+            [v, ..] => Ok(v),
+        }
+    }
+
+    fn err(&self, message: &str) -> FieldError {
+        FieldError {
+            field: (!self.field.is_empty()).then(|| self.field.to_owned()),
+            message: message.to_owned(),
+        }
+    }
+
+    fn parse<T: std::str::FromStr>(&self, expected: &str) -> Result<T, FieldError> {
+        self.single()?.trim().parse::<T>().map_err(|_| self.err(expected))
+    }
+}
+
+macro_rules! parse_number {
+    ($($method:ident => $visit:ident : $ty:ty, $what:literal;)*) => {
+        $(fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+            let n: $ty = self.parse($what)?;
+            visitor.$visit(n)
+        })*
+    };
+}
+
+impl<'de, 'v, 'e> de::Deserializer<'de> for Values<'v, 'e> {
+    type Error = FieldError;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+        if self.values.len() > 1 {
+            return self.deserialize_seq(visitor);
+        }
+        visitor.visit_str(self.single()?)
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+        match self.single()?.trim() {
+            "true" => visitor.visit_bool(true),
+            "false" => visitor.visit_bool(false),
+            _ => Err(self.err("expected `true` or `false`")),
+        }
+    }
+
+    parse_number! {
+        deserialize_i8 => visit_i8: i8, "expected an integer (i8)";
+        deserialize_i16 => visit_i16: i16, "expected an integer (i16)";
+        deserialize_i32 => visit_i32: i32, "expected an integer (i32)";
+        deserialize_i64 => visit_i64: i64, "expected an integer";
+        deserialize_i128 => visit_i128: i128, "expected an integer";
+        deserialize_u8 => visit_u8: u8, "expected a non-negative integer (u8)";
+        deserialize_u16 => visit_u16: u16, "expected a non-negative integer (u16)";
+        deserialize_u32 => visit_u32: u32, "expected a non-negative integer (u32)";
+        deserialize_u64 => visit_u64: u64, "expected a non-negative integer";
+        deserialize_u128 => visit_u128: u128, "expected a non-negative integer";
+        deserialize_f32 => visit_f32: f32, "expected a number";
+        deserialize_f64 => visit_f64: f64, "expected a number";
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+        let mut chars = self.single()?.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => visitor.visit_char(c),
+            _ => Err(self.err("expected a single character")),
+        }
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+        visitor.visit_str(self.single()?)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+        visitor.visit_string(self.single()?.to_owned())
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+        visitor.visit_bytes(self.single()?.as_bytes())
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+        visitor.visit_byte_buf(self.single()?.as_bytes().to_vec())
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+        if self.values.is_empty() {
+            visitor.visit_none()
+        } else {
+            visitor.visit_some(self)
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+        visitor.visit_unit()
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, FieldError> {
+        visitor.visit_unit()
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, FieldError> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+        visitor.visit_seq(ValueSeq {
+            values: self.values.iter(),
+            field: self.field,
+        })
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, FieldError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, FieldError> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, FieldError> {
+        Err(self.err("expected a single value, not a map"))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        _visitor: V,
+    ) -> Result<V::Value, FieldError> {
+        Err(self.err("expected a single value, not a struct"))
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, FieldError> {
+        let v = self.single()?;
+        if !variants.contains(&v) {
+            return Err(self.err(&format!("expected one of {}", quote_list(variants))));
+        }
+        visitor.visit_enum(de::value::StrDeserializer::<FieldError>::new(v))
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
+        visitor.visit_unit()
+    }
+}
+
+struct ValueSeq<'v, 'e> {
+    values: std::slice::Iter<'v, &'e str>,
+    field: &'static str,
+}
+
+impl<'de, 'v, 'e> SeqAccess<'de> for ValueSeq<'v, 'e> {
+    type Error = FieldError;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, FieldError> {
+        match self.values.next() {
+            Some(v) => seed
+                .deserialize(Values {
+                    values: std::slice::from_ref(v),
+                    field: self.field,
+                })
+                .map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.values.len())
+    }
+}
+
+pub(crate) fn quote_list(items: &[&str]) -> String {
+    items
+        .iter()
+        .map(|v| format!("`{v}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct H {
+        x_trace_id: String,
+        user_agent: Option<String>,
+        limit: Option<u32>,
+        tag: Vec<String>,
+    }
+
+    fn fields<'a>(entries: &'a [Entry<'a>], m: Match) -> Fields<'a, 'a> {
+        Fields { entries, matching: m }
+    }
+
+    #[test]
+    fn binds_loose_names_options_and_repeats() {
+        let e: Vec<Entry> = vec![
+            ("X-Trace-Id", "t1".into()),
+            ("Tag", "a".into()),
+            ("tag", "b".into()),
+            ("Limit", " 7".into()),
+        ];
+        let h = H::deserialize(fields(&e, Match::Loose)).unwrap();
+        assert_eq!(
+            h,
+            H {
+                x_trace_id: "t1".into(),
+                user_agent: None,
+                limit: Some(7),
+                tag: vec!["a".into(), "b".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn errors_name_the_field_not_the_value() {
+        let e: Vec<Entry> = vec![("x-trace-id", "t".into()), ("limit", "secret-abc".into())];
+        let err = H::deserialize(fields(&e, Match::Loose)).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("limit"));
+        assert!(!err.to_string().contains("secret"), "{err}");
+        let err = H::deserialize(fields(&[], Match::Loose)).unwrap_err();
+        assert_eq!(err.message, "missing field `x_trace_id`");
+    }
+
+    #[test]
+    fn exact_matching_is_case_sensitive() {
+        #[derive(Deserialize, Debug)]
+        struct C {
+            session_id: Option<String>,
+        }
+        let e: Vec<Entry> = vec![("Session_Id", "x".into())];
+        assert_eq!(C::deserialize(fields(&e, Match::Exact)).unwrap().session_id, None);
+    }
+
+    #[test]
+    fn unit_enums_and_bools() {
+        #[derive(Deserialize, Debug, PartialEq)]
+        #[serde(rename_all = "kebab-case")]
+        enum Kind {
+            ExportText,
+        }
+        #[derive(Deserialize, Debug)]
+        struct S {
+            kind: Kind,
+            flag: bool,
+        }
+        let e: Vec<Entry> = vec![("kind", "export-text".into()), ("flag", "true".into())];
+        let s = S::deserialize(fields(&e, Match::Exact)).unwrap();
+        assert_eq!(s.kind, Kind::ExportText);
+        assert!(s.flag);
+        let e: Vec<Entry> = vec![("kind", "nope".into()), ("flag", "true".into())];
+        let err = S::deserialize(fields(&e, Match::Exact)).unwrap_err();
+        assert_eq!(err.to_string(), "`kind`: expected one of `export-text`");
+    }
+}

@@ -1,0 +1,307 @@
+//! Binding by name: each handler argument's name picks its source.
+//!
+//! The arguments that read only the request head (`path`, `params`,
+//! `headers`, `cookies`, `raw_headers`) are bound before the one that reads
+//! the body (`json`, `content`). Each binder deserializes straight into the
+//! handler's own argument type. Failures become the fixed REST statuses: a
+//! path value that does not convert is 404; bad query, header or cookie
+//! values and malformed JSON are 400; well-formed JSON that breaks the
+//! schema is 422. Every message names the failing field, never its value.
+
+mod fields;
+mod raw_headers;
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use smallvec::SmallVec;
+
+pub use fields::FieldError;
+pub use raw_headers::RawHeaders;
+
+use crate::contract::Contract;
+use crate::problem::Problem;
+use crate::router::OpMeta;
+pub(crate) use fields::loose_eq;
+use fields::{Entry, Fields, Match};
+
+/// What a handler's binders read from: the request, the matched route and
+/// the app's settings. Created by the router for each request.
+pub struct RequestCx<'a> {
+    pub(crate) req: &'a jero_engine::Request,
+    /// Raw (still percent-encoded) slot values, in template order.
+    pub(crate) slots: &'a [&'a str],
+    pub(crate) meta: &'a OpMeta,
+    pub(crate) app: &'a crate::router::AppShared,
+}
+
+impl<'a> RequestCx<'a> {
+    /// The engine's request.
+    pub fn request(&self) -> &jero_engine::Request {
+        self.req
+    }
+
+    /// The status this operation answers with when the handler does not
+    /// choose one: 201 for `create`, 200 otherwise.
+    pub fn default_status(&self) -> u16 {
+        self.meta.default_status
+    }
+
+    /// Renders a problem as this app renders errors.
+    pub fn reject(&self, problem: Problem) -> jero_engine::Response {
+        self.app.render(problem)
+    }
+}
+
+/// Reduces a serde or parser message to what is safe to show: serde's
+/// standard messages quote the offending input (`invalid type: string
+/// "abc", expected u32`); keep only the expectation.
+pub(crate) fn sanitize(msg: &str) -> String {
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = msg.strip_prefix(prefix) {
+            return match rest.rfind(", expected ") {
+                Some(i) => format!("{}expected {}", prefix, &rest[i + ", expected ".len()..]),
+                None => prefix.trim_end_matches([' ', ':']).to_owned(),
+            };
+        }
+    }
+    for prefix in ["unknown variant ", "unknown field "] {
+        if let Some(rest) = msg.strip_prefix(prefix) {
+            let what = prefix.trim_end();
+            return match rest.find(", expected ") {
+                Some(i) => format!("{what}, expected {}", &rest[i + ", expected ".len()..]),
+                None => match rest.find(", there are no") {
+                    Some(i) => format!("{what}{}", &rest[i..]),
+                    None => what.to_owned(),
+                },
+            };
+        }
+    }
+    msg.to_owned()
+}
+
+/// Decodes the path slots into the handler's `path` struct. Any failure,
+/// including a slot that is not UTF-8 once percent-decoded, is 404.
+pub fn bind_path<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T, Problem> {
+    let mut entries: SmallVec<[Entry<'_>; 4]> = SmallVec::new();
+    for (raw, key) in cx.slots.iter().zip(cx.meta.slot_keys.iter()) {
+        let value = percent_encoding::percent_decode_str(raw)
+            .decode_utf8()
+            .map_err(|_| Problem::not_found())?;
+        entries.push((key, value));
+    }
+    T::deserialize(Fields {
+        entries: &entries,
+        matching: Match::Exact,
+    })
+    .map_err(|_| Problem::not_found())
+}
+
+/// Decodes the query string into the handler's `params` struct (repeated
+/// keys into a `Vec`, serde defaults honored). Failures are 400.
+pub fn bind_params<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T, Problem> {
+    let query = cx.req.query().unwrap_or("");
+    match serde_html_form::from_str::<T>(query) {
+        Ok(v) => Ok(v),
+        Err(_) => {
+            // Slow path: decode again, tracking where it fails.
+            let de = serde_html_form::Deserializer::from_bytes(query.as_bytes());
+            let reason = match serde_path_to_error::deserialize::<_, T>(de) {
+                Ok(_) => "invalid query string".to_owned(),
+                Err(e) => describe("query parameter", &e.path().to_string(), &e.inner().to_string()),
+            };
+            Err(Problem::malformed(reason))
+        }
+    }
+}
+
+fn describe(source: &str, path: &str, message: &str) -> String {
+    let message = sanitize(message);
+    if path.is_empty() || path == "." || message.starts_with("missing field") {
+        format!("{source}: {message}")
+    } else {
+        format!("{source} `{path}`: {message}")
+    }
+}
+
+/// Decodes request headers into the handler's `headers` struct: header
+/// `X-Trace-Id` binds field `x_trace_id` (case, `-` and `_` are ignored when
+/// matching). Failures are 400.
+pub fn bind_headers<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T, Problem> {
+    let entries: SmallVec<[Entry<'_>; 16]> = cx
+        .req
+        .headers()
+        .map(|(n, v)| (n, String::from_utf8_lossy(v)))
+        .collect();
+    T::deserialize(Fields {
+        entries: &entries,
+        matching: Match::Loose,
+    })
+    .map_err(|e| {
+        Problem::malformed(describe_field("header", e, |f| {
+            f.replace('_', "-").to_ascii_lowercase()
+        }))
+    })
+}
+
+fn describe_field(source: &str, e: FieldError, show: impl Fn(&str) -> String) -> String {
+    match &e.field {
+        Some(f) => format!("{source} `{}`: {}", show(f), e.message),
+        None => {
+            // serde's own "missing field `x`": name it as the source names it.
+            if let Some(name) = e
+                .message
+                .strip_prefix("missing field `")
+                .and_then(|r| r.strip_suffix('`'))
+            {
+                format!("missing {source} `{}`", show(name))
+            } else {
+                format!("{source}: {}", e.message)
+            }
+        }
+    }
+}
+
+/// Decodes the `Cookie` header(s) into the handler's `cookies` struct; names
+/// bind verbatim (case-sensitive). Failures are 400.
+pub fn bind_cookies<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T, Problem> {
+    let mut entries: SmallVec<[Entry<'_>; 8]> = SmallVec::new();
+    for (name, value) in cx.req.headers() {
+        if !name.eq_ignore_ascii_case("cookie") {
+            continue;
+        }
+        let Ok(value) = std::str::from_utf8(value) else {
+            continue;
+        };
+        for pair in value.split(';') {
+            let Some((k, v)) = pair.trim().split_once('=') else {
+                continue;
+            };
+            let v = v.trim();
+            let v = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(v);
+            entries.push((k.trim(), Cow::Borrowed(v)));
+        }
+    }
+    T::deserialize(Fields {
+        entries: &entries,
+        matching: Match::Exact,
+    })
+    .map_err(|e| Problem::malformed(describe_field("cookie", e, str::to_owned)))
+}
+
+/// Binds `raw_headers`: every header as sent.
+pub fn bind_raw_headers<T: From<RawHeaders>>(cx: &RequestCx<'_>) -> Result<T, Problem> {
+    Ok(T::from(RawHeaders::from_request(cx.req)))
+}
+
+/// Decodes the JSON body into the handler's `json` type. Malformed JSON is
+/// 400; JSON that does not fit the type is 422.
+pub fn bind_json<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T, Problem> {
+    decode_json(cx.req.body())
+}
+
+/// See [`bind_json`]; usable on any bytes.
+pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+    match sonic_rs::from_slice::<T>(body) {
+        Ok(v) => Ok(v),
+        Err(e) => Err(json_problem::<T>(body, &e)),
+    }
+}
+
+#[cold]
+fn json_problem<T: DeserializeOwned>(body: &[u8], e: &sonic_rs::Error) -> Problem {
+    use sonic_rs::error::Category;
+    match e.classify() {
+        Category::TypeUnmatched | Category::NotFound => {
+            let mut de = sonic_rs::Deserializer::from_slice(body);
+            let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+                Err(e) => (e.path().to_string(), json_message(&e.inner().to_string())),
+                Ok(_) => (String::new(), json_message(&e.to_string())),
+            };
+            let reason = if path.is_empty() || path == "." || message.starts_with("missing field") {
+                if path.is_empty() || path == "." {
+                    format!("invalid JSON body: {message}")
+                } else {
+                    format!("invalid JSON body at `{path}`: {message}")
+                }
+            } else {
+                format!("invalid JSON body at `{path}`: {message}")
+            };
+            Problem::validation_failed(reason)
+        }
+        _ => {
+            let reason = if body.iter().all(u8::is_ascii_whitespace) {
+                "malformed JSON body: the body is empty".to_owned()
+            } else {
+                format!("malformed JSON body at line {} column {}", e.line(), e.column())
+            };
+            Problem::malformed(reason)
+        }
+    }
+}
+
+/// sonic-rs appends the position and a snippet of the input to its
+/// messages; keep only the message itself, sanitized.
+fn json_message(msg: &str) -> String {
+    let msg = match msg.find(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    };
+    sanitize(msg)
+}
+
+/// Types a raw `content` body can bind to.
+#[diagnostic::on_unimplemented(
+    message = "`content` cannot be bound to `{Self}`",
+    note = "declare `content` as `jero::Bytes`, `Vec<u8>` or `String`"
+)]
+pub trait FromContent: Sized {
+    /// Converts the body.
+    fn from_content(body: Bytes) -> Result<Self, Problem>;
+}
+
+impl FromContent for Bytes {
+    fn from_content(body: Bytes) -> Result<Self, Problem> {
+        Ok(body)
+    }
+}
+
+impl FromContent for Vec<u8> {
+    fn from_content(body: Bytes) -> Result<Self, Problem> {
+        Ok(body.to_vec())
+    }
+}
+
+impl FromContent for String {
+    fn from_content(body: Bytes) -> Result<Self, Problem> {
+        String::from_utf8(body.to_vec()).map_err(|_| Problem::malformed("the body is not valid UTF-8"))
+    }
+}
+
+/// Binds `content`: the raw body.
+pub fn bind_content<T: FromContent>(cx: &RequestCx<'_>) -> Result<T, Problem> {
+    T::from_content(cx.req.body().clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize;
+
+    #[test]
+    fn sanitize_drops_quoted_input() {
+        assert_eq!(
+            sanitize("invalid type: string \"secret\", expected i64"),
+            "invalid type: expected i64"
+        );
+        assert_eq!(
+            sanitize("invalid value: integer `-5`, expected u32"),
+            "invalid value: expected u32"
+        );
+        assert_eq!(
+            sanitize("unknown variant `secret`, expected `a` or `b`"),
+            "unknown variant, expected `a` or `b`"
+        );
+        assert_eq!(sanitize("missing field `name`"), "missing field `name`");
+    }
+}

@@ -1,0 +1,161 @@
+//! # jero
+//!
+//! A web framework for typed JSON/REST APIs, on a thread-per-core io_uring
+//! HTTP/1.1 engine ([`jero_engine`]).
+//!
+//! jero is prescriptive: a **resource** is an impl block marked once with its
+//! path, whose method names carry the HTTP semantics; an **endpoint** has
+//! bare verb methods on one exact path; handler arguments bind **by name**;
+//! everything that crosses the wire is a declared **contract**. All
+//! introspection happens once, at wiring, so a request only goes
+//! `parse -> route -> decode -> call -> encode`.
+//!
+//! ```
+//! use jero::{contract, resource, App, BoxError, Wiring};
+//!
+//! #[contract]
+//! struct WidgetPath {
+//!     widget_id: String,
+//! }
+//!
+//! #[contract]
+//! struct Widget {
+//!     id: String,
+//!     name: String,
+//! }
+//!
+//! struct WidgetResource;
+//!
+//! #[resource(path = "/widgets")]
+//! impl WidgetResource {
+//!     // GET /widgets/{widget_id}
+//!     async fn read_one(&self, path: WidgetPath) -> Widget {
+//!         Widget { id: path.widget_id, name: "widget-name".into() }
+//!     }
+//! }
+//!
+//! struct MyApp;
+//!
+//! impl App for MyApp {
+//!     async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+//!         wiring.include_resource(WidgetResource);
+//!         Ok(())
+//!     }
+//! }
+//! # let wired = jero::serve::block_on(jero::wire(&MyApp)).unwrap().unwrap();
+//! # let _ = wired;
+//! ```
+//!
+//! ## Resources
+//!
+//! | method | HTTP | default status | URL |
+//! | --- | --- | --- | --- |
+//! | `create` | POST | 201 | the mount path |
+//! | `read_many` | GET | 200 | the mount path |
+//! | `read_one` | GET | 200 | mount path + item slot |
+//! | `update` | PUT | 200 | mount path + item slot |
+//! | `partial_update` | PATCH | 200 | mount path + item slot |
+//! | `delete` | DELETE | 200 | mount path + item slot |
+//!
+//! The mount path may have `{slot}`s (snake_case). An item operation's
+//! `path` struct has a field for each slot plus the fields that extend the
+//! URL (the item id): `path: WidgetPath { widget_id }` on `/widgets` is
+//! `/widgets/{widget_id}`. For `create`, `read_many` and endpoints the path
+//! is exact.
+//!
+//! ## Binding by name
+//!
+//! | argument | source | type |
+//! | --- | --- | --- |
+//! | `path` | URL slots, percent-decoded | a contract struct |
+//! | `params` | query string (repeated keys into a `Vec`) | a contract struct |
+//! | `headers` | headers: `X-Trace-Id` binds `x_trace_id` | a contract struct |
+//! | `cookies` | the `Cookie` header, names verbatim | a contract struct |
+//! | `raw_headers` | headers as sent | [`RawHeaders`] |
+//! | `json` | the body, JSON | a contract struct (or a `Vec` of them) |
+//! | `content` | the body, raw | [`Bytes`], `Vec<u8>` or `String` |
+//!
+//! `json` and `content` are mutually exclusive and not allowed on GET or
+//! DELETE (a compile error says so). Serde attributes such as
+//! `#[serde(rename_all = "camelCase")]` are honored by every source.
+//!
+//! ## REST semantics
+//!
+//! Unmatched URL 404; a path value that does not convert 404; known path
+//! with the wrong method 405 with `Allow`; malformed query, headers, cookies
+//! or JSON 400; well-formed JSON that breaks the schema 422 (the `detail`
+//! names the failing field's path, never the value); `create` 201; else
+//! 200. HEAD is served from GET without a body; OPTIONS answers 204 with
+//! `Allow`. Errors are RFC 9457 Problem Details ([`Problem`]). A JSON body
+//! is never a free-form map: returning one is a startup [`WiringError`].
+//!
+//! ## Wiring and state
+//!
+//! See [`app`](crate::App) for where `wire` runs under thread-per-core and
+//! how state is shared between workers: once, on the starting thread; every
+//! worker shares the same resource instances. Services are plain
+//! constructor arguments of your app type (no DI container): a test passes
+//! stand-ins the same way.
+
+mod app;
+mod binding;
+mod contract;
+mod problem;
+mod response;
+mod router;
+pub mod serve;
+mod template;
+
+pub use app::{
+    wire, App, ArgSpec, BoxError, Endpoint, InfoFn, OpKind, OperationDef, Resource, Teardown, Teardowns,
+    Wired, Wiring, WiringError,
+};
+pub use binding::{FieldError, FromContent, RawHeaders, RequestCx};
+pub use bytes::Bytes;
+pub use contract::Contract;
+pub use jero_macros::{contract, endpoint, resource};
+pub use problem::{Problem, PROBLEM_JSON};
+pub use response::{
+    ContentSpec, ContractInfo, IntoResponse, ResponseSpec, Responses, APPLICATION_JSON, OCTET_STREAM,
+    TEXT_PLAIN,
+};
+pub use router::{AppService, BoxFuture, HandlerFn, Router};
+pub use serve::{serve, Bound, Serve, ServeError};
+
+/// Re-exported so users need no direct dependency on the engine.
+pub use jero_engine as engine;
+
+/// Items used by the macros' generated code. Not a stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::app::respond;
+    pub use crate::binding::{
+        bind_content, bind_cookies, bind_headers, bind_json, bind_params, bind_path, bind_raw_headers,
+    };
+    pub use crate::response::contract_info;
+    pub use crate::{ArgSpec, BoxFuture, OpKind, OperationDef, RequestCx};
+    pub use jero_engine::Method;
+    pub use schemars;
+    pub use serde;
+
+    /// For arguments with no schema.
+    pub fn no_contract(_: &mut schemars::SchemaGenerator) -> crate::ContractInfo {
+        crate::ContractInfo {
+            type_name: "",
+            schema: schemars::Schema::default(),
+            fields: Vec::new(),
+            required: Vec::new(),
+            is_struct: false,
+        }
+    }
+
+    /// The responses a return type describes.
+    pub fn describe_responses<T: crate::IntoResponse>(r: &mut crate::Responses<'_>) {
+        T::describe(r)
+    }
+
+    /// Parses a complete raw request (for doc examples and tests).
+    pub fn parse_request(raw: &'static [u8]) -> jero_engine::Request {
+        jero_engine::Request::parse(raw).expect("a complete request")
+    }
+}

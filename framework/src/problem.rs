@@ -1,0 +1,170 @@
+//! RFC 9457 Problem Details: the one body every error is rendered as.
+
+use std::borrow::Cow;
+
+use bytes::Bytes;
+use jero_engine::Response;
+use serde::Serialize;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 Problem Details error: a stable machine `type` code, a
+/// human `title`, the HTTP `status`, and for parameterized errors a rendered
+/// `detail` plus `params`.
+///
+/// ```
+/// use jero::Problem;
+/// let p = Problem::new(409, "widget-exists", "Widget already exists");
+/// assert_eq!(p.status(), 409);
+/// assert_eq!(p.to_json(), r#"{"type":"widget-exists","title":"Widget already exists","status":409}"#);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    status: u16,
+    code: Cow<'static, str>,
+    title: Cow<'static, str>,
+    detail: Option<String>,
+    params: Option<serde_json::Value>,
+    headers: Vec<(Bytes, Bytes)>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(rename = "type")]
+    code: &'a str,
+    title: &'a str,
+    status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    params: Option<&'a serde_json::Value>,
+}
+
+impl Problem {
+    /// A problem with a status, a stable `type` code and a title.
+    pub fn new(
+        status: u16,
+        code: impl Into<Cow<'static, str>>,
+        title: impl Into<Cow<'static, str>>,
+    ) -> Problem {
+        Problem {
+            status,
+            code: code.into(),
+            title: title.into(),
+            detail: None,
+            params: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// Adds a rendered, human-readable `detail`.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Problem {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    /// Adds machine-readable `params` (a JSON object).
+    pub fn with_params(mut self, params: serde_json::Value) -> Problem {
+        self.params = Some(params);
+        self
+    }
+
+    /// Adds a response header sent with the problem (e.g. `Allow`).
+    pub fn with_header(mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) -> Problem {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// The HTTP status.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The stable machine code (the `type` member).
+    pub fn code(&self) -> &str {
+        &self.code
+    }
+
+    /// The title.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The rendered detail, if any.
+    pub fn detail(&self) -> Option<&str> {
+        self.detail.as_deref()
+    }
+
+    /// The params, if any.
+    pub fn params(&self) -> Option<&serde_json::Value> {
+        self.params.as_ref()
+    }
+
+    /// The body as JSON text.
+    pub fn to_json(&self) -> String {
+        let body = Body {
+            code: &self.code,
+            title: &self.title,
+            status: self.status,
+            detail: self.detail.as_deref(),
+            params: self.params.as_ref(),
+        };
+        sonic_rs::to_string(&body).unwrap_or_else(|_| {
+            format!(r#"{{"type":"internal-server-error","title":"Internal server error","status":500}}"#)
+        })
+    }
+
+    /// Renders the problem as an `application/problem+json` response.
+    pub fn into_response(self) -> Response {
+        let mut res = Response::new(self.status).with_header("content-type", PROBLEM_JSON);
+        res.set_body(self.to_json());
+        for (n, v) in self.headers {
+            res.append_header(n, v);
+        }
+        res
+    }
+
+    /// 404 `not-found`.
+    pub fn not_found() -> Problem {
+        Problem::new(404, "not-found", "Not found")
+    }
+
+    /// 405 `method-not-allowed`, with the `Allow` header.
+    pub fn method_not_allowed(allow: Bytes) -> Problem {
+        Problem::new(405, "method-not-allowed", "Method not allowed").with_header("allow", allow)
+    }
+
+    /// 400 `malformed-request`; `reason` names the failing field, never its value.
+    pub fn malformed(reason: impl Into<String>) -> Problem {
+        let reason = reason.into();
+        Problem::new(400, "malformed-request", "Malformed request")
+            .with_params(serde_json::json!({ "reason": reason }))
+            .with_detail(reason)
+    }
+
+    /// 422 `validation-failed`; `reason` names the failing field, never its value.
+    pub fn validation_failed(reason: impl Into<String>) -> Problem {
+        let reason = reason.into();
+        Problem::new(422, "validation-failed", "Validation failed")
+            .with_params(serde_json::json!({ "reason": reason }))
+            .with_detail(reason)
+    }
+
+    /// 500 `internal-server-error` (never carries details of the cause).
+    pub fn internal() -> Problem {
+        Problem::new(500, "internal-server-error", "Internal server error")
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.status, self.code)?;
+        if let Some(d) = &self.detail {
+            write!(f, ": {d}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problem {}

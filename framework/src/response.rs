@@ -1,0 +1,298 @@
+//! What handlers return: plain values and the responses they become.
+
+use bytes::Bytes;
+use jero_engine::Response;
+use schemars::{JsonSchema, Schema, SchemaGenerator};
+use serde::Serialize;
+
+use crate::binding::RequestCx;
+use crate::contract::Contract;
+use crate::problem::Problem;
+
+/// `application/json`
+pub const APPLICATION_JSON: &str = "application/json";
+/// `text/plain; charset=utf-8`
+pub const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
+/// `application/octet-stream`
+pub const OCTET_STREAM: &str = "application/octet-stream";
+
+/// The body kind of one documented response.
+#[derive(Debug, Clone)]
+pub enum ContentSpec {
+    /// JSON with this schema.
+    Json(Schema),
+    /// `text/plain`.
+    Text,
+    /// `application/octet-stream` (or another binary type).
+    Bytes,
+    /// No body.
+    Empty,
+    /// A problem document.
+    Problem,
+}
+
+/// One response a handler can give.
+#[derive(Debug, Clone)]
+pub struct ResponseSpec {
+    /// The status, or `None` for the operation's default (201 for `create`, else 200).
+    pub status: Option<u16>,
+    /// The body.
+    pub content: ContentSpec,
+    /// The Rust type that produces it, for messages.
+    pub type_name: &'static str,
+}
+
+/// The responses an operation can give, collected at wiring.
+pub struct Responses<'g> {
+    /// The schema generator shared by the whole app.
+    pub generator: &'g mut SchemaGenerator,
+    /// The responses found so far.
+    pub specs: Vec<ResponseSpec>,
+}
+
+/// A value a handler can return.
+///
+/// Implemented for `#[jero::contract]` types and `Vec`s of them (JSON),
+/// `String` (text), [`Bytes`] (binary), [`Problem`], `Result<T, E>` of
+/// two such types, and the engine's raw `Response` as an escape hatch.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a jero handler",
+    label = "not a response type",
+    note = "return a #[jero::contract] struct, a Vec of them, String, jero::Bytes, or Result<T, E> of those"
+)]
+pub trait IntoResponse {
+    /// Builds the response.
+    fn into_response(self, cx: &RequestCx<'_>) -> Response;
+
+    /// Describes the responses this type can produce (wiring checks and OpenAPI).
+    fn describe(responses: &mut Responses<'_>);
+}
+
+pub(crate) fn json_response<T: Serialize + ?Sized>(status: u16, value: &T) -> Response {
+    match sonic_rs::to_vec(value) {
+        Ok(body) => Response::new(status)
+            .with_header(
+                Bytes::from_static(b"content-type"),
+                Bytes::from_static(APPLICATION_JSON.as_bytes()),
+            )
+            .with_body(body),
+        Err(e) => {
+            tracing::error!(error = %e, type_name = std::any::type_name::<T>(), "response serialization failed");
+            Problem::internal().into_response()
+        }
+    }
+}
+
+impl<T: Contract + Serialize> IntoResponse for T {
+    #[inline]
+    fn into_response(self, cx: &RequestCx<'_>) -> Response {
+        json_response(cx.default_status(), &self)
+    }
+
+    fn describe(r: &mut Responses<'_>) {
+        let schema = r.generator.subschema_for::<T>();
+        r.specs.push(ResponseSpec {
+            status: None,
+            content: ContentSpec::Json(schema),
+            type_name: std::any::type_name::<T>(),
+        });
+    }
+}
+
+impl<T: Contract + Serialize> IntoResponse for Vec<T> {
+    #[inline]
+    fn into_response(self, cx: &RequestCx<'_>) -> Response {
+        json_response(cx.default_status(), &self)
+    }
+
+    fn describe(r: &mut Responses<'_>) {
+        let schema = r.generator.subschema_for::<Vec<T>>();
+        r.specs.push(ResponseSpec {
+            status: None,
+            content: ContentSpec::Json(schema),
+            type_name: std::any::type_name::<Vec<T>>(),
+        });
+    }
+}
+
+impl IntoResponse for String {
+    fn into_response(self, cx: &RequestCx<'_>) -> Response {
+        Response::new(cx.default_status())
+            .with_header("content-type", TEXT_PLAIN)
+            .with_body(self)
+    }
+
+    fn describe(r: &mut Responses<'_>) {
+        r.specs.push(ResponseSpec {
+            status: None,
+            content: ContentSpec::Text,
+            type_name: "String",
+        });
+    }
+}
+
+impl IntoResponse for &'static str {
+    fn into_response(self, cx: &RequestCx<'_>) -> Response {
+        Response::new(cx.default_status())
+            .with_header("content-type", TEXT_PLAIN)
+            .with_body(self)
+    }
+
+    fn describe(r: &mut Responses<'_>) {
+        r.specs.push(ResponseSpec {
+            status: None,
+            content: ContentSpec::Text,
+            type_name: "&str",
+        });
+    }
+}
+
+impl IntoResponse for Bytes {
+    fn into_response(self, cx: &RequestCx<'_>) -> Response {
+        Response::new(cx.default_status())
+            .with_header("content-type", OCTET_STREAM)
+            .with_body(self)
+    }
+
+    fn describe(r: &mut Responses<'_>) {
+        r.specs.push(ResponseSpec {
+            status: None,
+            content: ContentSpec::Bytes,
+            type_name: "Bytes",
+        });
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self, cx: &RequestCx<'_>) -> Response {
+        cx.reject(self)
+    }
+
+    fn describe(r: &mut Responses<'_>) {
+        r.specs.push(ResponseSpec {
+            status: None,
+            content: ContentSpec::Problem,
+            type_name: "Problem",
+        });
+    }
+}
+
+impl IntoResponse for Response {
+    fn into_response(self, _cx: &RequestCx<'_>) -> Response {
+        self
+    }
+
+    fn describe(_r: &mut Responses<'_>) {}
+}
+
+impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    #[inline]
+    fn into_response(self, cx: &RequestCx<'_>) -> Response {
+        match self {
+            Ok(v) => v.into_response(cx),
+            Err(e) => e.into_response(cx),
+        }
+    }
+
+    fn describe(r: &mut Responses<'_>) {
+        T::describe(r);
+        E::describe(r);
+    }
+}
+
+/// Whether a JSON schema (as the generator produced it) describes a struct
+/// (an object with declared properties) or a list of structs. Free-form
+/// maps and bare scalars are refused at wiring.
+pub(crate) fn is_struct_like(schema: &Schema, generator: &SchemaGenerator) -> bool {
+    let resolved = resolve(schema, generator);
+    let Some(obj) = resolved.as_object() else {
+        return false;
+    };
+    let ty = obj.get("type").and_then(|t| t.as_str());
+    match ty {
+        Some("object") => obj.contains_key("properties") && !free_additional(obj),
+        Some("array") => match obj.get("items") {
+            Some(items) => match Schema::try_from(items.clone()) {
+                Ok(items) => is_struct_like(&items, generator),
+                Err(_) => false,
+            },
+            None => false,
+        },
+        // Tagged enums: every variant must be struct-like.
+        None => ["oneOf", "anyOf"].iter().any(|k| {
+            obj.get(*k).and_then(|v| v.as_array()).is_some_and(|variants| {
+                variants.iter().all(|v| {
+                    Schema::try_from(v.clone())
+                        .map(|s| is_struct_like(&s, generator))
+                        .unwrap_or(false)
+                })
+            })
+        }),
+        _ => false,
+    }
+}
+
+fn free_additional(obj: &serde_json::Map<String, serde_json::Value>) -> bool {
+    match obj.get("additionalProperties") {
+        None | Some(serde_json::Value::Bool(false)) => false,
+        Some(_) => obj
+            .get("properties")
+            .and_then(|p| p.as_object())
+            .is_some_and(|p| p.is_empty()),
+    }
+}
+
+/// Follows a `$ref` into the generator's definitions.
+pub(crate) fn resolve(schema: &Schema, generator: &SchemaGenerator) -> Schema {
+    if let Some(r) = schema.get("$ref").and_then(|r| r.as_str()) {
+        let name = r.rsplit('/').next().unwrap_or(r);
+        if let Some(def) = generator.definitions().get(name) {
+            if let Ok(s) = Schema::try_from(def.clone()) {
+                return s;
+            }
+        }
+    }
+    schema.clone()
+}
+
+/// Schema facts about an argument contract, gathered once at wiring.
+#[derive(Debug, Clone)]
+pub struct ContractInfo {
+    /// The Rust type name.
+    pub type_name: &'static str,
+    /// The schema (possibly a `$ref`).
+    pub schema: Schema,
+    /// Wire names of the struct's fields, in declaration order (empty when
+    /// the type is not a struct).
+    pub fields: Vec<String>,
+    /// The subset of `fields` that is required (no default, not optional).
+    pub required: Vec<String>,
+    /// Whether the type is a struct (an object with declared properties).
+    pub is_struct: bool,
+}
+
+/// Collects [`ContractInfo`] for `T`.
+pub fn contract_info<T: JsonSchema>(generator: &mut SchemaGenerator) -> ContractInfo {
+    let schema = generator.subschema_for::<T>();
+    let resolved = resolve(&schema, generator);
+    let obj = resolved.as_object();
+    let fields: Vec<String> = obj
+        .and_then(|o| o.get("properties"))
+        .and_then(|p| p.as_object())
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    let required: Vec<String> = obj
+        .and_then(|o| o.get("required"))
+        .and_then(|r| r.as_array())
+        .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    let is_struct = obj.and_then(|o| o.get("type")).and_then(|t| t.as_str()) == Some("object")
+        && obj.is_some_and(|o| o.contains_key("properties"));
+    ContractInfo {
+        type_name: std::any::type_name::<T>(),
+        schema,
+        fields,
+        required,
+        is_struct,
+    }
+}

@@ -1,0 +1,388 @@
+//! # jero-testing
+//!
+//! [`TestClient`] runs a jero app's wiring and drives requests straight into
+//! the framework: no socket, no server, a synchronous API. Requests go
+//! through the engine's own parser, so what a test sends is held to the same
+//! rules as real traffic. Dropping the client runs the app's teardowns.
+//!
+//! ```
+//! use jero::{contract, resource, App, BoxError, Wiring};
+//! use jero_testing::TestClient;
+//!
+//! #[contract]
+//! struct WidgetPath { widget_id: String }
+//!
+//! #[contract]
+//! struct Widget { id: String, name: String }
+//!
+//! struct WidgetResource;
+//!
+//! #[resource(path = "/widgets")]
+//! impl WidgetResource {
+//!     async fn read_one(&self, path: WidgetPath) -> Widget {
+//!         Widget { id: path.widget_id, name: "widget-name".into() }
+//!     }
+//! }
+//!
+//! struct MyApp;
+//! impl App for MyApp {
+//!     async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> {
+//!         w.include_resource(WidgetResource);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let client = TestClient::new(MyApp);
+//! let resp = client.get("/widgets/abc").send();
+//! assert_eq!(resp.status(), 200);
+//! assert_eq!(resp.json::<serde_json::Value>(), serde_json::json!({"id": "abc", "name": "widget-name"}));
+//! ```
+
+use std::cell::RefCell;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use jero::{App, Router, Teardowns, WiringError};
+use jero_engine::{Body, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use serde_json::json;
+
+type Runtime = monoio::Runtime<monoio::time::TimeDriver<monoio::LegacyDriver>>;
+
+/// An in-process client for a jero app. See the [crate docs](crate).
+pub struct TestClient {
+    router: Arc<Router>,
+    teardowns: Option<Teardowns>,
+    runtime: RefCell<Runtime>,
+}
+
+fn runtime() -> Runtime {
+    monoio::RuntimeBuilder::<monoio::LegacyDriver>::new()
+        .enable_timer()
+        .build()
+        .expect("the test client could not create its runtime")
+}
+
+impl TestClient {
+    /// Wires `app` and returns a client for it.
+    ///
+    /// # Panics
+    ///
+    /// If the app is wired wrong; the panic message is the [`WiringError`].
+    /// Use [`TestClient::try_new`] to inspect the error instead.
+    #[track_caller]
+    pub fn new<A: App>(app: A) -> TestClient {
+        match TestClient::try_new(app) {
+            Ok(c) => c,
+            Err(e) => panic!("the app failed to wire: {e}"),
+        }
+    }
+
+    /// Wires `app`, returning the wiring error if there is one.
+    ///
+    /// ```
+    /// # struct Empty;
+    /// # impl jero::App for Empty {
+    /// #     async fn wire(&self, _: &mut jero::Wiring) -> Result<(), jero::BoxError> { Ok(()) }
+    /// # }
+    /// let client = jero_testing::TestClient::try_new(Empty).expect("wires");
+    /// assert_eq!(client.get("/anything").send().status(), 404);
+    /// ```
+    pub fn try_new<A: App>(app: A) -> Result<TestClient, WiringError> {
+        let mut rt = runtime();
+        let wired = rt.block_on(jero::wire(&app))?;
+        Ok(TestClient {
+            router: wired.router,
+            teardowns: Some(wired.teardowns),
+            runtime: RefCell::new(rt),
+        })
+    }
+
+    /// A request with any method.
+    pub fn request(&self, method: &str, path: &str) -> RequestBuilder<'_> {
+        RequestBuilder {
+            client: self,
+            method: method.to_owned(),
+            path: path.to_owned(),
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    /// A GET request.
+    pub fn get(&self, path: &str) -> RequestBuilder<'_> {
+        self.request("GET", path)
+    }
+
+    /// A POST request.
+    pub fn post(&self, path: &str) -> RequestBuilder<'_> {
+        self.request("POST", path)
+    }
+
+    /// A PUT request.
+    pub fn put(&self, path: &str) -> RequestBuilder<'_> {
+        self.request("PUT", path)
+    }
+
+    /// A PATCH request.
+    pub fn patch(&self, path: &str) -> RequestBuilder<'_> {
+        self.request("PATCH", path)
+    }
+
+    /// A DELETE request.
+    pub fn delete(&self, path: &str) -> RequestBuilder<'_> {
+        self.request("DELETE", path)
+    }
+
+    /// A HEAD request.
+    pub fn head(&self, path: &str) -> RequestBuilder<'_> {
+        self.request("HEAD", path)
+    }
+
+    /// An OPTIONS request.
+    pub fn options(&self, path: &str) -> RequestBuilder<'_> {
+        self.request("OPTIONS", path)
+    }
+
+    /// Sends raw request bytes (a complete head, then the body as-is).
+    ///
+    /// ```
+    /// # struct Empty;
+    /// # impl jero::App for Empty {
+    /// #     async fn wire(&self, _: &mut jero::Wiring) -> Result<(), jero::BoxError> { Ok(()) }
+    /// # }
+    /// let client = jero_testing::TestClient::new(Empty);
+    /// let resp = client.send_raw(b"GET /x HTTP/1.1\r\n\r\n".to_vec());
+    /// assert_eq!(resp.status(), 400); // HTTP/1.1 requires Host
+    /// ```
+    pub fn send_raw(&self, raw: Vec<u8>) -> TestResponse {
+        let raw = Bytes::from(raw);
+        let (response, is_head) = match jero_engine::Request::parse(raw) {
+            Ok(req) => {
+                let is_head = req.method() == jero_engine::Method::Head;
+                let router = self.router.clone();
+                let res = self
+                    .runtime
+                    .borrow_mut()
+                    .block_on(async move { router.dispatch(req).await });
+                (res, is_head)
+            }
+            Err(e) => (self.router.engine_error(e.status, e.reason), false),
+        };
+        self.collect(response, is_head)
+    }
+
+    fn collect(&self, response: Response, is_head: bool) -> TestResponse {
+        let (status, headers, body) = response.into_parts();
+        let mut headers: Vec<(String, Vec<u8>)> = headers
+            .into_iter()
+            .map(|(n, v)| (String::from_utf8_lossy(&n).into_owned(), v.to_vec()))
+            .collect();
+        // Framing headers as the engine writes them.
+        headers.retain(|(n, _)| {
+            !n.eq_ignore_ascii_case("content-length") && !n.eq_ignore_ascii_case("transfer-encoding")
+        });
+        let bodiless = status < 200 || status == 204 || status == 304;
+        let body = match body {
+            Body::Empty => {
+                if !bodiless {
+                    headers.push(("content-length".into(), b"0".to_vec()));
+                }
+                Bytes::new()
+            }
+            Body::Full(b) => {
+                if !bodiless {
+                    headers.push(("content-length".into(), b.len().to_string().into_bytes()));
+                }
+                if is_head || bodiless {
+                    Bytes::new()
+                } else {
+                    b
+                }
+            }
+            Body::Stream(mut stream) => {
+                if !bodiless {
+                    headers.push(("transfer-encoding".into(), b"chunked".to_vec()));
+                }
+                if is_head || bodiless {
+                    Bytes::new()
+                } else {
+                    let mut out = BytesMut::new();
+                    self.runtime.borrow_mut().block_on(async {
+                        while let Some(item) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await
+                        {
+                            match item {
+                                Ok(chunk) => out.extend_from_slice(&chunk),
+                                Err(_) => break,
+                            }
+                        }
+                    });
+                    out.freeze()
+                }
+            }
+        };
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+impl Drop for TestClient {
+    fn drop(&mut self) {
+        if let Some(t) = self.teardowns.take() {
+            self.runtime.borrow_mut().block_on(t.run());
+        }
+    }
+}
+
+/// A request being built; finish with [`RequestBuilder::send`].
+pub struct RequestBuilder<'c> {
+    client: &'c TestClient,
+    method: String,
+    path: String,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl RequestBuilder<'_> {
+    /// Adds a header (repeats are kept, in order).
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Adds a query parameter (percent-encoded for you).
+    pub fn query(mut self, name: &str, value: &str) -> Self {
+        self.query.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Adds a cookie to the `Cookie` header.
+    pub fn cookie(self, name: &str, value: &str) -> Self {
+        self.header("cookie", &format!("{name}={value}"))
+    }
+
+    /// Sends `value` as a JSON body with `content-type: application/json`.
+    pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
+        self.body = serde_json::to_vec(value).expect("the test body serializes to JSON");
+        self.headers
+            .push(("content-type".into(), "application/json".into()));
+        self
+    }
+
+    /// Sends raw body bytes.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Sends the request and returns the response.
+    pub fn send(self) -> TestResponse {
+        let mut raw = String::new();
+        let _ = write!(raw, "{} {}", self.method, self.path);
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            raw.push(if i == 0 && !self.path.contains('?') {
+                '?'
+            } else {
+                '&'
+            });
+            raw.push_str(&encode_query(k));
+            raw.push('=');
+            raw.push_str(&encode_query(v));
+        }
+        raw.push_str(" HTTP/1.1\r\n");
+        if !self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+            raw.push_str("host: testserver\r\n");
+        }
+        for (n, v) in &self.headers {
+            let _ = write!(raw, "{n}: {v}\r\n");
+        }
+        if !self.body.is_empty() {
+            let _ = write!(raw, "content-length: {}\r\n", self.body.len());
+        }
+        raw.push_str("\r\n");
+        let mut bytes = raw.into_bytes();
+        bytes.extend_from_slice(&self.body);
+        self.client.send_raw(bytes)
+    }
+}
+
+fn encode_query(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
+/// A response from the app.
+#[derive(Debug, Clone)]
+pub struct TestResponse {
+    status: u16,
+    headers: Vec<(String, Vec<u8>)>,
+    body: Bytes,
+}
+
+impl TestResponse {
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The first value of a header (ASCII case-insensitive), as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| std::str::from_utf8(v).unwrap_or(""))
+    }
+
+    /// Every value of a header, in order.
+    pub fn header_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        self.headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| std::str::from_utf8(v).unwrap_or(""))
+    }
+
+    /// Every header as sent, in order, repeats kept.
+    pub fn headers(&self) -> &[(String, Vec<u8>)] {
+        &self.headers
+    }
+
+    /// The body bytes.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// The body as text (lossy UTF-8).
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The body parsed as JSON.
+    ///
+    /// # Panics
+    ///
+    /// If the body is not JSON of that shape (the message shows the body).
+    #[track_caller]
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        match serde_json::from_slice(&self.body) {
+            Ok(v) => v,
+            Err(e) => panic!("response body is not the expected JSON ({e}): {}", self.text()),
+        }
+    }
+}
