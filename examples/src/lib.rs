@@ -1,4 +1,7 @@
-//! Shared plumbing for the example binaries: command-line options and logging.
+//! The example apps of jero, and the plumbing their binaries share:
+//! command-line options and logging.
+
+pub mod getting_started;
 
 /// Options every example binary takes.
 #[derive(Debug, Clone)]
