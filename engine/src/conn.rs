@@ -10,6 +10,7 @@
 //! receives are single-shot: nothing is pulled in while output is pending.)
 
 use std::rc::Rc;
+use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
@@ -97,6 +98,8 @@ impl Conn {
         // the end-of-head scan worth doing before calling the parser.
         let mut scanned: Option<usize> = None;
         let mut served_any = false;
+        // When the head being received must be complete; set once its timer runs.
+        let mut head_deadline: Option<Instant> = None;
         loop {
             let parsed = if self.rbuf.is_empty() {
                 Ok(None)
@@ -111,20 +114,33 @@ impl Conn {
                     if !self.flush().await {
                         return;
                     }
-                    if self.rbuf.is_empty() && served_any {
-                        // Idle keep-alive connection: shutdown may close it.
+                    if self.rbuf.is_empty() {
+                        // No request under way (idle keep-alive, or nothing
+                        // sent since accept): shutdown may close it.
                         if self.worker.shutting_down() {
                             return;
                         }
-                        self.worker.arm(self.key, Some(timeouts.keep_alive_idle), true);
-                    } else if scanned.is_none() {
-                        // The first wait for this head starts the header timer.
-                        self.worker.arm(self.key, Some(timeouts.header_read), false);
+                        if served_any {
+                            self.worker.arm(self.key, Some(timeouts.keep_alive_idle), true);
+                        } else {
+                            // The first request's header timer runs from accept.
+                            let deadline = self.worker.deadline_in(timeouts.header_read);
+                            head_deadline = Some(deadline);
+                            self.worker.arm_at(self.key, Some(deadline), true);
+                        }
+                    } else {
+                        // Part of a head is in: the header timer runs (from its
+                        // first byte after a keep-alive wait) and shutdown waits.
+                        let deadline = *head_deadline
+                            .get_or_insert_with(|| self.worker.deadline_in(timeouts.header_read));
+                        self.worker.arm_at(self.key, Some(deadline), false);
                     }
                     scanned = Some(self.rbuf.len().saturating_sub(3));
+                    // Checked before the read: an interrupted read keeps the buffer.
+                    let partial = !self.rbuf.is_empty();
                     match self.read().await {
                         Ok(()) => continue,
-                        Err(ReadEnd::Interrupted(Interrupted::Timeout)) if !self.rbuf.is_empty() => {
+                        Err(ReadEnd::Interrupted(Interrupted::Timeout)) if partial => {
                             self.reject(service, ParseError::new(408, "request head not received in time"))
                                 .await;
                             return;
@@ -138,6 +154,7 @@ impl Conn {
                 }
             };
             scanned = None;
+            head_deadline = None;
             served_any = true;
             if !self.exchange(service, head).await {
                 return;
@@ -160,14 +177,28 @@ impl Conn {
         };
         // No deadline while the service runs: it owns its own time.
         self.worker.arm(self.key, None, false);
-        let ctx = Ctx {
-            version: head.version,
-            is_head: head.method == Method::Head,
-            keep_alive: head.keep_alive && !self.worker.shutting_down(),
-        };
+        let (version, is_head, wants_keep_alive) =
+            (head.version, head.method == Method::Head, head.keep_alive);
         let mut req = head.into_request(head_bytes);
         req.body = body;
-        let res = service.call(req).await;
+        let mut panicked = false;
+        let res = match crate::panic::catch_unwind(service.call(req)).await {
+            Ok(res) => res,
+            Err(payload) => {
+                // The service is broken for this request; answer 500 and close,
+                // the worker and its other connections carry on.
+                tracing::error!(panic = crate::panic::panic_message(&payload), "service panicked");
+                panicked = true;
+                service.engine_error(500, "internal server error")
+            }
+        };
+        // Checked after the call: a shutdown that began while the service ran
+        // makes this the connection's last response, and it says so.
+        let ctx = Ctx {
+            version,
+            is_head,
+            keep_alive: wants_keep_alive && !panicked && !self.worker.shutting_down(),
+        };
         let (rest, keep_alive) = encode::encode(res, ctx, &mut self.wbuf);
         let ok = match rest {
             Rest::Done => true,
@@ -177,12 +208,12 @@ impl Conn {
         if !ok {
             return false;
         }
-        if !keep_alive || self.wbuf.len() >= config.limits.max_pending_output {
-            if !self.flush().await {
-                return false;
-            }
+        let keep_alive = keep_alive && !self.worker.shutting_down();
+        // A connection about to close must still send what it has encoded.
+        if (!keep_alive || self.wbuf.len() >= config.limits.max_pending_output) && !self.flush().await {
+            return false;
         }
-        keep_alive && !self.worker.shutting_down()
+        keep_alive
     }
 
     /// Reads the request body. `Err(Some)` is a status to answer with,
@@ -307,7 +338,7 @@ impl Conn {
     /// (dropping the stream, which runs its teardown).
     async fn pump(&mut self, mut stream: crate::BodyStream, chunked: bool) -> bool {
         loop {
-            let next = match poll_now(stream.as_mut()) {
+            let next = match poll_once(stream.as_mut()).await {
                 Some(item) => item,
                 None => {
                     // Nothing ready: send what we have, then wait for the stream.
@@ -315,7 +346,7 @@ impl Conn {
                         return false;
                     }
                     self.worker.arm(self.key, None, false);
-                    std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await
+                    std::future::poll_fn(|cx| poll_guarded(stream.as_mut(), cx)).await
                 }
             };
             match next {
@@ -360,13 +391,32 @@ impl Conn {
 }
 
 /// Polls a stream once without waiting. `None` means it is not ready.
-fn poll_now(
-    stream: std::pin::Pin<&mut (dyn Stream<Item = Result<Bytes, crate::BoxError>> + 'static)>,
+///
+/// The poll uses the task's real waker, not a no-op one: monoio's timers (and
+/// other futures) keep only the first waker they are polled with, so a stream
+/// first polled with a no-op waker would never wake the connection again.
+async fn poll_once(
+    mut stream: std::pin::Pin<&mut (dyn Stream<Item = Result<Bytes, crate::BoxError>> + 'static)>,
 ) -> Option<Option<Result<Bytes, crate::BoxError>>> {
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    match stream.poll_next(&mut cx) {
-        std::task::Poll::Ready(item) => Some(item),
-        std::task::Poll::Pending => None,
+    std::future::poll_fn(|cx| match poll_guarded(stream.as_mut(), cx) {
+        std::task::Poll::Ready(item) => std::task::Poll::Ready(Some(item)),
+        std::task::Poll::Pending => std::task::Poll::Ready(None),
+    })
+    .await
+}
+
+/// Polls a body stream, turning a panic inside it into a stream error (the
+/// stream is dropped right after, so its broken state is never observed).
+fn poll_guarded(
+    stream: std::pin::Pin<&mut (dyn Stream<Item = Result<Bytes, crate::BoxError>> + 'static)>,
+    cx: &mut std::task::Context<'_>,
+) -> std::task::Poll<Option<Result<Bytes, crate::BoxError>>> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| stream.poll_next(cx))) {
+        Ok(poll) => poll,
+        Err(payload) => {
+            let message = crate::panic::panic_message(&payload).to_owned();
+            std::task::Poll::Ready(Some(Err(format!("response stream panicked: {message}").into())))
+        }
     }
 }
 

@@ -43,6 +43,8 @@ mod config;
 mod conn;
 mod date;
 mod encode;
+mod header;
+mod panic;
 mod parse;
 mod request;
 mod response;
@@ -51,6 +53,8 @@ mod service;
 mod worker;
 
 pub use config::{Driver, Limits, Timeouts};
+pub use header::HeaderBytes;
+pub use panic::{catch_unwind, panic_message, CatchUnwind, PanicPayload};
 pub use parse::ParseError;
 pub use request::{Method, Request, Version};
 pub use response::{reason_phrase, Body, BodyStream, BoxError, Response};

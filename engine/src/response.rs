@@ -6,6 +6,8 @@ use bytes::Bytes;
 use futures_core::Stream;
 use smallvec::SmallVec;
 
+use crate::header::HeaderBytes;
+
 /// The error type a body stream may fail with.
 pub type BoxError = Box<dyn std::error::Error + 'static>;
 
@@ -95,7 +97,7 @@ const INLINE_RESPONSE_HEADERS: usize = 6;
 #[derive(Debug)]
 pub struct Response {
     status: u16,
-    headers: SmallVec<[(Bytes, Bytes); INLINE_RESPONSE_HEADERS]>,
+    headers: SmallVec<[(HeaderBytes, HeaderBytes); INLINE_RESPONSE_HEADERS]>,
     body: Body,
 }
 
@@ -124,13 +126,13 @@ impl Response {
 
     /// Appends a header field (kept even if one with the same name exists).
     #[inline]
-    pub fn append_header(&mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) {
+    pub fn append_header(&mut self, name: impl Into<HeaderBytes>, value: impl Into<HeaderBytes>) {
         self.headers.push((name.into(), value.into()));
     }
 
     /// Builder form of [`Response::append_header`].
     #[inline]
-    pub fn with_header(mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) -> Response {
+    pub fn with_header(mut self, name: impl Into<HeaderBytes>, value: impl Into<HeaderBytes>) -> Response {
         self.append_header(name, value);
         self
     }
@@ -174,11 +176,11 @@ impl Response {
     }
 
     /// Splits the response into its parts.
-    pub fn into_parts(self) -> (u16, Vec<(Bytes, Bytes)>, Body) {
+    pub fn into_parts(self) -> (u16, Vec<(HeaderBytes, HeaderBytes)>, Body) {
         (self.status, self.headers.into_vec(), self.body)
     }
 
-    pub(crate) fn raw_headers(&self) -> &[(Bytes, Bytes)] {
+    pub(crate) fn raw_headers(&self) -> &[(HeaderBytes, HeaderBytes)] {
         &self.headers
     }
 

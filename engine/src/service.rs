@@ -57,6 +57,7 @@ pub fn default_error_response(status: u16, reason: &'static str) -> Response {
         413 => "payload-too-large",
         414 => "uri-too-long",
         417 => "expectation-failed",
+        500 => "internal-server-error",
         431 => "request-header-fields-too-large",
         501 => "not-implemented",
         505 => "http-version-not-supported",
@@ -65,6 +66,7 @@ pub fn default_error_response(status: u16, reason: &'static str) -> Response {
     let title = match status {
         413 => "Payload too large",
         400 => "Malformed request",
+        500 => "Internal server error",
         _ => crate::response::reason_phrase(status),
     };
     let body = format!(

@@ -106,8 +106,14 @@ impl Worker {
     /// may interrupt them.
     #[inline]
     pub(crate) fn arm(&self, key: usize, timeout: Option<Duration>, idle: bool) {
-        let deadline = timeout.map(|t| self.now.get() + t);
+        let deadline = timeout.map(|t| self.deadline_in(t));
         self.arm_at(key, deadline, idle);
+    }
+
+    /// The instant `timeout` from now, on the worker's coarse clock.
+    #[inline]
+    pub(crate) fn deadline_in(&self, timeout: Duration) -> Instant {
+        self.now.get() + timeout
     }
 
     #[inline]
@@ -116,6 +122,10 @@ impl Worker {
         let slot = &mut slots[key];
         slot.deadline = deadline;
         slot.idle = idle;
+        // A new deadline starts afresh: without this, an expired one would
+        // interrupt every later operation at once, such as writing the 408
+        // that answers the expiry.
+        slot.timed_out = false;
     }
 
     /// Resolves when the slot times out or (if idle) the worker shuts down.

@@ -1,0 +1,136 @@
+//! Header names and values without per-response allocations.
+
+use bytes::Bytes;
+
+/// Longest value stored inline (no allocation).
+const INLINE: usize = 30;
+
+/// Bytes of a response header name or value.
+///
+/// Static text and shared [`Bytes`] are kept by reference; short owned
+/// values (numbers, short strings, up to 30 bytes) are stored inline, so
+/// typical typed headers cost no allocation.
+///
+/// ```
+/// use jero_engine::HeaderBytes;
+/// let a = HeaderBytes::from("x-rate-limit");
+/// let b = HeaderBytes::copy_from_slice(b"42");
+/// assert_eq!(a.as_bytes(), b"x-rate-limit");
+/// assert_eq!(b.as_bytes(), b"42");
+/// assert_eq!(HeaderBytes::copy_from_slice(&[b'a'; 100]).as_bytes().len(), 100);
+/// ```
+#[derive(Clone)]
+pub struct HeaderBytes(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Static(&'static [u8]),
+    Shared(Bytes),
+    Inline { len: u8, buf: [u8; INLINE] },
+}
+
+impl HeaderBytes {
+    /// Copies `bytes`, inline when short.
+    #[inline]
+    pub fn copy_from_slice(bytes: &[u8]) -> HeaderBytes {
+        if bytes.len() <= INLINE {
+            let mut buf = [0u8; INLINE];
+            buf[..bytes.len()].copy_from_slice(bytes);
+            HeaderBytes(Repr::Inline { len: bytes.len() as u8, buf })
+        } else {
+            HeaderBytes(Repr::Shared(Bytes::copy_from_slice(bytes)))
+        }
+    }
+
+    /// A static value (no copy).
+    #[inline]
+    pub const fn from_static(bytes: &'static [u8]) -> HeaderBytes {
+        HeaderBytes(Repr::Static(bytes))
+    }
+
+    /// The bytes.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Static(s) => s,
+            Repr::Shared(b) => b,
+            Repr::Inline { len, buf } => &buf[..*len as usize],
+        }
+    }
+}
+
+impl std::ops::Deref for HeaderBytes {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for HeaderBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
+    }
+}
+
+impl PartialEq for HeaderBytes {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for HeaderBytes {}
+
+impl From<&'static str> for HeaderBytes {
+    #[inline]
+    fn from(s: &'static str) -> Self {
+        HeaderBytes(Repr::Static(s.as_bytes()))
+    }
+}
+
+impl From<&'static [u8]> for HeaderBytes {
+    #[inline]
+    fn from(s: &'static [u8]) -> Self {
+        HeaderBytes(Repr::Static(s))
+    }
+}
+
+impl From<Bytes> for HeaderBytes {
+    #[inline]
+    fn from(b: Bytes) -> Self {
+        HeaderBytes(Repr::Shared(b))
+    }
+}
+
+impl From<String> for HeaderBytes {
+    #[inline]
+    fn from(s: String) -> Self {
+        if s.len() <= INLINE {
+            HeaderBytes::copy_from_slice(s.as_bytes())
+        } else {
+            HeaderBytes(Repr::Shared(Bytes::from(s)))
+        }
+    }
+}
+
+impl From<Vec<u8>> for HeaderBytes {
+    #[inline]
+    fn from(v: Vec<u8>) -> Self {
+        if v.len() <= INLINE {
+            HeaderBytes::copy_from_slice(&v)
+        } else {
+            HeaderBytes(Repr::Shared(Bytes::from(v)))
+        }
+    }
+}
+
+impl From<HeaderBytes> for Bytes {
+    fn from(h: HeaderBytes) -> Bytes {
+        match h.0 {
+            Repr::Static(s) => Bytes::from_static(s),
+            Repr::Shared(b) => b,
+            Repr::Inline { len, buf } => Bytes::copy_from_slice(&buf[..len as usize]),
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! Turning a panic while polling a future into a value, so one failing
+//! request never takes its worker down.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{catch_unwind as catch, AssertUnwindSafe};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+/// The payload of a caught panic.
+pub type PanicPayload = Box<dyn Any + Send + 'static>;
+
+/// Polls `future`, catching a panic from any poll.
+///
+/// The future is not used again after it panics (it is dropped), so the
+/// `AssertUnwindSafe` is sound in spirit: no broken state is observed.
+///
+/// ```
+/// # let mut rt = monoio::RuntimeBuilder::<monoio::LegacyDriver>::new().build().unwrap();
+/// rt.block_on(async {
+///     let ok = jero_engine::catch_unwind(async { 1 }).await;
+///     assert_eq!(ok.unwrap(), 1);
+///     let caught = jero_engine::catch_unwind(async { panic!("boom") }).await;
+///     assert_eq!(jero_engine::panic_message(&caught.unwrap_err()), "boom");
+/// });
+/// ```
+pub fn catch_unwind<F: Future>(future: F) -> CatchUnwind<F> {
+    CatchUnwind { inner: future }
+}
+
+pin_project_lite::pin_project! {
+    /// See [`catch_unwind`].
+    pub struct CatchUnwind<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, PanicPayload>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.project().inner;
+        match catch(AssertUnwindSafe(move || inner.poll(cx))) {
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(payload) => Poll::Ready(Err(payload)),
+        }
+    }
+}
+
+/// The message of a panic payload (`panic!("...")` text), or a placeholder.
+pub fn panic_message(payload: &PanicPayload) -> &str {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s
+    } else {
+        "non-string panic payload"
+    }
+}
