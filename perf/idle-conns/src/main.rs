@@ -48,15 +48,9 @@ fn parse_args() -> Args {
             args.next()
                 .unwrap_or_else(|| usage(&format!("{arg} needs a value")))
         };
-        let secs = |v: String| {
-            Duration::from_secs_f64(v.parse().unwrap_or_else(|e| usage(&format!("{e}"))))
-        };
+        let secs = |v: String| Duration::from_secs_f64(v.parse().unwrap_or_else(|e| usage(&format!("{e}"))));
         match arg.as_str() {
-            "--addr" => {
-                a.addr = value()
-                    .parse()
-                    .unwrap_or_else(|e| usage(&format!("--addr: {e}")))
-            }
+            "--addr" => a.addr = value().parse().unwrap_or_else(|e| usage(&format!("--addr: {e}"))),
             "--conns" => {
                 a.conns = value()
                     .parse()

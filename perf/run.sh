@@ -1,0 +1,456 @@
+#!/usr/bin/env bash
+# Load-test jero's hello server and peer servers, one core each.
+#
+#   bash perf/run.sh                                   # everything, 10 s per load
+#   SERVERS="peer-hyper peer-may-minihttp" DURATION=3 bash perf/run.sh
+#   ROUTES="plaintext json" BUILD=0 bash perf/run.sh
+#
+# Knobs (environment):
+#   DURATION    seconds per wrk run                         (default 10)
+#   SERVERS     space-separated subset of the server names  (default: all, in order)
+#   ROUTES      space-separated subset of the route names   (default: all, in order)
+#   CONNS       wrk connections                             (default 64)
+#   IDLE_CONNS  idle keep-alive connections for the memory test, 0 skips it (default 10000)
+#   IDLE_HOLD   seconds idle-conns holds them               (default 3)
+#   PORT_BASE   server i listens on 127.0.0.1:PORT_BASE+i   (default 18080)
+#   BUILD       0 skips the cargo builds                    (default 1)
+#   RESULTS     markdown file the tables are appended to    (default perf/RESULTS.md)
+#
+# Every server runs on core 0 (taskset -c 0, --workers 1); wrk and idle-conns
+# run on core 1. Only 127.0.0.1 is ever targeted, every load is bounded in
+# time, and only the processes this script started are stopped (by PID).
+# See perf/README.md for what each column means.
+set -euo pipefail
+
+PERF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(dirname "$PERF_DIR")
+HOST=127.0.0.1
+
+DURATION=${DURATION:-10}
+CONNS=${CONNS:-64}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+IDLE_HOLD=${IDLE_HOLD:-3}
+PORT_BASE=${PORT_BASE:-18080}
+BUILD=${BUILD:-1}
+RESULTS=${RESULTS:-$PERF_DIR/RESULTS.md}
+SERVER_CORE=0
+CLIENT_CORE=1
+
+# The exact command, for the results header.
+COMMAND=""
+for var in DURATION SERVERS ROUTES CONNS IDLE_CONNS IDLE_HOLD PORT_BASE BUILD RESULTS; do
+    val=$(printenv "$var" || true)
+    [[ -n "$val" ]] && COMMAND+="$var=$(printf '%q' "$val") "
+done
+COMMAND+="bash perf/run.sh${*:+ $*}"
+
+# --------------------------------------------------------------------------
+# Servers and routes. Adding a server or a route is one line here.
+#
+#   server NAME BUILD_DIR "CARGO_BUILD_ARGS" BINARY [ENV=VALUE...]
+#     BUILD_DIR/CARGO_BUILD_ARGS: `cargo build --release ARGS` is run once per
+#     distinct pair in BUILD_DIR. The binary is started as
+#     `env ENV... taskset -c 0 BINARY --workers 1 --addr 127.0.0.1:PORT`.
+#   route NAME PATH CONTENT_TYPE EXPECTED_BODY [WRK_SCRIPT [SCRIPT_ARGS...]]
+#     The route is checked once with curl (GET, 200, media type, exact body),
+#     then loaded with wrk (with `-s perf/WRK_SCRIPT ... -- SCRIPT_ARGS`).
+# --------------------------------------------------------------------------
+SERVER_NAMES=() ; declare -A S_DIR S_ARGS S_BIN S_ENV
+ROUTE_NAMES=()  ; declare -A R_PATH R_CTYPE R_BODY R_SCRIPT
+server() {
+    local name=$1
+    SERVER_NAMES+=("$name"); S_DIR[$name]=$2; S_ARGS[$name]=$3; S_BIN[$name]=$4
+    shift 4; S_ENV[$name]="$*"
+}
+route() {
+    local name=$1
+    ROUTE_NAMES+=("$name"); R_PATH[$name]=$2; R_CTYPE[$name]=$3; R_BODY[$name]=$4
+    shift 4; R_SCRIPT[$name]="$*"
+}
+
+server hello-uring        "$ROOT"     "-p jero-examples --bin hello" "$ROOT/target/release/hello" JERO_DRIVER=uring
+server hello-epoll        "$ROOT"     "-p jero-examples --bin hello" "$ROOT/target/release/hello" JERO_DRIVER=epoll
+server peer-hyper         "$PERF_DIR" ""                             "$PERF_DIR/target/release/peer-hyper"
+server peer-may-minihttp  "$PERF_DIR" ""                             "$PERF_DIR/target/release/peer-may-minihttp"
+
+route plaintext      /plaintext  text/plain        'Hello, World!'
+route plaintext-p16  /plaintext  text/plain        'Hello, World!'                pipeline.lua 16
+route json           /json       application/json  '{"message":"Hello, World!"}'
+
+# --------------------------------------------------------------------------
+
+log()  { printf '[run.sh] %s\n' "$*" >&2; }
+die()  { log "error: $*"; exit 1; }
+
+# select_names OUT_ARRAY KIND "requested names" all-names...
+select_names() {
+    local -n sel=$1; local kind=$2 requested=$3; shift 3
+    local n
+    sel=()
+    if [[ -z "$requested" ]]; then sel=("$@"); return; fi
+    for n in $requested; do
+        [[ " $* " == *" $n "* ]] || die "unknown $kind '$n' (known: $*)"
+        sel+=("$n")
+    done
+}
+select_names SERVERS_RUN server "${SERVERS:-}" "${SERVER_NAMES[@]}"
+select_names ROUTES_RUN  route  "${ROUTES:-}"  "${ROUTE_NAMES[@]}"
+[[ ${#SERVERS_RUN[@]} -gt 0 ]] || die "no servers selected"
+[[ ${#ROUTES_RUN[@]} -gt 0 ]] || die "no routes selected"
+[[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -gt 0 ]] || die "DURATION must be a positive integer"
+[[ $(nproc) -ge 2 ]] || die "needs at least 2 cores (server on core $SERVER_CORE, client on core $CLIENT_CORE)"
+
+RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
+LOG_DIR="$PERF_DIR/target/run-logs/$RUN_ID"
+mkdir -p "$LOG_DIR"
+log "logs: $LOG_DIR"
+
+# ---- cleanup: only what we started, by PID -------------------------------
+declare -A LIVE_PIDS=()   # children started here and not yet reaped
+stop_pid() {
+    local pid=$1
+    [[ -n "${LIVE_PIDS[$pid]:-}" ]] || return 0
+    unset "LIVE_PIDS[$pid]"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 30); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+    wait "$pid" 2>/dev/null || true
+}
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+cleanup() {
+    local pid
+    for pid in "${!LIVE_PIDS[@]}"; do stop_pid "$pid"; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---- tools ----------------------------------------------------------------
+if ! command -v wrk >/dev/null; then
+    log "installing wrk"
+    apt-get update && apt-get install -y wrk
+fi
+for tool in curl taskset getconf awk; do
+    command -v "$tool" >/dev/null || die "$tool is required"
+done
+CLK_TCK=$(getconf CLK_TCK)
+# Servers must be able to hold IDLE_CONNS sockets.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if (( IDLE_CONNS > 0 )) && (( $(ulimit -n) < IDLE_CONNS + 64 )); then
+    log "warning: ulimit -n is $(ulimit -n), below IDLE_CONNS=$IDLE_CONNS"
+fi
+
+# ---- builds ---------------------------------------------------------------
+declare -A BUILD_STATUS=()   # "dir|args" -> ok | failed
+declare -A SKIP_REASON=()    # server -> why it was not run
+if [[ "$BUILD" != 0 ]]; then
+    # The perf workspace always builds: idle-conns comes from it.
+    log "building perf workspace (cargo build --release in perf/)"
+    (cd "$PERF_DIR" && cargo build --release) || die "perf workspace build failed"
+    BUILD_STATUS["$PERF_DIR|"]=ok
+    for s in "${SERVERS_RUN[@]}"; do
+        key="${S_DIR[$s]}|${S_ARGS[$s]}"
+        [[ -n "${BUILD_STATUS[$key]:-}" ]] && continue
+        log "building: (cd ${S_DIR[$s]} && cargo build --release ${S_ARGS[$s]})"
+        # shellcheck disable=SC2086 # S_ARGS is a word list by design
+        if (cd "${S_DIR[$s]}" && cargo build --release ${S_ARGS[$s]}) >"$LOG_DIR/build-$s.log" 2>&1; then
+            BUILD_STATUS[$key]=ok
+        else
+            BUILD_STATUS[$key]=failed
+            log "warning: build failed (see $LOG_DIR/build-$s.log); skipping servers built by it"
+        fi
+    done
+fi
+IDLE_BIN="$PERF_DIR/target/release/idle-conns"
+for s in "${SERVERS_RUN[@]}"; do
+    key="${S_DIR[$s]}|${S_ARGS[$s]}"
+    if [[ "${BUILD_STATUS[$key]:-}" == failed ]]; then
+        SKIP_REASON[$s]="build failed"
+    elif [[ ! -x "${S_BIN[$s]}" ]]; then
+        SKIP_REASON[$s]="no binary ${S_BIN[$s]#"$ROOT/"}"
+    fi
+done
+
+# ---- helpers --------------------------------------------------------------
+# "total idle" jiffies of the server core; busy = total - idle - iowait.
+# (guest/guest_nice are already counted in user/nice, so fields 2..9 only.)
+cpu_jiffies() {
+    awk -v c="cpu$SERVER_CORE" '$1 == c { print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/stat
+}
+# "utime stime" (fields 14 and 15 of /proc/PID/stat, all threads), in clock
+# ticks; comm (field 2) may contain spaces, so split after its ")".
+proc_times() {
+    local stat; stat=$(<"/proc/$1/stat")
+    stat=${stat##*) }
+    # shellcheck disable=SC2086
+    set -- $stat
+    echo "${12} ${13}"
+}
+# "busy% busy%" of the server and client cores over $1 seconds, with nothing
+# of ours running on them: anything above a few percent is someone else's work.
+cores_busy_pct() {
+    local a b
+    a=$(awk '{ printf "%s %d %d ", $1, $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/stat)
+    sleep "$1"
+    b=$(awk '{ printf "%s %d %d ", $1, $2+$3+$4+$5+$6+$7+$8+$9, $5+$6 }' /proc/stat)
+    awk -v a="$a" -v b="$b" -v c0="cpu$SERVER_CORE" -v c1="cpu$CLIENT_CORE" 'BEGIN {
+        n = split(a, x, " "); split(b, y, " ")
+        for (k = 1; k <= n; k += 3) {
+            t = y[k+1] - x[k+1]; i = y[k+2] - x[k+2]
+            pct[x[k]] = t > 0 ? (t - i) * 100 / t : 0
+        }
+        printf "%.0f %.0f", pct[c0], pct[c1] }'
+}
+# quiet_check KEY: samples the cores for 1 s (this also lets the previous
+# run's connections close) and records/warns when they are busy.
+quiet_check() {
+    local n0 n1
+    read -r n0 n1 <<<"$(cores_busy_pct 1)"
+    if (( n0 > 5 || n1 > 5 )); then
+        NOISE[$1]="core $SERVER_CORE $n0%, core $CLIENT_CORE $n1%"
+        log "warning: other work is running (${NOISE[$1]} busy just before $1)"
+    fi
+}
+vm_rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status"; }
+port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+http_code() { curl -s -o /dev/null --max-time 1 -w '%{http_code}' "http://$HOST:$1/" 2>/dev/null || true; }
+
+# start_server NAME PORT -> sets SERVER_PID
+start_server() {
+    local name=$1 port=$2
+    port_in_use "$port" && { log "port $port is already in use"; return 1; }
+    # shellcheck disable=SC2086 # S_ENV is a list of VAR=VALUE words
+    env ${S_ENV[$name]} taskset -c "$SERVER_CORE" "${S_BIN[$name]}" \
+        --workers 1 --addr "$HOST:$port" >"$LOG_DIR/server-$name.log" 2>&1 &
+    SERVER_PID=$!
+    LIVE_PIDS[$SERVER_PID]=1
+    for _ in $(seq 1 100); do   # up to ~10 s
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            log "$name exited during startup:"; tail -5 "$LOG_DIR/server-$name.log" >&2
+            return 1
+        fi
+        [[ "$(http_code "$port")" != 000 ]] && return 0
+        sleep 0.1
+    done
+    log "$name did not accept connections on $HOST:$port within 10 s"
+    return 1
+}
+
+# check_route PORT ROUTE -> returns 0 when status, media type and body match; else prints why
+check_route() {
+    local port=$1 r=$2 out code ctype body
+    out="$LOG_DIR/check.body"
+    : >"$out"
+    read -r code ctype < <(curl -s --max-time 5 -o "$out" -w '%{http_code} %{content_type}\n' \
+        "http://$HOST:$port${R_PATH[$r]}" 2>/dev/null || echo "000 -")
+    body=$(cat "$out"; echo x); body=${body%x}   # keep trailing newlines, if any
+    ctype=${ctype%%;*}
+    if [[ "$code" != 200 ]]; then echo "status $code"; return 1; fi
+    if [[ "${ctype,,}" != "${R_CTYPE[$r],,}" ]]; then echo "content-type '$ctype'"; return 1; fi
+    if [[ "$body" != "${R_BODY[$r]}" ]]; then echo "body $(printf '%q' "${body:0:60}")"; return 1; fi
+}
+
+# per_req_us TICKS REQUESTS -> microseconds per request
+per_req_us() { awk -v t="$1" -v hz="$CLK_TCK" -v n="$2" 'BEGIN { printf "%.3f", t / hz * 1e6 / n }'; }
+
+# wrk's latency like "1.23ms" / "850.00us" / "1.02s" -> milliseconds
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        if (v ~ /us$/) { sub(/us$/, "", v); printf "%.3f", v / 1000 }
+        else if (v ~ /ms$/) { sub(/ms$/, "", v); printf "%.3f", v }
+        else if (v ~ /m$/) { sub(/m$/, "", v); printf "%.3f", v * 60000 }
+        else if (v ~ /s$/) { sub(/s$/, "", v); printf "%.3f", v * 1000 }
+        else print "?" }'
+}
+
+declare -A RPS P99 CORE_US USER_US SYS_US ERRS NOTE NOISE MEM_BEFORE MEM_AFTER MEM_PER MEM_NOTE
+
+# run_load NAME PID PORT ROUTE
+run_load() {
+    local s=$1 pid=$2 port=$3 r=$4 key="$1|$4" out script_args=() cpu0 cpu1 u0 u1 t0 i0 t1 i1 ut0 st0 ut1 st1
+    local -a script
+    read -ra script <<<"${R_SCRIPT[$r]}"
+    if [[ ${#script[@]} -gt 0 ]]; then
+        script_args=(-s "$PERF_DIR/${script[0]}" "http://$HOST:$port${R_PATH[$r]}" -- "${script[@]:1}")
+    else
+        script_args=("http://$HOST:$port${R_PATH[$r]}")
+    fi
+    out="$LOG_DIR/wrk-$s-$r.txt"
+    log "$s $r: wrk -t1 -c$CONNS -d${DURATION}s ${script_args[*]}"
+    cpu0=$(cpu_jiffies); u0=$(proc_times "$pid")
+    # timeout is a backstop only; wrk stops by itself after DURATION.
+    timeout --foreground --kill-after=5 $((DURATION + 30)) \
+        taskset -c "$CLIENT_CORE" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "${script_args[@]}" >"$out" 2>&1 || {
+        NOTE[$key]="wrk failed (exit $?)"; return 0; }
+    cpu1=$(cpu_jiffies); u1=$(proc_times "$pid")
+    kill -0 "$pid" 2>/dev/null || { NOTE[$key]="server died"; return 0; }
+
+    local reqs rps p99 errs
+    reqs=$(awk '/requests in/ { print $1; exit }' "$out")
+    rps=$(awk '/^Requests\/sec:/ { print $2; exit }' "$out")
+    p99=$(awk '$1 == "99%" { print $2; exit }' "$out")
+    # wrk's coordinated-omission correction corrupts its percentiles when it
+    # pipelines (wg/wrk#236: they come out 0 or non-monotonic), so pipelined
+    # runs and any inconsistent distribution get no p99.
+    if [[ "${script[0]:-}" == pipeline.lua ]] || ! awk '
+        $1 ~ /^(50|75|90|99)%$/ { v = $2; ms = v + 0
+            if (v ~ /us$/) ms /= 1000; else if (v !~ /ms$/ && v ~ /s$/) ms *= 1000
+            if (ms <= 0 || ms < last) bad = 1; last = ms; n++ }
+        END { exit (bad || n != 4) }' "$out"; then
+        p99="n/a"
+    fi
+    errs=$(awk '
+        /Socket errors:/ { gsub(",", ""); n += $4 + $6 + $8 + $10 }
+        /Non-2xx or 3xx responses:/ { n += $NF }
+        END { print n + 0 }' "$out")
+    if [[ -z "$reqs" || -z "$rps" || "$reqs" == 0 ]]; then
+        NOTE[$key]="no requests completed"; return 0
+    fi
+    RPS[$key]=$rps
+    if [[ "$p99" == n/a ]]; then P99[$key]=n/a; else P99[$key]=$(to_ms "$p99"); fi
+    ERRS[$key]=$errs
+    read -r t0 i0 <<<"$cpu0"; read -r t1 i1 <<<"$cpu1"
+    read -r ut0 st0 <<<"$u0"; read -r ut1 st1 <<<"$u1"
+    CORE_US[$key]=$(per_req_us $(( (t1 - i1) - (t0 - i0) )) "$reqs")
+    USER_US[$key]=$(per_req_us $(( ut1 - ut0 )) "$reqs")
+    SYS_US[$key]=$(per_req_us $(( st1 - st0 )) "$reqs")
+}
+
+# measure_memory NAME PID PORT
+measure_memory() {
+    local s=$1 pid=$2 port=$3 before after out idle_pid
+    out="$LOG_DIR/idle-$s.txt"
+    before=$(vm_rss_kb "$pid")
+    log "$s: holding $IDLE_CONNS idle keep-alive connections for ${IDLE_HOLD}s"
+    taskset -c "$CLIENT_CORE" "$IDLE_BIN" --addr "$HOST:$port" --conns "$IDLE_CONNS" \
+        --hold "$IDLE_HOLD" --setup-deadline 60 >"$out" 2>&1 &
+    idle_pid=$!
+    LIVE_PIDS[$idle_pid]=1
+    for _ in $(seq 1 700); do   # setup deadline is 60 s; poll up to ~70 s
+        grep -q '^holding' "$out" && break
+        kill -0 "$idle_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if ! grep -q '^holding' "$out"; then
+        MEM_NOTE[$s]="idle-conns failed: $(tail -1 "$out")"
+        stop_pid "$idle_pid"; return 0
+    fi
+    sleep 0.5   # let the server finish its bookkeeping for the last connections
+    after=$(vm_rss_kb "$pid")
+    unset "LIVE_PIDS[$idle_pid]"
+    wait "$idle_pid" || MEM_NOTE[$s]="idle-conns exit $?"
+    grep -q '^note:' "$out" && MEM_NOTE[$s]=$(grep '^note:' "$out")
+    MEM_BEFORE[$s]=$before
+    MEM_AFTER[$s]=$after
+    MEM_PER[$s]=$(( (after - before) * 1024 / IDLE_CONNS ))
+    sleep 1     # let the server reap the closed connections before the next test
+}
+
+# ---- the runs -------------------------------------------------------------
+for idx in "${!SERVERS_RUN[@]}"; do
+    s=${SERVERS_RUN[$idx]}
+    [[ -n "${SKIP_REASON[$s]:-}" ]] && { log "skipping $s: ${SKIP_REASON[$s]}"; continue; }
+    port=$((PORT_BASE + idx))
+    log "starting $s on $HOST:$port (core $SERVER_CORE${S_ENV[$s]:+, ${S_ENV[$s]}})"
+    if ! start_server "$s" "$port"; then
+        SKIP_REASON[$s]="did not start"; continue
+    fi
+    pid=$SERVER_PID
+    for r in "${ROUTES_RUN[@]}"; do
+        if ! why=$(check_route "$port" "$r"); then
+            NOTE["$s|$r"]="check failed: $why"; log "$s $r: check failed: $why"; continue
+        fi
+        # Other work on the measured cores inflates "core µs/req"; note it.
+        quiet_check "$s $r"
+        run_load "$s" "$pid" "$port" "$r"
+    done
+    if (( IDLE_CONNS > 0 )) && kill -0 "$pid" 2>/dev/null; then
+        measure_memory "$s" "$pid" "$port"
+    fi
+    stop_pid "$pid"
+done
+
+# ---- report ---------------------------------------------------------------
+BASE=${SERVERS_RUN[0]}
+fmt_int() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
+report() {
+    local s r key ratio vs="vs $BASE" w
+    w=$(( ${#vs} > 10 ? ${#vs} : 10 ))
+    local row="| %-18s | %-14s | %10s | %9s | %12s | %12s | %12s | %${w}s | %6s |\n"
+    local dash; dash=$(printf "%${w}s" "" | tr ' ' -)
+    echo "### Throughput and CPU (wrk -t1 -c$CONNS -d${DURATION}s; server on core $SERVER_CORE, wrk on core $CLIENT_CORE)"
+    echo
+    # "µ" is two bytes, so its headers get one more byte of padding.
+    printf "| %-18s | %-14s | %10s | %9s | %13s | %13s | %13s | %${w}s | %6s |\n" \
+        server route req/s "p99 ms" "core µs/req" "user µs/req" "sys µs/req" "$vs" errors
+    echo "|--------------------|----------------|-----------:|----------:|-------------:|-------------:|-------------:|-$dash:|-------:|"
+    for r in "${ROUTES_RUN[@]}"; do
+        for s in "${SERVERS_RUN[@]}"; do
+            key="$s|$r"
+            if [[ -n "${RPS[$key]:-}" ]]; then
+                ratio="–"
+                [[ -n "${RPS[$BASE|$r]:-}" ]] && ratio=$(awk -v a="${RPS[$key]}" -v b="${RPS[$BASE|$r]}" 'BEGIN { printf "%.2f", a / b }')
+                # shellcheck disable=SC2059 # the format is built above
+                printf "$row" "$s" "$r" "$(fmt_int "${RPS[$key]}")" "${P99[$key]}" "${CORE_US[$key]}" \
+                    "${USER_US[$key]}" "${SYS_US[$key]}" "$ratio" "${ERRS[$key]}"
+            else
+                printf '| %-18s | %-14s | %s |\n' "$s" "$r" "${NOTE[$key]:-${SKIP_REASON[$s]:-not run}}"
+            fi
+        done
+    done
+    local noisy=""
+    for r in "${ROUTES_RUN[@]}"; do
+        for s in "${SERVERS_RUN[@]}"; do
+            [[ -n "${NOISE[$s $r]:-}" ]] && noisy+=" $s $r (${NOISE[$s $r]});"
+        done
+    done
+    if [[ -n "$noisy" ]]; then
+        echo
+        echo "**Noisy run:** other work was using the cores just before:${noisy%;}. Those rows' core µs/req and req/s are suspect; re-run on a quiet machine."
+    fi
+    if (( IDLE_CONNS > 0 )); then
+        echo
+        echo "### Memory: RSS with $IDLE_CONNS idle keep-alive connections (each served one GET /plaintext)"
+        echo
+        printf '| %-18s | %12s | %16s | %10s |\n' server "RSS before" "RSS at $IDLE_CONNS" "bytes/conn"
+        echo "|--------------------|-------------:|-----------------:|-----------:|"
+        for s in "${SERVERS_RUN[@]}"; do
+            if [[ -n "${MEM_PER[$s]:-}" ]]; then
+                printf '| %-18s | %12s | %16s | %10s |%s\n' "$s" "${MEM_BEFORE[$s]} KiB" \
+                    "${MEM_AFTER[$s]} KiB" "${MEM_PER[$s]}" "${MEM_NOTE[$s]:+ ${MEM_NOTE[$s]}}"
+            else
+                printf '| %-18s | %s |\n' "$s" "${MEM_NOTE[$s]:-${SKIP_REASON[$s]:-not run}}"
+            fi
+        done
+    fi
+}
+
+TABLES=$(report)
+echo
+echo "$TABLES"
+HEADER=""
+[[ -s "$RESULTS" ]] || HEADER=$'# perf results\n\nAppended by perf/run.sh; see perf/README.md for the columns.\n'
+{
+    [[ -n "$HEADER" ]] && printf '%s' "$HEADER"
+    echo
+    echo "## $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo
+    echo "Command: \`$COMMAND\`"
+    echo
+    echo "Machine: $(nproc) cores, $(uname -sr), $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')," \
+         "jero $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '(no commit)')"
+    echo
+    echo "$TABLES"
+} >>"$RESULTS"
+log "appended to ${RESULTS#"$ROOT/"}"
+
+# Non-zero exit when anything selected did not produce its numbers.
+failed=0
+for s in "${SERVERS_RUN[@]}"; do
+    [[ -n "${SKIP_REASON[$s]:-}" ]] && failed=1
+    for r in "${ROUTES_RUN[@]}"; do [[ -n "${RPS[$s|$r]:-}" ]] || failed=1; done
+done
+exit "$failed"
