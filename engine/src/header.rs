@@ -36,7 +36,10 @@ impl HeaderBytes {
         if bytes.len() <= INLINE {
             let mut buf = [0u8; INLINE];
             buf[..bytes.len()].copy_from_slice(bytes);
-            HeaderBytes(Repr::Inline { len: bytes.len() as u8, buf })
+            HeaderBytes(Repr::Inline {
+                len: bytes.len() as u8,
+                buf,
+            })
         } else {
             HeaderBytes(Repr::Shared(Bytes::copy_from_slice(bytes)))
         }

@@ -25,6 +25,7 @@ use std::sync::Arc;
 use schemars::SchemaGenerator;
 
 use crate::binding::RequestCx;
+use crate::problem::Problem;
 use crate::response::{is_struct_like, ContentSpec, ContractInfo, Responses};
 use crate::router::{method_index, Bound, HandlerFn, Op, OpMeta, Route, Router, METHODS};
 use crate::template::Template;
@@ -257,6 +258,7 @@ struct PendingOp {
 
 /// What [`App::wire`] builds on: include routes, register teardowns.
 pub struct Wiring {
+    shared: crate::router::AppShared,
     generator: SchemaGenerator,
     ops: Vec<PendingOp>,
     errors: Vec<WiringError>,
@@ -281,6 +283,7 @@ fn short_name<T: ?Sized>() -> String {
 impl Wiring {
     pub(crate) fn new() -> Wiring {
         Wiring {
+            shared: Default::default(),
             generator: SchemaGenerator::default(),
             ops: Vec::new(),
             errors: Vec::new(),
@@ -330,6 +333,102 @@ impl Wiring {
         ));
     }
 
+    /// Registers an exception handler: errors of type `E` that reach the
+    /// framework (returned directly, or boxed in [`jero::Error`](crate::Error))
+    /// become the handler's response, whose status must be 400-599. One
+    /// handler per type; a handler that panics or answers another status
+    /// falls back to the generic 500.
+    ///
+    /// ```
+    /// # use jero::{contract, JsonResponse, Wiring};
+    /// #[derive(Debug)]
+    /// struct UpstreamFailed;
+    /// # impl std::fmt::Display for UpstreamFailed {
+    /// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("upstream") }
+    /// # }
+    /// # impl std::error::Error for UpstreamFailed {}
+    /// #[contract]
+    /// struct UpstreamBody { code: String }
+    ///
+    /// # fn wire(wiring: &mut Wiring) {
+    /// wiring.on_error(|_: &UpstreamFailed| {
+    ///     JsonResponse::new(UpstreamBody { code: "upstream-failed".into() })
+    ///         .status(503)
+    ///         .raw_header("Retry-After", "30")
+    /// });
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn on_error<E, F, R>(&mut self, handler: F) -> &mut Self
+    where
+        E: 'static,
+        F: Fn(&E) -> R + Send + Sync + 'static,
+        R: crate::IntoResponse + 'static,
+    {
+        let location = Location::caller();
+        let h = Arc::new(crate::error::TypedHandler {
+            f: handler,
+            _marker: std::marker::PhantomData,
+        });
+        let name = std::any::type_name::<E>();
+        if self
+            .shared
+            .handlers
+            .insert(std::any::TypeId::of::<E>(), name, h)
+            .is_err()
+        {
+            self.fail(
+                location,
+                format!(
+                    "an exception handler for {} is already registered; keep one handler per error type",
+                    short_type(name)
+                ),
+            );
+        }
+        self
+    }
+
+    /// Renders every error, the framework's own included, with `format`
+    /// instead of Problem Details: the app's house error body. The response
+    /// keeps the problem's status (and headers such as `Allow`).
+    ///
+    /// ```
+    /// # use jero::{contract, Problem, Wiring};
+    /// #[contract]
+    /// struct HouseError { error_code: String, message: String }
+    ///
+    /// # fn wire(wiring: &mut Wiring) {
+    /// wiring.error_format(|p: &Problem| HouseError {
+    ///     error_code: p.code().to_owned(),
+    ///     message: p.detail().unwrap_or(p.title()).to_owned(),
+    /// });
+    /// # }
+    /// ```
+    pub fn error_format<B, F>(&mut self, format: F) -> &mut Self
+    where
+        B: crate::JsonBody + 'static,
+        F: Fn(&Problem) -> B + Send + Sync + 'static,
+    {
+        self.shared.format = Some(Box::new(move |p: &Problem| {
+            let body = format(p);
+            let mut res = match body.encode() {
+                Some(Ok(bytes)) => jero_engine::Response::new(p.status())
+                    .with_header("content-type", crate::APPLICATION_JSON)
+                    .with_body(bytes),
+                Some(Err(e)) => {
+                    tracing::error!(error = %e, "error format failed to serialize; sending Problem Details");
+                    return p.clone().into_response();
+                }
+                None => jero_engine::Response::new(p.status()),
+            };
+            for (n, v) in p.headers() {
+                res.append_header(n.clone(), v.clone());
+            }
+            res
+        }));
+        self
+    }
+
     fn fail(&mut self, location: &'static Location<'static>, message: String) {
         self.errors.push(WiringError {
             message,
@@ -365,9 +464,16 @@ impl Wiring {
             let owner = format!("{type_name}::{}", def.method_name);
             match self.plan(&template, &def, &owner) {
                 Ok((op_template, slot_keys)) => {
+                    let route = format!(
+                        "{} {}",
+                        def.kind.method().as_str().unwrap_or(""),
+                        op_template.display()
+                    );
                     let meta = OpMeta {
                         slot_keys,
                         default_status: def.kind.default_status(),
+                        owner: owner.clone().into_boxed_str(),
+                        route: route.into_boxed_str(),
                     };
                     let handler = Box::new(Bound {
                         resource: instance.clone(),

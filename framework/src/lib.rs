@@ -97,14 +97,20 @@
 //! constructor arguments of your app type (no DI container): a test passes
 //! stand-ins the same way.
 
+extern crate self as jero;
+
 mod app;
 mod binding;
 mod contract;
+mod cookie;
+mod error;
+mod headers;
 mod problem;
 mod response;
 mod router;
 pub mod serve;
 mod template;
+mod wrappers;
 
 pub use app::{
     wire, App, ArgSpec, BoxError, Endpoint, InfoFn, OpKind, OperationDef, Resource, Teardown, Teardowns,
@@ -113,7 +119,10 @@ pub use app::{
 pub use binding::{FieldError, FromContent, RawHeaders, RequestCx};
 pub use bytes::Bytes;
 pub use contract::Contract;
-pub use jero_macros::{contract, endpoint, resource};
+pub use cookie::{SameSite, SetCookie};
+pub use error::{errors, ApiError, Error};
+pub use headers::HeaderContract;
+pub use jero_macros::{contract, endpoint, error, resource, IntoResponse};
 pub use problem::{Problem, PROBLEM_JSON};
 pub use response::{
     ContentSpec, ContractInfo, IntoResponse, ResponseSpec, Responses, APPLICATION_JSON, OCTET_STREAM,
@@ -121,6 +130,7 @@ pub use response::{
 };
 pub use router::{AppService, BoxFuture, HandlerFn, Router};
 pub use serve::{serve, Bound, Serve, ServeError};
+pub use wrappers::{Accepted, BytesResponse, Created, JsonBody, JsonResponse, NoContent};
 
 /// Re-exported so users need no direct dependency on the engine.
 pub use jero_engine as engine;
@@ -132,11 +142,13 @@ pub mod __private {
     pub use crate::binding::{
         bind_content, bind_cookies, bind_headers, bind_json, bind_params, bind_path, bind_raw_headers,
     };
+    pub use crate::error::{describe_api_error, render_api_error};
     pub use crate::response::contract_info;
     pub use crate::{ArgSpec, BoxFuture, OpKind, OperationDef, RequestCx};
     pub use jero_engine::Method;
     pub use schemars;
     pub use serde;
+    pub use serde_json;
 
     /// For arguments with no schema.
     pub fn no_contract(_: &mut schemars::SchemaGenerator) -> crate::ContractInfo {

@@ -101,6 +101,11 @@ impl Problem {
         self.params.as_ref()
     }
 
+    /// Headers sent with the problem (e.g. `Allow`).
+    pub fn headers(&self) -> &[(Bytes, Bytes)] {
+        &self.headers
+    }
+
     /// The body as JSON text.
     pub fn to_json(&self) -> String {
         let body = Body {

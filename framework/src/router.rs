@@ -25,6 +25,10 @@ pub struct OpMeta {
     pub(crate) slot_keys: Box<[Box<str>]>,
     /// The status when the handler does not choose one.
     pub(crate) default_status: u16,
+    /// `Type::method`, for logs.
+    pub(crate) owner: Box<str>,
+    /// `METHOD /template`, for logs.
+    pub(crate) route: Box<str>,
 }
 
 /// A type-erased handler bound to its resource instance.
@@ -93,14 +97,23 @@ impl Route {
     }
 }
 
+/// Renders a problem in the app's own error format.
+pub(crate) type ErrorFormatFn = Box<dyn Fn(&Problem) -> Response + Send + Sync>;
+
 /// App-wide settings the request path consults (error rendering).
 #[derive(Default)]
-pub struct AppShared {}
+pub struct AppShared {
+    pub(crate) handlers: crate::error::Handlers,
+    pub(crate) format: Option<ErrorFormatFn>,
+}
 
 impl AppShared {
     /// Renders a problem as the app's error format.
     pub(crate) fn render(&self, problem: Problem) -> Response {
-        problem.into_response()
+        match &self.format {
+            None => problem.into_response(),
+            Some(format) => format(&problem),
+        }
     }
 }
 
@@ -141,7 +154,18 @@ impl Router {
             meta: &op.meta,
             app: &self.shared,
         };
-        op.handler.call(&cx).await
+        match jero_engine::catch_unwind(op.handler.call(&cx)).await {
+            Ok(res) => res,
+            Err(payload) => {
+                tracing::error!(
+                    panic = jero_engine::panic_message(&payload),
+                    handler = &*op.meta.owner,
+                    route = &*op.meta.route,
+                    "handler panicked; answering 500"
+                );
+                self.shared.render(Problem::internal())
+            }
+        }
     }
 
     /// Renders an error the engine answers by itself in the app's format.

@@ -368,3 +368,186 @@ pub fn contract(args: TokenStream, input: TokenStream) -> TokenStream {
     }
     .into()
 }
+
+/// Declares an application error: a struct whose fields are the error's
+/// typed `params`.
+///
+/// `#[jero::error(status = 404, code = "widget-not-found", title = "Widget not found",
+/// detail = "Widget {widget_id} not found")]` implements `jero::ApiError`
+/// (the `detail` format string may use the struct's field names),
+/// `jero::IntoResponse` (an RFC 9457 problem, or the app's exception handler
+/// for this type) and `Display`. Serde attributes on the struct shape the
+/// `params` (e.g. `rename_all = "camelCase"`).
+#[proc_macro_attribute]
+pub fn error(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut status: Option<syn::LitInt> = None;
+    let mut code: Option<LitStr> = None;
+    let mut title: Option<LitStr> = None;
+    let mut detail: Option<LitStr> = None;
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("status") {
+            status = Some(meta.value()?.parse()?);
+        } else if meta.path.is_ident("code") {
+            code = Some(meta.value()?.parse()?);
+        } else if meta.path.is_ident("title") {
+            title = Some(meta.value()?.parse()?);
+        } else if meta.path.is_ident("detail") {
+            detail = Some(meta.value()?.parse()?);
+        } else {
+            return Err(meta.error("unknown argument; expected status, code, title or detail"));
+        }
+        Ok(())
+    });
+    parse_macro_input!(args with parser);
+    let item = parse_macro_input!(input as syn::DeriveInput);
+    let (Some(status), Some(code), Some(title)) = (status, code, title) else {
+        return syn::Error::new(
+            Span::call_site(),
+            "an error needs status, code and title: \
+             #[jero::error(status = 404, code = \"widget-not-found\", title = \"Widget not found\")]",
+        )
+        .to_compile_error()
+        .into();
+    };
+    match status.base10_parse::<u16>() {
+        Ok(s) if (400..=599).contains(&s) => {}
+        _ => {
+            return syn::Error::new(status.span(), "an error's status must be between 400 and 599")
+                .to_compile_error()
+                .into()
+        }
+    }
+    let name = &item.ident;
+    let (impl_g, ty_g, where_g) = item.generics.split_for_impl();
+    let syn::Data::Struct(data) = &item.data else {
+        return syn::Error::new(
+            name.span(),
+            "#[jero::error] goes on a struct; for several errors, use an enum of them with #[derive(jero::IntoResponse)]",
+        )
+        .to_compile_error()
+        .into();
+    };
+    let named: Vec<&syn::Ident> = data.fields.iter().filter_map(|f| f.ident.as_ref()).collect();
+    let has_params = !data.fields.is_empty();
+    let detail_fn = detail.map(|d| {
+        quote! {
+            fn detail(&self) -> ::std::option::Option<::std::string::String> {
+                #[allow(unused_variables)]
+                let Self { #(#named,)* .. } = self;
+                ::std::option::Option::Some(::std::format!(#d))
+            }
+        }
+    });
+    let params_fn = has_params.then(|| {
+        quote! {
+            fn params(&self) -> ::std::option::Option<::jero::__private::serde_json::Value> {
+                ::jero::__private::serde_json::to_value(self).ok()
+            }
+            fn params_schema(
+                generator: &mut ::jero::__private::schemars::SchemaGenerator,
+            ) -> ::std::option::Option<::jero::__private::schemars::Schema> {
+                ::std::option::Option::Some(generator.subschema_for::<Self>())
+            }
+        }
+    });
+    quote! {
+        #[derive(::std::fmt::Debug, ::jero::__private::serde::Serialize, ::jero::__private::schemars::JsonSchema)]
+        #[serde(crate = "::jero::__private::serde")]
+        #[schemars(crate = "::jero::__private::schemars")]
+        #item
+
+        impl #impl_g ::jero::ApiError for #name #ty_g #where_g {
+            const STATUS: u16 = #status;
+            const CODE: &'static str = #code;
+            const TITLE: &'static str = #title;
+            #detail_fn
+            #params_fn
+        }
+
+        impl #impl_g ::jero::IntoResponse for #name #ty_g #where_g {
+            fn into_response(self, cx: &::jero::RequestCx<'_>) -> ::jero::engine::Response {
+                ::jero::__private::render_api_error(self, cx)
+            }
+            fn describe(r: &mut ::jero::Responses<'_>) {
+                ::jero::__private::describe_api_error::<Self>(r)
+            }
+        }
+
+        impl #impl_g ::std::fmt::Display for #name #ty_g #where_g {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match ::jero::ApiError::detail(self) {
+                    ::std::option::Option::Some(d) => f.write_str(&d),
+                    ::std::option::Option::None => f.write_str(#title),
+                }
+            }
+        }
+    }
+    .into()
+}
+
+/// Derives `jero::IntoResponse` for an enum of outcomes or errors: each
+/// variant wraps one response type and keeps its own status. Also derives
+/// `From` for each variant's type (so `?` and `.into()` work), unless two
+/// variants share a type.
+#[proc_macro_derive(IntoResponse)]
+pub fn derive_into_response(input: TokenStream) -> TokenStream {
+    let item = parse_macro_input!(input as syn::DeriveInput);
+    let name = &item.ident;
+    let (impl_g, ty_g, where_g) = item.generics.split_for_impl();
+    let syn::Data::Enum(data) = &item.data else {
+        return syn::Error::new(
+            name.span(),
+            "#[derive(IntoResponse)] goes on an enum whose variants each wrap one response type",
+        )
+        .to_compile_error()
+        .into();
+    };
+    let mut arms = Vec::new();
+    let mut describes = Vec::new();
+    let mut froms = Vec::new();
+    let mut types: Vec<String> = Vec::new();
+    for v in &data.variants {
+        let vname = &v.ident;
+        let ty = match &v.fields {
+            syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => &f.unnamed[0].ty,
+            _ => {
+                return syn::Error::new(
+                    v.span(),
+                    format!("variant `{vname}` must wrap exactly one response type, like `{vname}(Widget)`"),
+                )
+                .to_compile_error()
+                .into()
+            }
+        };
+        arms.push(quote!(#name::#vname(v) => ::jero::IntoResponse::into_response(v, cx)));
+        describes.push(quote!(<#ty as ::jero::IntoResponse>::describe(r);));
+        types.push(quote!(#ty).to_string());
+    }
+    for v in &data.variants {
+        let vname = &v.ident;
+        let syn::Fields::Unnamed(f) = &v.fields else {
+            continue;
+        };
+        let ty = &f.unnamed[0].ty;
+        let key = quote!(#ty).to_string();
+        if types.iter().filter(|t| **t == key).count() == 1 {
+            froms.push(quote! {
+                impl #impl_g ::std::convert::From<#ty> for #name #ty_g #where_g {
+                    fn from(v: #ty) -> Self { #name::#vname(v) }
+                }
+            });
+        }
+    }
+    quote! {
+        impl #impl_g ::jero::IntoResponse for #name #ty_g #where_g {
+            fn into_response(self, cx: &::jero::RequestCx<'_>) -> ::jero::engine::Response {
+                match self { #(#arms,)* }
+            }
+            fn describe(r: &mut ::jero::Responses<'_>) {
+                #(#describes)*
+            }
+        }
+        #(#froms)*
+    }
+    .into()
+}

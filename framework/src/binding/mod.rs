@@ -48,6 +48,11 @@ impl<'a> RequestCx<'a> {
         self.meta.default_status
     }
 
+    /// The route being served, as `METHOD /template` (for logs).
+    pub fn route(&self) -> &str {
+        &self.meta.route
+    }
+
     /// Renders a problem as this app renders errors.
     pub fn reject(&self, problem: Problem) -> jero_engine::Response {
         self.app.render(problem)

@@ -1,0 +1,851 @@
+//! Integration tests of the engine over real loopback sockets, run once on
+//! each driver (`uring::*` and `epoll::*`).
+
+mod common;
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant, SystemTime};
+
+use common::{wait_until, Client, Drv, Opts, TestServer, SEQ_BODY};
+use jero_engine::{Limits, Timeouts};
+
+/// Generates every listed test twice: in `mod uring` (io_uring driver) and
+/// in `mod epoll` (epoll driver).
+macro_rules! both_drivers {
+    ($($name:ident),* $(,)?) => {
+        mod uring {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(crate::common::URING);
+                }
+            )*
+        }
+        mod epoll {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(crate::common::EPOLL);
+                }
+            )*
+        }
+    };
+}
+
+both_drivers!(
+    driver_is_the_one_asked_for,
+    keep_alive_serves_several_requests,
+    http10_closes_by_default,
+    http10_keep_alive_stays_open,
+    pipelined_requests_answered_in_order_in_one_batch,
+    request_sent_one_byte_at_a_time,
+    content_length_body_split_across_reads,
+    chunked_body_with_extensions_and_trailers_split_across_reads,
+    expect_100_continue,
+    head_has_no_body_and_keeps_content_length,
+    connection_close_is_honoured,
+    date_header_is_well_formed,
+    chunked_streamed_response,
+    http10_streamed_response_is_delimited_by_close,
+    stream_teardown_when_stream_ends,
+    stream_teardown_when_stream_fails,
+    stream_teardown_when_client_disconnects,
+    head_on_streaming_route_never_polls_the_stream,
+    thousand_concurrent_keep_alive_connections,
+    request_line_too_long_is_414,
+    too_many_headers_is_431,
+    headers_too_large_is_431,
+    content_length_body_over_limit_is_413,
+    chunked_body_over_limit_is_413,
+    content_length_body_at_limit_is_accepted,
+    chunked_body_at_limit_is_accepted,
+    content_length_with_transfer_encoding_is_400,
+    duplicate_content_length_is_400,
+    invalid_content_length_is_400,
+    invalid_chunk_size_is_400,
+    obs_fold_is_400,
+    invalid_header_name_bytes_are_400,
+    invalid_header_value_bytes_are_400,
+    missing_host_is_400,
+    repeated_host_is_400,
+    invalid_host_is_400,
+    garbage_never_panics_the_worker,
+    slow_head_is_cut_by_header_timeout_while_others_are_served,
+    slow_head_after_keep_alive_is_cut_by_header_timeout,
+    idle_keep_alive_connection_is_closed,
+    slow_body_is_cut_by_body_timeout,
+    pipelining_without_reading_is_bounded,
+    shutdown_completes_in_flight_requests_with_connection_close,
+    shutdown_closes_idle_keep_alive_connections,
+    shutdown_closes_connections_that_never_sent_a_request,
+    shutdown_refuses_new_connections_and_serve_returns,
+);
+
+fn get(path: &str) -> String {
+    format!("GET {path} HTTP/1.1\r\nHost: test\r\n\r\n")
+}
+
+// ---------------------------------------------------------------------------
+// Protocol basics
+
+fn driver_is_the_one_asked_for(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    let res = c.get("/driver");
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body_str(), d.name);
+}
+
+fn keep_alive_serves_several_requests(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    for i in 0..5 {
+        let res = c.get(&format!("/ka/{i}"));
+        assert_eq!(res.status, 200);
+        assert_eq!(res.body_str(), format!("/ka/{i}"));
+        assert_eq!(res.header("connection"), None);
+    }
+    c.assert_open_for(Duration::from_millis(100));
+}
+
+fn http10_closes_by_default(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    c.send(b"GET /old HTTP/1.0\r\n\r\n");
+    let res = c.response();
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body_str(), "/old");
+    assert_eq!(res.header("connection"), Some("close"));
+    assert!(c.is_closed());
+}
+
+fn http10_keep_alive_stays_open(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    for i in 0..3 {
+        c.send(format!("GET /old/{i} HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").as_bytes());
+        let res = c.response();
+        assert_eq!(res.status, 200);
+        assert_eq!(res.body_str(), format!("/old/{i}"));
+        assert_eq!(res.header("connection"), Some("keep-alive"));
+    }
+    c.assert_open_for(Duration::from_millis(100));
+}
+
+fn pipelined_requests_answered_in_order_in_one_batch(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    let batch: String = (0..10).map(|i| get(&format!("/p/{i}"))).collect();
+    c.send(batch.as_bytes());
+    // The server answers the batch with one write: give it time to land,
+    // then all ten responses must come out of one read.
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(c.read_once() > 0);
+    for i in 0..10 {
+        let res = c.response();
+        assert_eq!(res.status, 200);
+        assert_eq!(res.body_str(), format!("/p/{i}"), "responses out of order");
+    }
+    assert_eq!(c.reads, 1, "the ten responses did not arrive as one batch");
+    assert!(c.buf.is_empty());
+    // Nothing more than the ten responses came.
+    c.assert_open_for(Duration::from_millis(50));
+}
+
+fn request_sent_one_byte_at_a_time(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    let raw = b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\n\r\nhello";
+    for b in raw {
+        c.send(&[*b]);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let res = c.response();
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body_str(), "hello");
+    // The connection is still usable.
+    assert_eq!(c.get("/after").body_str(), "/after");
+}
+
+fn content_length_body_split_across_reads(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    c.send(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 11\r\n\r\nhel");
+    std::thread::sleep(Duration::from_millis(50));
+    c.send(b"lo wo");
+    std::thread::sleep(Duration::from_millis(50));
+    // The rest of the body and the next request in one write.
+    c.send(format!("rld{}", get("/next")).as_bytes());
+    let res = c.response();
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body_str(), "hello world");
+    assert_eq!(res.header("x-body-len"), Some("11"));
+    let res = c.response();
+    assert_eq!(res.body_str(), "/next");
+}
+
+fn chunked_body_with_extensions_and_trailers_split_across_reads(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    let parts: [&[u8]; 7] = [
+        b"POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n5;na",
+        b"me=\"val\"\r\nhel",
+        b"lo\r",
+        b"\n6\r\n wor",
+        b"ld\r\n0;last\r\nX-Trailer: ye",
+        b"s\r\nX-Other: 1\r\n",
+        b"\r\n",
+    ];
+    for p in parts {
+        c.send(p);
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    c.send(get("/next").as_bytes());
+    let res = c.response();
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body_str(), "hello world");
+    let res = c.response();
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body_str(), "/next");
+}
+
+fn expect_100_continue(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    c.send(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n");
+    let interim = c.response();
+    assert_eq!(interim.status, 100);
+    assert_eq!(interim.reason, "Continue");
+    assert!(interim.headers.is_empty());
+    c.send(b"hello");
+    let res = c.response();
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body_str(), "hello");
+}
+
+fn head_has_no_body_and_keeps_content_length(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    c.send(b"HEAD /hello HTTP/1.1\r\nHost: test\r\n\r\n");
+    let res = c.head_response();
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("content-length"), Some("5"));
+    assert_eq!(res.header("content-type"), Some("text/plain"));
+    // No body bytes: the next response follows the head directly.
+    let res = c.get("/hello");
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body_str(), "hello");
+}
+
+fn connection_close_is_honoured(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    c.send(b"GET /bye HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+    let res = c.response();
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body_str(), "/bye");
+    assert_eq!(res.header("connection"), Some("close"));
+    assert!(c.is_closed());
+}
+
+fn date_header_is_well_formed(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    let res = c.get("/hello");
+    assert_eq!(res.count("date"), 1);
+    let date = res.header("date").expect("date header");
+    // IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`.
+    assert_eq!(date.len(), 29, "{date:?}");
+    assert!(date.ends_with(" GMT"), "{date:?}");
+    assert_eq!(&date[3..5], ", ", "{date:?}");
+    let when = httpdate::parse_http_date(date).expect("parsable date");
+    let now = SystemTime::now();
+    let skew = now.duration_since(when).unwrap_or_else(|e| e.duration());
+    assert!(skew < Duration::from_secs(5), "date {date} is {skew:?} off");
+}
+
+// ---------------------------------------------------------------------------
+// Streamed responses
+
+fn chunked_streamed_response(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    let res = c.get("/stream");
+    assert_eq!(res.status, 200);
+    assert!(res.is_chunked());
+    assert_eq!(res.header("content-length"), None);
+    assert_eq!(res.body_str(), "onetwothree");
+    assert_eq!(res.chunks, vec![3, 3, 5]);
+    // The connection stays usable after the terminating chunk.
+    assert_eq!(c.get("/after").body_str(), "/after");
+}
+
+fn http10_streamed_response_is_delimited_by_close(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    c.send(b"GET /stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+    let res = c.response();
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("transfer-encoding"), None);
+    assert_eq!(res.header("content-length"), None);
+    assert_eq!(res.header("connection"), Some("close"));
+    assert_eq!(res.body_str(), "onetwothree");
+    assert!(c.is_closed());
+}
+
+fn stream_teardown_when_stream_ends(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    let res = c.get("/stream");
+    assert_eq!(res.body_str(), "onetwothree");
+    assert!(
+        wait_until(Duration::from_secs(5), || server.shared.drops() == 1),
+        "stream not dropped after it ended"
+    );
+}
+
+fn stream_teardown_when_stream_fails(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    c.send(get("/stream-error").as_bytes());
+    let raw = c.read_to_close();
+    let text = String::from_utf8_lossy(&raw);
+    assert!(text.starts_with("HTTP/1.1 200 OK\r\n"), "{text:?}");
+    assert!(text.contains("transfer-encoding: chunked\r\n"), "{text:?}");
+    // The chunk before the failure, then the cut: no terminating chunk.
+    assert!(text.ends_with("\r\n\r\n3\r\none\r\n"), "{text:?}");
+    assert!(
+        wait_until(Duration::from_secs(5), || server.shared.drops() == 1),
+        "stream not dropped after it failed"
+    );
+}
+
+fn stream_teardown_when_client_disconnects(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    c.send(get("/stream-forever").as_bytes());
+    let mut got = Vec::new();
+    let mut tmp = [0u8; 1024];
+    while got.windows(5).filter(|w| w == b"tick\n").count() < 3 {
+        let n = c.stream.read(&mut tmp).unwrap();
+        assert!(n > 0, "closed early");
+        got.extend_from_slice(&tmp[..n]);
+    }
+    assert_eq!(server.shared.drops(), 0);
+    drop(c);
+    assert!(
+        wait_until(Duration::from_secs(5), || server.shared.drops() == 1),
+        "stream not dropped after the client went away"
+    );
+}
+
+fn head_on_streaming_route_never_polls_the_stream(d: Drv) {
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    c.send(b"HEAD /stream-forever HTTP/1.1\r\nHost: test\r\n\r\n");
+    let res = c.head_response();
+    assert_eq!(res.status, 200);
+    // Nothing follows the head: the next response comes right after it.
+    assert_eq!(c.get("/after").body_str(), "/after");
+    assert_eq!(server.shared.polls(), 0, "HEAD polled the stream");
+    assert_eq!(server.shared.drops(), 1, "HEAD did not drop the stream");
+}
+
+// ---------------------------------------------------------------------------
+// Many connections
+
+fn thousand_concurrent_keep_alive_connections(d: Drv) {
+    let server = TestServer::start(d);
+    let mut clients: Vec<Client> = (0..1000).map(|_| server.connect()).collect();
+    for round in 0..2 {
+        for (i, c) in clients.iter_mut().enumerate() {
+            c.send(get(&format!("/c/{i}/{round}")).as_bytes());
+        }
+        for (i, c) in clients.iter_mut().enumerate() {
+            let res = c.response();
+            assert_eq!(res.status, 200);
+            assert_eq!(res.body_str(), format!("/c/{i}/{round}"));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Hostile input: a status, then the connection closes, and the worker lives.
+
+const BODY_LIMIT: usize = 1024;
+
+fn hostile_server(d: Drv) -> TestServer {
+    TestServer::with(
+        d,
+        Opts {
+            // One worker, so the fresh connection after each case reaches
+            // the worker that handled it.
+            workers: 1,
+            limits: Limits {
+                max_request_line: 1024,
+                max_head_size: 4096,
+                max_headers: 20,
+                max_body_size: BODY_LIMIT,
+                ..Limits::default()
+            },
+            timeouts: Timeouts {
+                header_read: Duration::from_secs(3),
+                shutdown_grace: Duration::from_secs(3),
+                ..Timeouts::default()
+            },
+        },
+    )
+}
+
+/// Sends `raw` on a fresh connection, asserts the status and that the
+/// connection closes after it, then that a fresh connection still gets 200.
+fn assert_rejected(server: &TestServer, raw: &[u8], status: u16) {
+    let mut c = server.connect();
+    c.send_lossy(raw);
+    let res = c
+        .try_response(false)
+        .unwrap_or_else(|e| panic!("no response to {:?}: {e}", String::from_utf8_lossy(raw)));
+    assert_eq!(
+        res.status,
+        status,
+        "wrong status for {:?}",
+        String::from_utf8_lossy(&raw[..raw.len().min(200)])
+    );
+    assert_eq!(res.header("connection"), Some("close"));
+    assert!(c.is_closed(), "connection left open after {status}");
+    server.assert_alive();
+}
+
+fn request_line_too_long_is_414(d: Drv) {
+    let server = hostile_server(d);
+    let long = format!("GET /{} HTTP/1.1\r\nHost: test\r\n\r\n", "a".repeat(2000));
+    assert_rejected(&server, long.as_bytes(), 414);
+    // Also when the line has not ended yet.
+    let partial = format!("GET /{}", "a".repeat(2000));
+    assert_rejected(&server, partial.as_bytes(), 414);
+}
+
+fn too_many_headers_is_431(d: Drv) {
+    let server = hostile_server(d);
+    let many: String = (0..30).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let raw = format!("GET / HTTP/1.1\r\nHost: test\r\n{many}\r\n");
+    assert_rejected(&server, raw.as_bytes(), 431);
+}
+
+fn headers_too_large_is_431(d: Drv) {
+    let server = hostile_server(d);
+    let raw = format!(
+        "GET / HTTP/1.1\r\nHost: test\r\nX-Big: {}\r\n\r\n",
+        "b".repeat(5000)
+    );
+    assert_rejected(&server, raw.as_bytes(), 431);
+}
+
+fn content_length_body_over_limit_is_413(d: Drv) {
+    let server = hostile_server(d);
+    let raw = format!(
+        "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: {}\r\n\r\n{}",
+        BODY_LIMIT + 1,
+        "x".repeat(BODY_LIMIT + 1)
+    );
+    assert_rejected(&server, raw.as_bytes(), 413);
+}
+
+fn chunked_body_over_limit_is_413(d: Drv) {
+    let server = hostile_server(d);
+    let raw = format!(
+        "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n200\r\n{}\r\n201\r\n{}\r\n0\r\n\r\n",
+        "x".repeat(0x200),
+        "y".repeat(0x201)
+    );
+    assert_rejected(&server, raw.as_bytes(), 413);
+}
+
+fn content_length_body_at_limit_is_accepted(d: Drv) {
+    let server = hostile_server(d);
+    let mut c = server.connect();
+    let body = "x".repeat(BODY_LIMIT);
+    c.send(
+        format!("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: {BODY_LIMIT}\r\n\r\n{body}").as_bytes(),
+    );
+    let res = c.response();
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body_str(), body);
+}
+
+fn chunked_body_at_limit_is_accepted(d: Drv) {
+    let server = hostile_server(d);
+    let mut c = server.connect();
+    let half = BODY_LIMIT / 2;
+    c.send(
+        format!(
+            "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n{half:x}\r\n{}\r\n{half:x}\r\n{}\r\n0\r\n\r\n",
+            "x".repeat(half),
+            "y".repeat(half)
+        )
+        .as_bytes(),
+    );
+    let res = c.response();
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body.len(), BODY_LIMIT);
+}
+
+fn content_length_with_transfer_encoding_is_400(d: Drv) {
+    let server = hostile_server(d);
+    assert_rejected(
+        &server,
+        b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+        400,
+    );
+}
+
+fn duplicate_content_length_is_400(d: Drv) {
+    let server = hostile_server(d);
+    assert_rejected(
+        &server,
+        b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello",
+        400,
+    );
+}
+
+fn invalid_content_length_is_400(d: Drv) {
+    let server = hostile_server(d);
+    for value in ["abc", "-1", "+5", "5 5", "5,5", "0x5", "99999999999999999999999"] {
+        let raw = format!("POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: {value}\r\n\r\nhello");
+        assert_rejected(&server, raw.as_bytes(), 400);
+    }
+}
+
+fn invalid_chunk_size_is_400(d: Drv) {
+    let server = hostile_server(d);
+    for size in ["zz", "-5", "", " 5", "11111111111111111"] {
+        let raw = format!(
+            "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n{size}\r\nhello\r\n0\r\n\r\n"
+        );
+        assert_rejected(&server, raw.as_bytes(), 400);
+    }
+}
+
+fn obs_fold_is_400(d: Drv) {
+    let server = hostile_server(d);
+    assert_rejected(
+        &server,
+        b"GET / HTTP/1.1\r\nHost: test\r\nX-Folded: a\r\n  continued\r\n\r\n",
+        400,
+    );
+}
+
+fn invalid_header_name_bytes_are_400(d: Drv) {
+    let server = hostile_server(d);
+    for name in [&b"X A"[..], b"X\x01A", b"X\x7fA", b"X(A)", b"X\xffA", b"X-A "] {
+        let mut raw = b"GET / HTTP/1.1\r\nHost: test\r\n".to_vec();
+        raw.extend_from_slice(name);
+        raw.extend_from_slice(b": v\r\n\r\n");
+        assert_rejected(&server, &raw, 400);
+    }
+}
+
+fn invalid_header_value_bytes_are_400(d: Drv) {
+    let server = hostile_server(d);
+    for value in [&b"a\x01b"[..], b"a\x00b", b"a\x7fb", b"a\rb", b"a\x1bb"] {
+        let mut raw = b"GET / HTTP/1.1\r\nHost: test\r\nX-A: ".to_vec();
+        raw.extend_from_slice(value);
+        raw.extend_from_slice(b"\r\n\r\n");
+        assert_rejected(&server, &raw, 400);
+    }
+}
+
+fn missing_host_is_400(d: Drv) {
+    let server = hostile_server(d);
+    assert_rejected(&server, b"GET / HTTP/1.1\r\nX-A: b\r\n\r\n", 400);
+}
+
+fn repeated_host_is_400(d: Drv) {
+    let server = hostile_server(d);
+    assert_rejected(&server, b"GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n", 400);
+}
+
+fn invalid_host_is_400(d: Drv) {
+    let server = hostile_server(d);
+    for host in ["a b", "a/b", "a@b", "a:port", "a:123456", "[::1", "a\"b"] {
+        let raw = format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        assert_rejected(&server, raw.as_bytes(), 400);
+    }
+}
+
+fn garbage_never_panics_the_worker(d: Drv) {
+    let server = hostile_server(d);
+    // A fixed xorshift sequence: random bytes, and random bytes after a
+    // valid request line, each ended so that the head is complete.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for round in 0..40 {
+        let len = 1 + (next() % 300) as usize;
+        let mut raw: Vec<u8> = if round % 2 == 0 {
+            Vec::new()
+        } else {
+            b"GET / HTTP/1.1\r\n".to_vec()
+        };
+        raw.extend((0..len).map(|_| next() as u8));
+        raw.extend_from_slice(b"\r\n\r\n");
+        let mut c = server.connect();
+        c.send_lossy(&raw);
+        let res = c
+            .try_response(false)
+            .unwrap_or_else(|e| panic!("no response to garbage {raw:?}: {e}"));
+        assert!(
+            [400, 414, 417, 431, 501, 505].contains(&res.status),
+            "status {} for garbage {raw:?}",
+            res.status
+        );
+        assert!(c.is_closed());
+        server.assert_alive();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Timeouts (the engine checks deadlines every 250 ms)
+
+fn timeout_server(d: Drv, header_read: u64, keep_alive_idle: u64, body_read: u64) -> TestServer {
+    TestServer::with(
+        d,
+        Opts {
+            workers: 1,
+            limits: Limits::default(),
+            timeouts: Timeouts {
+                header_read: Duration::from_millis(header_read),
+                keep_alive_idle: Duration::from_millis(keep_alive_idle),
+                body_read: Duration::from_millis(body_read),
+                shutdown_grace: Duration::from_secs(3),
+            },
+        },
+    )
+}
+
+fn slow_head_is_cut_by_header_timeout_while_others_are_served(d: Drv) {
+    let server = timeout_server(d, 1000, 10_000, 10_000);
+    let mut slow = server.connect();
+    let start = Instant::now();
+    slow.send(b"GET /slow HTTP/1.1\r\nHost: te");
+    let waiter = std::thread::spawn(move || {
+        let res = slow.try_response(false);
+        let closed = slow.is_closed();
+        (res.map(|r| r.status).ok(), closed, start.elapsed())
+    });
+    // Meanwhile, on the same worker, other clients are served.
+    let mut served = 0;
+    while start.elapsed() < Duration::from_millis(800) {
+        server.assert_alive();
+        served += 1;
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let (status, closed, elapsed) = waiter.join().unwrap();
+    assert_eq!(status, Some(408));
+    assert!(closed);
+    assert!(
+        served >= 5,
+        "only {served} requests served while a client stalled"
+    );
+    assert!(
+        elapsed >= Duration::from_millis(700) && elapsed < Duration::from_secs(5),
+        "cut after {elapsed:?}"
+    );
+}
+
+fn slow_head_after_keep_alive_is_cut_by_header_timeout(d: Drv) {
+    // The idle timeout is long: the header timeout must take over once the
+    // next request has started arriving.
+    let server = timeout_server(d, 1000, 20_000, 10_000);
+    let mut c = server.connect();
+    assert_eq!(c.get("/first").status, 200);
+    std::thread::sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    c.send(b"GET /slow HTTP/1.1\r\nHo");
+    let res = c.response();
+    assert_eq!(res.status, 408);
+    assert!(c.is_closed());
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(700) && elapsed < Duration::from_secs(5),
+        "cut after {elapsed:?}"
+    );
+}
+
+fn idle_keep_alive_connection_is_closed(d: Drv) {
+    let server = timeout_server(d, 10_000, 1000, 10_000);
+    let mut c = server.connect();
+    assert_eq!(c.get("/first").status, 200);
+    let start = Instant::now();
+    assert!(c.is_closed(), "idle connection not closed (or got bytes)");
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(700) && elapsed < Duration::from_secs(5),
+        "closed after {elapsed:?}"
+    );
+}
+
+fn slow_body_is_cut_by_body_timeout(d: Drv) {
+    let server = timeout_server(d, 10_000, 10_000, 1000);
+    let mut c = server.connect();
+    let start = Instant::now();
+    c.send(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 10\r\n\r\nabc");
+    let res = c.response();
+    assert_eq!(res.status, 408);
+    assert!(c.is_closed());
+    let elapsed = start.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(700) && elapsed < Duration::from_secs(5),
+        "cut after {elapsed:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Backpressure
+
+fn pipelining_without_reading_is_bounded(d: Drv) {
+    let server = TestServer::with(
+        d,
+        Opts {
+            workers: 1,
+            ..Opts::default()
+        },
+    );
+    // ~2 KiB requests, 16 KiB responses: 32 MiB of requests in all.
+    const REQUESTS: usize = 16 * 1024;
+    let pad = "p".repeat(2000);
+    let mut all = Vec::new();
+    for i in 0..REQUESTS {
+        all.extend_from_slice(
+            format!("GET /seq/{i} HTTP/1.1\r\nHost: test\r\nX-Pad: {pad}\r\n\r\n").as_bytes(),
+        );
+    }
+    let stream = TcpStream::connect(server.addr).unwrap();
+    stream.set_nonblocking(true).unwrap();
+    let mut written = 0;
+    let mut stalled_since: Option<Instant> = None;
+    // Write without reading until no write has got through for 500 ms.
+    while written < all.len() {
+        match (&stream).write(&all[written..]) {
+            Ok(n) => {
+                written += n;
+                stalled_since = None;
+            }
+            Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                let since = *stalled_since.get_or_insert_with(Instant::now);
+                if since.elapsed() > Duration::from_millis(500) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            Err(e) => panic!("write failed: {e}"),
+        }
+    }
+    assert!(
+        written < all.len() / 4,
+        "the server kept reading: {written} of {} bytes taken without a response read",
+        all.len()
+    );
+
+    // Now read: every response arrives, in order, while the rest is written.
+    stream.set_nonblocking(false).unwrap();
+    stream.set_read_timeout(Some(common::READ_TIMEOUT)).unwrap();
+    let mut writer_side = stream.try_clone().unwrap();
+    let rest = all.split_off(written);
+    let writer = std::thread::spawn(move || writer_side.write_all(&rest));
+    let mut c = Client::from_stream(stream);
+    for i in 0..REQUESTS {
+        let res = c.response();
+        assert_eq!(res.status, 200);
+        assert_eq!(res.body.len(), SEQ_BODY);
+        let prefix = format!("{i}\n");
+        assert!(
+            res.body.starts_with(prefix.as_bytes()),
+            "response {i} out of order"
+        );
+    }
+    writer.join().unwrap().expect("write the rest");
+}
+
+// ---------------------------------------------------------------------------
+// Graceful shutdown
+
+fn shutdown_completes_in_flight_requests_with_connection_close(d: Drv) {
+    let mut server = TestServer::start(d);
+    let mut clients: Vec<Client> = (0..4).map(|_| server.connect()).collect();
+    for c in &mut clients {
+        c.send(get("/sleep").as_bytes());
+    }
+    assert!(
+        wait_until(Duration::from_secs(5), || server.shared.entered() == 4),
+        "requests did not reach the service"
+    );
+    server.begin_shutdown();
+    for c in &mut clients {
+        let res = c.response();
+        assert_eq!(res.status, 200);
+        assert_eq!(res.body_str(), "slept");
+        assert_eq!(res.header("connection"), Some("close"));
+        assert!(c.is_closed());
+    }
+    server.wait_stopped(Duration::from_secs(5)).expect("serve failed");
+}
+
+fn shutdown_closes_idle_keep_alive_connections(d: Drv) {
+    let mut server = TestServer::start(d);
+    let mut idle: Vec<Client> = (0..3).map(|_| server.connect()).collect();
+    for c in &mut idle {
+        assert_eq!(c.get("/hello").status, 200);
+    }
+    let start = Instant::now();
+    server.begin_shutdown();
+    for c in &mut idle {
+        assert!(c.is_closed(), "idle keep-alive connection not closed");
+    }
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        start.elapsed()
+    );
+    server.wait_stopped(Duration::from_secs(2)).expect("serve failed");
+}
+
+fn shutdown_closes_connections_that_never_sent_a_request(d: Drv) {
+    let mut server = TestServer::start(d);
+    let mut silent = server.connect();
+    // Let the worker accept it.
+    std::thread::sleep(Duration::from_millis(100));
+    let start = Instant::now();
+    server.begin_shutdown();
+    assert!(silent.is_closed(), "silent connection not closed");
+    server.wait_stopped(Duration::from_secs(2)).expect("serve failed");
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+fn shutdown_refuses_new_connections_and_serve_returns(d: Drv) {
+    let mut server = TestServer::start(d);
+    let mut in_flight = server.connect();
+    in_flight.send(get("/sleep").as_bytes());
+    assert!(wait_until(Duration::from_secs(5), || server.shared.entered() == 1));
+    server.begin_shutdown();
+    // The listeners close at the next tick, while the request still runs.
+    assert!(
+        wait_until(Duration::from_secs(2), || TcpStream::connect(server.addr)
+            .is_err_and(|e| e.kind() == ErrorKind::ConnectionRefused)),
+        "new connections still accepted after shutdown"
+    );
+    let res = in_flight.response();
+    assert_eq!(res.status, 200);
+    server.wait_stopped(Duration::from_secs(5)).expect("serve failed");
+    let err = TcpStream::connect(server.addr).expect_err("connected after serve returned");
+    assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+}

@@ -1,0 +1,392 @@
+//! Response wrappers: when headers, cookies or the status matter.
+//!
+//! Every wrapper carries typed headers `H` (a contract struct, `()` for
+//! none), cookies, raw headers, and an optional status override. Headers are
+//! emitted in that order: typed headers, then cookies, then raw headers.
+//! `content-length` is always the framework's; `content-type` defaults per
+//! body kind unless a typed or raw header sets it.
+
+use bytes::Bytes;
+use jero_engine::{HeaderBytes, Response};
+use schemars::Schema;
+use serde::Serialize;
+
+use crate::binding::RequestCx;
+use crate::contract::Contract;
+use crate::cookie::SetCookie;
+use crate::headers::HeaderContract;
+use crate::response::{ContentSpec, IntoResponse, ResponseSpec, Responses, APPLICATION_JSON, OCTET_STREAM};
+
+/// A JSON body: a contract, a `Vec` of contracts, or `()` for no body.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a JSON response body",
+    note = "use a #[jero::contract] struct, a Vec of them, or () for no body"
+)]
+pub trait JsonBody {
+    /// Encodes the body; `None` for no body.
+    fn encode(&self) -> Option<Result<Vec<u8>, sonic_rs::Error>>;
+    /// The body's schema; `None` for no body.
+    fn schema(generator: &mut schemars::SchemaGenerator) -> Option<Schema>;
+}
+
+impl<T: Contract + Serialize> JsonBody for T {
+    #[inline]
+    fn encode(&self) -> Option<Result<Vec<u8>, sonic_rs::Error>> {
+        Some(sonic_rs::to_vec(self))
+    }
+
+    fn schema(generator: &mut schemars::SchemaGenerator) -> Option<Schema> {
+        Some(generator.subschema_for::<T>())
+    }
+}
+
+impl<T: Contract + Serialize> JsonBody for Vec<T> {
+    #[inline]
+    fn encode(&self) -> Option<Result<Vec<u8>, sonic_rs::Error>> {
+        Some(sonic_rs::to_vec(self))
+    }
+
+    fn schema(generator: &mut schemars::SchemaGenerator) -> Option<Schema> {
+        Some(generator.subschema_for::<Vec<T>>())
+    }
+}
+
+impl JsonBody for () {
+    #[inline]
+    fn encode(&self) -> Option<Result<Vec<u8>, sonic_rs::Error>> {
+        None
+    }
+
+    fn schema(_: &mut schemars::SchemaGenerator) -> Option<Schema> {
+        None
+    }
+}
+
+/// The options every wrapper shares.
+#[derive(Debug, Clone, Default)]
+struct Extras {
+    status: Option<u16>,
+    cookies: Vec<SetCookie>,
+    raw: Vec<(HeaderBytes, HeaderBytes)>,
+}
+
+impl Extras {
+    /// Writes typed headers, cookies, raw headers, then the default
+    /// content type if none of them set one.
+    fn apply<H: HeaderContract>(self, headers: &H, res: &mut Response, content_type: Option<&'static str>) {
+        headers.write_headers(res);
+        for c in &self.cookies {
+            if c.valid_name() {
+                res.append_header("set-cookie", c.to_string());
+            } else {
+                tracing::error!(name = c.name(), "cookie name is not a token; cookie not sent");
+            }
+        }
+        for (n, v) in self.raw {
+            res.append_header(n, v);
+        }
+        if let Some(ct) = content_type {
+            if res.header("content-type").is_none() {
+                res.append_header("content-type", ct);
+            }
+        }
+    }
+}
+
+macro_rules! options {
+    ($name:ident) => {
+        options!($name<>);
+    };
+    ($name:ident < $($g:ident),* >) => {
+        impl<$($g,)* H> $name<$($g,)* H> {
+            /// Replaces the typed headers.
+            pub fn headers<H2: HeaderContract>(self, headers: H2) -> $name<$($g,)* H2> {
+                $name { body: self.body, headers, extras: self.extras }
+            }
+
+            /// Overrides the status.
+            pub fn status(mut self, status: u16) -> Self {
+                self.extras.status = Some(status);
+                self
+            }
+
+            /// Adds a cookie (secure by default, see [`SetCookie`]).
+            pub fn cookie(mut self, cookie: SetCookie) -> Self {
+                self.extras.cookies.push(cookie);
+                self
+            }
+
+            /// Adds a raw header, exactly as given (casing and repeats kept).
+            pub fn raw_header(mut self, name: impl Into<HeaderBytes>, value: impl Into<HeaderBytes>) -> Self {
+                self.extras.raw.push((name.into(), value.into()));
+                self
+            }
+
+            /// The typed headers.
+            pub fn typed_headers(&self) -> &H {
+                &self.headers
+            }
+        }
+    };
+}
+
+/// A JSON response with typed headers `H`, cookies, raw headers and an
+/// optional status.
+///
+/// ```
+/// use jero::{contract, JsonResponse, SetCookie};
+///
+/// #[contract]
+/// struct Widget { id: String }
+///
+/// #[contract]
+/// struct RateHeaders { x_rate_limit: u32 }
+///
+/// let res = JsonResponse::new(Widget { id: "w1".into() })
+///     .headers(RateHeaders { x_rate_limit: 10 })
+///     .cookie(SetCookie::new("seen", "1"))
+///     .raw_header("X-Trace-Id", "t-1")
+///     .status(202);
+/// # let _ = res;
+/// ```
+#[derive(Debug, Clone)]
+pub struct JsonResponse<T, H = ()> {
+    body: T,
+    headers: H,
+    extras: Extras,
+}
+
+impl<T: JsonBody> JsonResponse<T> {
+    /// A response with this body and the operation's default status.
+    pub fn new(body: T) -> JsonResponse<T> {
+        JsonResponse {
+            body,
+            headers: (),
+            extras: Extras::default(),
+        }
+    }
+}
+
+impl<T, H> JsonResponse<T, H> {
+    /// The body.
+    pub fn body(&self) -> &T {
+        &self.body
+    }
+}
+
+options!(JsonResponse<T>);
+
+fn json_or_500<T: JsonBody>(body: &T) -> Result<Option<Vec<u8>>, Response> {
+    match body.encode() {
+        None => Ok(None),
+        Some(Ok(bytes)) => Ok(Some(bytes)),
+        Some(Err(e)) => {
+            tracing::error!(error = %e, type_name = std::any::type_name::<T>(), "response serialization failed");
+            Err(crate::Problem::internal().into_response())
+        }
+    }
+}
+
+fn build<H: HeaderContract>(
+    status: u16,
+    body: Option<Bytes>,
+    headers: &H,
+    extras: Extras,
+    content_type: &'static str,
+) -> Response {
+    let mut res = Response::new(extras.status.unwrap_or(status));
+    let ct = body.as_ref().map(|_| content_type);
+    extras.apply(headers, &mut res, ct);
+    if let Some(b) = body {
+        res.set_body(b);
+    }
+    res
+}
+
+fn describe_json<T: JsonBody, H: HeaderContract>(r: &mut Responses<'_>, status: Option<u16>) {
+    let content = match T::schema(r.generator) {
+        Some(s) => ContentSpec::Json(s),
+        None => ContentSpec::Empty,
+    };
+    let _ = H::schema(r.generator);
+    r.specs.push(ResponseSpec {
+        status,
+        content,
+        type_name: std::any::type_name::<T>(),
+    });
+}
+
+impl<T: JsonBody, H: HeaderContract> IntoResponse for JsonResponse<T, H> {
+    #[inline]
+    fn into_response(self, cx: &RequestCx<'_>) -> Response {
+        let body = match json_or_500(&self.body) {
+            Ok(b) => b.map(Bytes::from),
+            Err(res) => return res,
+        };
+        build(
+            cx.default_status(),
+            body,
+            &self.headers,
+            self.extras,
+            APPLICATION_JSON,
+        )
+    }
+
+    fn describe(r: &mut Responses<'_>) {
+        describe_json::<T, H>(r, None)
+    }
+}
+
+/// A binary response with typed headers `H`.
+///
+/// ```
+/// let res = jero::BytesResponse::new(jero::Bytes::from_static(b"id,name\n"))
+///     .content_type("text/csv");
+/// # let _ = res;
+/// ```
+#[derive(Debug, Clone)]
+pub struct BytesResponse<H = ()> {
+    body: (Bytes, &'static str),
+    headers: H,
+    extras: Extras,
+}
+
+impl BytesResponse {
+    /// A response with these bytes (`application/octet-stream`).
+    pub fn new(body: impl Into<Bytes>) -> BytesResponse {
+        BytesResponse {
+            body: (body.into(), OCTET_STREAM),
+            headers: (),
+            extras: Extras::default(),
+        }
+    }
+}
+
+impl<H> BytesResponse<H> {
+    /// Sets the content type.
+    pub fn content_type(mut self, content_type: &'static str) -> Self {
+        self.body.1 = content_type;
+        self
+    }
+}
+
+options!(BytesResponse);
+
+impl<H: HeaderContract> IntoResponse for BytesResponse<H> {
+    fn into_response(self, cx: &RequestCx<'_>) -> Response {
+        let (body, ct) = self.body;
+        build(cx.default_status(), Some(body), &self.headers, self.extras, ct)
+    }
+
+    fn describe(r: &mut Responses<'_>) {
+        let _ = H::schema(r.generator);
+        r.specs.push(ResponseSpec {
+            status: None,
+            content: ContentSpec::Bytes,
+            type_name: "BytesResponse",
+        });
+    }
+}
+
+/// 204 No Content: no body, and neither `content-type` nor `content-length`.
+///
+/// ```
+/// let res = jero::NoContent::new().cookie(jero::SetCookie::new("session_id", "t"));
+/// # let _ = res;
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct NoContent<H = ()> {
+    body: (),
+    headers: H,
+    extras: Extras,
+}
+
+impl NoContent {
+    /// A 204 response.
+    pub fn new() -> NoContent {
+        NoContent::default()
+    }
+}
+
+options!(NoContent);
+
+impl<H: HeaderContract> IntoResponse for NoContent<H> {
+    fn into_response(self, _cx: &RequestCx<'_>) -> Response {
+        build(204, None, &self.headers, self.extras, APPLICATION_JSON)
+    }
+
+    fn describe(r: &mut Responses<'_>) {
+        let _ = H::schema(r.generator);
+        r.specs.push(ResponseSpec {
+            status: Some(204),
+            content: ContentSpec::Empty,
+            type_name: "NoContent",
+        });
+    }
+}
+
+macro_rules! fixed_status {
+    ($(#[$doc:meta])* $name:ident, $status:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name<T = (), H = ()> {
+            body: T,
+            headers: H,
+            extras: Extras,
+        }
+
+        impl<T: JsonBody> $name<T> {
+            /// A response with this JSON body (`()` for none).
+            pub fn new(body: T) -> $name<T> {
+                $name { body, headers: (), extras: Extras::default() }
+            }
+        }
+
+        impl $name<()> {
+            /// A response without a body.
+            pub fn empty() -> $name<()> {
+                $name { body: (), headers: (), extras: Extras::default() }
+            }
+        }
+
+        options!($name<T>);
+
+        impl<T: JsonBody, H: HeaderContract> IntoResponse for $name<T, H> {
+            fn into_response(self, _cx: &RequestCx<'_>) -> Response {
+                let body = match json_or_500(&self.body) {
+                    Ok(b) => b.map(Bytes::from),
+                    Err(res) => return res,
+                };
+                build($status, body, &self.headers, self.extras, APPLICATION_JSON)
+            }
+
+            fn describe(r: &mut Responses<'_>) {
+                describe_json::<T, H>(r, Some($status))
+            }
+        }
+    };
+}
+
+fixed_status!(
+    /// 201 Created, with an optional JSON body and the usual header options.
+    ///
+    /// ```
+    /// #[jero::contract]
+    /// struct Id { id: String }
+    /// let res = jero::Created::new(Id { id: "1".into() }).raw_header("Location", "/widgets/1");
+    /// # let _ = res;
+    /// ```
+    Created,
+    201
+);
+
+fixed_status!(
+    /// 202 Accepted, with an optional JSON body and the usual header options.
+    ///
+    /// ```
+    /// let res = jero::Accepted::empty();
+    /// # let _ = res;
+    /// ```
+    Accepted,
+    202
+);
