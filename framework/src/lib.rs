@@ -116,7 +116,7 @@ pub use app::{
     wire, App, ArgSpec, BoxError, Endpoint, InfoFn, OpKind, OperationDef, Resource, Teardown, Teardowns,
     Wired, Wiring, WiringError,
 };
-pub use binding::{FieldError, FromContent, RawHeaders, RequestCx};
+pub use binding::{FieldError, FromContent, JsonInput, RawHeaders, RequestCx};
 pub use bytes::Bytes;
 pub use contract::Contract;
 pub use cookie::{SameSite, SetCookie};

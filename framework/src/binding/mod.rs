@@ -20,6 +20,7 @@ use smallvec::SmallVec;
 pub use fields::FieldError;
 pub use raw_headers::RawHeaders;
 
+
 use crate::contract::Contract;
 use crate::problem::Problem;
 use crate::router::OpMeta;
@@ -200,9 +201,19 @@ pub fn bind_raw_headers<T: From<RawHeaders>>(cx: &RequestCx<'_>) -> Result<T, Pr
     Ok(T::from(RawHeaders::from_request(cx.req)))
 }
 
+/// Types a `json` body can bind to: a contract, or a `Vec` of contracts.
+#[diagnostic::on_unimplemented(
+    message = "`json` cannot be bound to `{Self}`",
+    note = "declare `json` as a #[jero::contract] struct or a Vec of them; a JSON body is never a free-form map"
+)]
+pub trait JsonInput: DeserializeOwned {}
+
+impl<T: Contract + DeserializeOwned> JsonInput for T {}
+impl<T: Contract + DeserializeOwned> JsonInput for Vec<T> {}
+
 /// Decodes the JSON body into the handler's `json` type. Malformed JSON is
 /// 400; JSON that does not fit the type is 422.
-pub fn bind_json<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T, Problem> {
+pub fn bind_json<T: JsonInput>(cx: &RequestCx<'_>) -> Result<T, Problem> {
     decode_json(cx.req.body())
 }
 
