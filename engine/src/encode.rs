@@ -213,6 +213,34 @@ fn is_framing_header(name: &[u8]) -> bool {
     }
 }
 
+/// Encodes a response exactly as the server writes it to an HTTP/1.1
+/// keep-alive connection: head, framing headers, `date`, and a full body.
+/// A streamed body is handed back unpolled (the head announces chunked
+/// coding). For tests, benchmarks and in-process drivers.
+///
+/// ```
+/// let mut out = Vec::new();
+/// let res = jero_engine::Response::new(200).with_body("hi");
+/// assert!(jero_engine::encode_response(res, false, &mut out).is_none());
+/// assert!(out.starts_with(b"HTTP/1.1 200 OK\r\n"));
+/// assert!(out.ends_with(b"content-length: 2\r\n\r\nhi"));
+/// ```
+pub fn encode_response(res: Response, is_head: bool, out: &mut Vec<u8>) -> Option<BodyStream> {
+    let ctx = Ctx {
+        version: Version::Http11,
+        is_head,
+        keep_alive: true,
+    };
+    match encode(res, ctx, out).0 {
+        Rest::Done => None,
+        Rest::Large(bytes) => {
+            out.extend_from_slice(&bytes);
+            None
+        }
+        Rest::Stream { stream, .. } => Some(stream),
+    }
+}
+
 /// Encodes a response for a request the engine rejects itself; the
 /// connection closes after it.
 pub(crate) fn encode_error(res: Response, out: &mut Vec<u8>) {

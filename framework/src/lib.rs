@@ -166,6 +166,26 @@ pub mod __private {
         T::describe(r)
     }
 
+    /// Runs `f` with a request context that belongs to no route (for
+    /// benchmarks and tests of `IntoResponse` implementations).
+    pub fn with_detached_cx<R>(default_status: u16, f: impl FnOnce(&crate::RequestCx<'_>) -> R) -> R {
+        let req = parse_request(b"GET / HTTP/1.1\r\nhost: detached\r\n\r\n");
+        let meta = crate::router::OpMeta {
+            slot_keys: Box::new([]),
+            default_status,
+            owner: "detached".into(),
+            route: "GET /".into(),
+        };
+        let app = crate::router::AppShared::default();
+        let cx = crate::RequestCx {
+            req: &req,
+            slots: &[],
+            meta: &meta,
+            app: &app,
+        };
+        f(&cx)
+    }
+
     /// Parses a complete raw request (for doc examples and tests).
     pub fn parse_request(raw: &'static [u8]) -> jero_engine::Request {
         jero_engine::Request::parse(raw).expect("a complete request")

@@ -168,6 +168,30 @@ impl Router {
         }
     }
 
+    /// Which handler would serve `method` on `path` (percent-encoded, no
+    /// query): `Some("WidgetResource::read_one")`, or `None` for 404/405.
+    ///
+    /// ```
+    /// # use jero::{contract, endpoint, App, BoxError, Wiring};
+    /// # struct Health;
+    /// # #[contract] struct Ok_ { status: String }
+    /// # #[endpoint(path = "/healthz")]
+    /// # impl Health { async fn get(&self) -> Ok_ { Ok_ { status: "ok".into() } } }
+    /// # struct MyApp;
+    /// # impl App for MyApp {
+    /// #     async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> { w.include_endpoint(Health); Ok(()) }
+    /// # }
+    /// let wired = jero::serve::block_on(jero::wire(&MyApp)).unwrap().unwrap();
+    /// assert_eq!(wired.router.recognize(jero::engine::Method::Get, "/healthz"), Some("Health::get"));
+    /// assert_eq!(wired.router.recognize(jero::engine::Method::Post, "/healthz"), None);
+    /// ```
+    pub fn recognize(&self, method: Method, path: &str) -> Option<&str> {
+        let matched = self.matcher.at(path).ok()?;
+        let route = &self.routes[*matched.value];
+        let op = route.ops[method_index(method)?]?;
+        Some(&self.ops[op].meta.owner)
+    }
+
     /// Renders an error the engine answers by itself in the app's format.
     pub fn engine_error(&self, status: u16, reason: &'static str) -> Response {
         let problem = match status {

@@ -20,7 +20,6 @@ use smallvec::SmallVec;
 pub use fields::FieldError;
 pub use raw_headers::RawHeaders;
 
-
 use crate::contract::Contract;
 use crate::problem::Problem;
 use crate::router::OpMeta;
