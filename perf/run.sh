@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Load-test jero's hello server and peer servers, one core each.
+# Load-test jero against peer servers, one core each.
 #
-#   bash perf/run.sh                                   # everything, 10 s per load
-#   SERVERS="peer-hyper peer-may-minihttp" DURATION=3 bash perf/run.sh
-#   ROUTES="plaintext json" BUILD=0 bash perf/run.sh
+#   bash perf/run.sh                                   # SUITE=app: bench_app vs the peers, 10 s per load
+#   SUITE=engine bash perf/run.sh                      # the engine alone (hello) vs hyper and may-minihttp
+#   SERVERS="bench_app peer-axum" ROUTES="json movies" DURATION=3 bash perf/run.sh
+#   BUILD=0 bash perf/run.sh
 #
 # Knobs (environment):
+#   SUITE       app | engine: the default SERVERS and ROUTES   (default app)
 #   DURATION    seconds per wrk run                         (default 10)
-#   SERVERS     space-separated subset of the server names  (default: all, in order)
-#   ROUTES      space-separated subset of the route names   (default: all, in order)
+#   SERVERS     space-separated server names, any suite     (default: the suite's, in order)
+#   ROUTES      space-separated route names, any suite      (default: the suite's, in order)
 #   CONNS       wrk connections                             (default 64)
 #   IDLE_CONNS  idle keep-alive connections for the memory test, 0 skips it (default 10000)
 #   IDLE_HOLD   seconds idle-conns holds them               (default 3)
@@ -26,6 +28,7 @@ PERF_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(dirname "$PERF_DIR")
 HOST=127.0.0.1
 
+SUITE=${SUITE:-app}
 DURATION=${DURATION:-10}
 CONNS=${CONNS:-64}
 IDLE_CONNS=${IDLE_CONNS:-10000}
@@ -38,44 +41,86 @@ CLIENT_CORE=1
 
 # The exact command, for the results header.
 COMMAND=""
-for var in DURATION SERVERS ROUTES CONNS IDLE_CONNS IDLE_HOLD PORT_BASE BUILD RESULTS; do
+for var in SUITE DURATION SERVERS ROUTES CONNS IDLE_CONNS IDLE_HOLD PORT_BASE BUILD RESULTS; do
     val=$(printenv "$var" || true)
     [[ -n "$val" ]] && COMMAND+="$var=$(printf '%q' "$val") "
 done
 COMMAND+="bash perf/run.sh${*:+ $*}"
 
 # --------------------------------------------------------------------------
-# Servers and routes. Adding a server or a route is one line here.
+# Servers, routes and suites. Adding a server or a route is one line here.
 #
 #   server NAME BUILD_DIR "CARGO_BUILD_ARGS" BINARY [ENV=VALUE...]
 #     BUILD_DIR/CARGO_BUILD_ARGS: `cargo build --release ARGS` is run once per
 #     distinct pair in BUILD_DIR. The binary is started as
 #     `env ENV... taskset -c 0 BINARY --workers 1 --addr 127.0.0.1:PORT`.
-#   route NAME PATH CONTENT_TYPE EXPECTED_BODY [WRK_SCRIPT [SCRIPT_ARGS...]]
-#     The route is checked once with curl (GET, 200, media type, exact body),
-#     then loaded with wrk (with `-s perf/WRK_SCRIPT ... -- SCRIPT_ARGS`).
+#   route NAME METHOD PATH STATUS CONTENT_TYPE EXPECTED_BODY [OPTION...]
+#     The route is checked once with curl (method, status, media type, body),
+#     then loaded with wrk. EXPECTED_BODY is the exact body, or `~REGEX` (a
+#     bash extended regex, anchor it yourself) for bodies that vary.
+#     Options, one argument each:
+#       wrk='SCRIPT [ARGS...]'  load with `wrk -s perf/SCRIPT URL -- ARGS`
+#                               (needed for anything but a plain GET)
+#       header='NAME: VALUE'    the response must carry this header (name
+#                               case-insensitive, value exact)
+#       auth=TOKEN              the check sends `Authorization: Bearer TOKEN`
+#       data=FILE               the check sends perf/FILE as a JSON body
+#       noauth=STATUS           without the Authorization header the same
+#                               request must answer STATUS
+#       invalid='STATUS BODY'   with BODY as the JSON body instead, the
+#                               request must answer STATUS
 # --------------------------------------------------------------------------
 SERVER_NAMES=() ; declare -A S_DIR S_ARGS S_BIN S_ENV
-ROUTE_NAMES=()  ; declare -A R_PATH R_CTYPE R_BODY R_SCRIPT
+ROUTE_NAMES=()  ; declare -A R_METHOD R_PATH R_STATUS R_CTYPE R_BODY R_OPT
 server() {
     local name=$1
     SERVER_NAMES+=("$name"); S_DIR[$name]=$2; S_ARGS[$name]=$3; S_BIN[$name]=$4
     shift 4; S_ENV[$name]="$*"
 }
 route() {
-    local name=$1
-    ROUTE_NAMES+=("$name"); R_PATH[$name]=$2; R_CTYPE[$name]=$3; R_BODY[$name]=$4
-    shift 4; R_SCRIPT[$name]="$*"
+    local name=$1 opt key
+    ROUTE_NAMES+=("$name"); R_METHOD[$name]=$2; R_PATH[$name]=$3; R_STATUS[$name]=$4
+    R_CTYPE[$name]=$5; R_BODY[$name]=$6
+    shift 6
+    for opt in "$@"; do
+        key=${opt%%=*}
+        case $key in
+            wrk|header|auth|data|noauth|invalid) R_OPT["$name|$key"]=${opt#*=} ;;
+            *) echo "run.sh: route $name: unknown option '$opt'" >&2; exit 1 ;;
+        esac
+    done
 }
 
+# The engine alone: jero-engine's hello example (no framework).
 server hello-uring        "$ROOT"     "-p jero-examples --bin hello" "$ROOT/target/release/hello" JERO_DRIVER=uring
 server hello-epoll        "$ROOT"     "-p jero-examples --bin hello" "$ROOT/target/release/hello" JERO_DRIVER=epoll
-server peer-hyper         "$PERF_DIR" ""                             "$PERF_DIR/target/release/peer-hyper"
-server peer-may-minihttp  "$PERF_DIR" ""                             "$PERF_DIR/target/release/peer-may-minihttp"
+# The framework: perf/bench_app, a jero app.
+server bench_app          "$PERF_DIR" "-p bench_app"         "$PERF_DIR/target/release/bench_app" JERO_DRIVER=uring
+server bench_app-epoll    "$PERF_DIR" "-p bench_app"         "$PERF_DIR/target/release/bench_app" JERO_DRIVER=epoll
+# Peers (perf/peers/*).
+server peer-axum          "$PERF_DIR" "-p peer-axum"         "$PERF_DIR/target/release/peer-axum"
+server peer-actix         "$PERF_DIR" "-p peer-actix"        "$PERF_DIR/target/release/peer-actix"
+server peer-hyper         "$PERF_DIR" "-p peer-hyper"        "$PERF_DIR/target/release/peer-hyper"
+server peer-may-minihttp  "$PERF_DIR" "-p peer-may-minihttp" "$PERF_DIR/target/release/peer-may-minihttp"
 
-route plaintext      /plaintext  text/plain        'Hello, World!'
-route plaintext-p16  /plaintext  text/plain        'Hello, World!'                pipeline.lua 16
-route json           /json       application/json  '{"message":"Hello, World!"}'
+MOVIE_RE='~^\{"id":"[^"]+","title":"Alien","year":1979,"director":"Ridley Scott","rating":8\.5,"genres":\["horror","sci-fi"\]\}$'
+INFO_RE='~^\{"name":"bench","version":"1\.0","uptimeSeconds":[0-9]+,"healthy":true,"region":"local"\}$'
+
+route plaintext      GET  /plaintext      200 text/plain       'Hello, World!'
+route plaintext-p16  GET  /plaintext      200 text/plain       'Hello, World!'                   wrk='pipeline.lua 16'
+route json           GET  /json           200 application/json '{"message":"Hello, World!"}'
+route info           GET  /info           200 application/json "$INFO_RE"                       header='x-app-version: 1.0'
+route widgets        GET  /widgets/abc123 200 application/json '{"id":"abc123","name":"gizmo"}'
+route movies         POST /movies         201 application/json "$MOVIE_RE" \
+    wrk='movies.lua movie.json token' auth=token data=movie.json noauth=401 invalid='422 {"title":"Alien"}'
+
+declare -A SUITE_SERVERS SUITE_ROUTES SUITE_TITLE
+SUITE_TITLE[app]="the framework: bench_app (jero) against peer frameworks"
+SUITE_SERVERS[app]="bench_app bench_app-epoll peer-axum peer-actix peer-hyper peer-may-minihttp"
+SUITE_ROUTES[app]="plaintext plaintext-p16 json info widgets movies"
+SUITE_TITLE[engine]="the engine alone: hello (jero-engine, no framework) against hyper and may-minihttp"
+SUITE_SERVERS[engine]="hello-uring hello-epoll peer-hyper peer-may-minihttp"
+SUITE_ROUTES[engine]="plaintext plaintext-p16 json"
 
 # --------------------------------------------------------------------------
 
@@ -93,8 +138,9 @@ select_names() {
         sel+=("$n")
     done
 }
-select_names SERVERS_RUN server "${SERVERS:-}" "${SERVER_NAMES[@]}"
-select_names ROUTES_RUN  route  "${ROUTES:-}"  "${ROUTE_NAMES[@]}"
+[[ -n "${SUITE_SERVERS[$SUITE]:-}" ]] || die "unknown SUITE '$SUITE' (known: ${!SUITE_SERVERS[*]})"
+select_names SERVERS_RUN server "${SERVERS:-${SUITE_SERVERS[$SUITE]}}" "${SERVER_NAMES[@]}"
+select_names ROUTES_RUN  route  "${ROUTES:-${SUITE_ROUTES[$SUITE]}}"  "${ROUTE_NAMES[@]}"
 [[ ${#SERVERS_RUN[@]} -gt 0 ]] || die "no servers selected"
 [[ ${#ROUTES_RUN[@]} -gt 0 ]] || die "no routes selected"
 [[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -gt 0 ]] || die "DURATION must be a positive integer"
@@ -147,10 +193,13 @@ fi
 declare -A BUILD_STATUS=()   # "dir|args" -> ok | failed
 declare -A SKIP_REASON=()    # server -> why it was not run
 if [[ "$BUILD" != 0 ]]; then
-    # The perf workspace always builds: idle-conns comes from it.
-    log "building perf workspace (cargo build --release in perf/)"
-    (cd "$PERF_DIR" && cargo build --release) || die "perf workspace build failed"
-    BUILD_STATUS["$PERF_DIR|"]=ok
+    # idle-conns is always built. Every server is built with its own `-p`,
+    # so one that does not compile (say, bench_app while the framework is
+    # being edited) only skips that server, and each peer gets exactly the
+    # dependency features it asks for.
+    log "building idle-conns (cargo build --release -p idle-conns in perf/)"
+    (cd "$PERF_DIR" && cargo build --release -p idle-conns) || die "idle-conns build failed"
+    BUILD_STATUS["$PERF_DIR|-p idle-conns"]=ok
     for s in "${SERVERS_RUN[@]}"; do
         key="${S_DIR[$s]}|${S_ARGS[$s]}"
         [[ -n "${BUILD_STATUS[$key]:-}" ]] && continue
@@ -239,18 +288,59 @@ start_server() {
     return 1
 }
 
-# check_route PORT ROUTE -> returns 0 when status, media type and body match; else prints why
+# request PORT ROUTE AUTH DATA -> sets REQ_CODE and REQ_CTYPE (media type only);
+# the body goes to $LOG_DIR/check.body and the headers to $LOG_DIR/check.head.
+# AUTH is a bearer token ("" for none), DATA a curl --data-binary value ("" for none).
+request() {
+    local port=$1 r=$2 auth=$3 data=$4 line
+    local -a args=(-s --max-time 5 -X "${R_METHOD[$r]}" -o "$LOG_DIR/check.body"
+                   -D "$LOG_DIR/check.head" -w '%{http_code} %{content_type}\n')
+    [[ -n "$auth" ]] && args+=(-H "Authorization: Bearer $auth")
+    [[ -n "$data" ]] && args+=(-H "Content-Type: application/json" --data-binary "$data")
+    : >"$LOG_DIR/check.body"; : >"$LOG_DIR/check.head"
+    line=$(curl "${args[@]}" "http://$HOST:$port${R_PATH[$r]}" 2>/dev/null | head -1 || true)
+    read -r REQ_CODE REQ_CTYPE <<<"${line:-000 -}"
+    REQ_CTYPE=${REQ_CTYPE%%;*}
+}
+
+# check_route PORT ROUTE -> returns 0 when everything the route expects holds; else prints why
 check_route() {
-    local port=$1 r=$2 out code ctype body
-    out="$LOG_DIR/check.body"
-    : >"$out"
-    read -r code ctype < <(curl -s --max-time 5 -o "$out" -w '%{http_code} %{content_type}\n' \
-        "http://$HOST:$port${R_PATH[$r]}" 2>/dev/null || echo "000 -")
-    body=$(cat "$out"; echo x); body=${body%x}   # keep trailing newlines, if any
-    ctype=${ctype%%;*}
-    if [[ "$code" != 200 ]]; then echo "status $code"; return 1; fi
-    if [[ "${ctype,,}" != "${R_CTYPE[$r],,}" ]]; then echo "content-type '$ctype'"; return 1; fi
-    if [[ "$body" != "${R_BODY[$r]}" ]]; then echo "body $(printf '%q' "${body:0:60}")"; return 1; fi
+    local port=$1 r=$2 body want name value auth data status
+    auth=${R_OPT[$r|auth]:-}
+    data=${R_OPT[$r|data]:-}
+    [[ -n "$data" ]] && data="@$PERF_DIR/$data"
+    request "$port" "$r" "$auth" "$data"
+    body=$(cat "$LOG_DIR/check.body"; echo x); body=${body%x}   # keep trailing newlines, if any
+    if [[ "$REQ_CODE" != "${R_STATUS[$r]}" ]]; then echo "status $REQ_CODE"; return 1; fi
+    if [[ "${REQ_CTYPE,,}" != "${R_CTYPE[$r],,}" ]]; then echo "content-type '$REQ_CTYPE'"; return 1; fi
+    want=${R_BODY[$r]}
+    if [[ "$want" == "~"* ]]; then
+        [[ "$body" =~ ${want#"~"} ]] || { echo "body $(printf '%q' "${body:0:80}")"; return 1; }
+    elif [[ "$body" != "$want" ]]; then
+        echo "body $(printf '%q' "${body:0:80}")"; return 1
+    fi
+    if [[ -n "${R_OPT[$r|header]:-}" ]]; then
+        name=${R_OPT[$r|header]%%:*}; value=${R_OPT[$r|header]#*:}; value=${value# }
+        if ! tr -d '\r' <"$LOG_DIR/check.head" | awk -v n="${name,,}" -v v="$value" '
+                { i = index($0, ":"); if (i && tolower(substr($0, 1, i - 1)) == n) {
+                    h = substr($0, i + 1); sub(/^[ \t]+/, "", h); sub(/[ \t]+$/, "", h)
+                    if (h == v) found = 1 } }
+                END { exit !found }'; then
+            echo "no header '${R_OPT[$r|header]}'"; return 1
+        fi
+    fi
+    if [[ -n "${R_OPT[$r|noauth]:-}" ]]; then
+        request "$port" "$r" "" "$data"
+        [[ "$REQ_CODE" == "${R_OPT[$r|noauth]}" ]] || { echo "without a token: status $REQ_CODE"; return 1; }
+        request "$port" "$r" "wrong-$auth" "$data"
+        [[ "$REQ_CODE" == "${R_OPT[$r|noauth]}" ]] || { echo "with a wrong token: status $REQ_CODE"; return 1; }
+    fi
+    if [[ -n "${R_OPT[$r|invalid]:-}" ]]; then
+        status=${R_OPT[$r|invalid]%% *}
+        request "$port" "$r" "$auth" "${R_OPT[$r|invalid]#* }"
+        [[ "$REQ_CODE" == "$status" ]] || { echo "invalid body: status $REQ_CODE"; return 1; }
+    fi
+    return 0
 }
 
 # per_req_us TICKS REQUESTS -> microseconds per request
@@ -272,7 +362,7 @@ declare -A RPS P99 CORE_US USER_US SYS_US ERRS NOTE NOISE MEM_BEFORE MEM_AFTER M
 run_load() {
     local s=$1 pid=$2 port=$3 r=$4 key="$1|$4" out script_args=() cpu0 cpu1 u0 u1 t0 i0 t1 i1 ut0 st0 ut1 st1
     local -a script
-    read -ra script <<<"${R_SCRIPT[$r]}"
+    read -ra script <<<"${R_OPT[$r|wrk]:-}"
     if [[ ${#script[@]} -gt 0 ]]; then
         script_args=(-s "$PERF_DIR/${script[0]}" "http://$HOST:$port${R_PATH[$r]}" -- "${script[@]:1}")
     else
@@ -325,6 +415,7 @@ measure_memory() {
     out="$LOG_DIR/idle-$s.txt"
     before=$(vm_rss_kb "$pid")
     log "$s: holding $IDLE_CONNS idle keep-alive connections for ${IDLE_HOLD}s"
+    : >"$out"   # exists before the polling below, whenever the child opens it
     taskset -c "$CLIENT_CORE" "$IDLE_BIN" --addr "$HOST:$port" --conns "$IDLE_CONNS" \
         --hold "$IDLE_HOLD" --setup-deadline 60 >"$out" 2>&1 &
     idle_pid=$!
@@ -437,6 +528,8 @@ HEADER=""
     [[ -n "$HEADER" ]] && printf '%s' "$HEADER"
     echo
     echo "## $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+    echo
+    echo "Suite: \`$SUITE\`, ${SUITE_TITLE[$SUITE]}$( [[ -n "${SERVERS:-}${ROUTES:-}" ]] && echo " (servers/routes chosen by hand)")"
     echo
     echo "Command: \`$COMMAND\`"
     echo

@@ -7,6 +7,14 @@
 //!   a JSON POST and a 20-header browser request ([`requests`]).
 //! * `loopback` — end to end through a real loopback socket: pipelined GETs
 //!   against a one-worker [`BenchServer`].
+//! * `router` — `Router::recognize` on a ten-route app, a static and a
+//!   two-slot path.
+//! * `binding` — a whole in-process dispatch binding `path`, `params` and
+//!   `headers`; JSON decode and encode of a five-field contract.
+//! * `get_widget` (`benches/dispatch.rs`) — `GET /widgets/{widget_id}` in
+//!   process, raw bytes to encoded bytes, jero next to axum 0.8.
+//! * `encode_response` — a contract to response bytes, plain and wrapped in
+//!   `JsonResponse` with two typed headers.
 //!
 //! This library holds what the benchmark targets share: the sample requests,
 //! a background server that stops when dropped, and a cheap client-side

@@ -38,7 +38,10 @@ pub struct WidgetResource;
 impl WidgetResource {
     /// `GET /widgets/{widget_id}`
     async fn read_one(&self, path: WidgetPath) -> Widget {
-        Widget { id: path.widget_id, name: "widget-name".into() }
+        Widget {
+            id: path.widget_id,
+            name: "widget-name".into(),
+        }
     }
 }
 

@@ -8,7 +8,10 @@ fn read_one() {
     let client = TestClient::new(App);
     let resp = client.get("/widgets/abc").send();
     assert_eq!(resp.status(), 200);
-    assert_eq!(resp.json::<serde_json::Value>(), json!({"id": "abc", "name": "widget-name"}));
+    assert_eq!(
+        resp.json::<serde_json::Value>(),
+        json!({"id": "abc", "name": "widget-name"})
+    );
 }
 
 #[test]

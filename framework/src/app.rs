@@ -700,7 +700,7 @@ impl Wiring {
                 matcher,
                 routes,
                 ops,
-                shared: Default::default(),
+                shared: self.shared,
             },
             self.teardowns,
         ))

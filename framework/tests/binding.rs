@@ -131,6 +131,22 @@ impl Items {
     }
 }
 
+/// Fields declared in the reverse order of the URL's slots.
+#[contract]
+struct MemberPath {
+    member_id: String,
+    org_id: String,
+}
+
+struct Members;
+
+#[resource(path = "/orgs/{org_id}/members")]
+impl Members {
+    async fn read_one(&self, path: MemberPath) -> Seen {
+        seen(json!({ "org_id": path.org_id, "member_id": path.member_id }))
+    }
+}
+
 #[contract]
 struct NumberPath {
     number_id: u32,
@@ -183,6 +199,48 @@ impl Pages {
     }
 }
 
+#[contract]
+#[serde(rename_all = "camelCase")]
+struct CamelParams {
+    page_size: u32,
+    #[serde(default)]
+    sort: Option<SortOrder>,
+}
+
+#[contract]
+#[serde(rename_all = "snake_case")]
+enum SortOrder {
+    Asc,
+    Desc,
+}
+
+struct CamelSearch;
+
+#[endpoint(path = "/camel-search")]
+impl CamelSearch {
+    async fn get(&self, params: CamelParams) -> Seen {
+        seen(
+            json!({ "page_size": params.page_size, "sort": params.sort.map(|s| matches!(s, SortOrder::Asc)) }),
+        )
+    }
+}
+
+#[contract]
+#[serde(rename_all = "camelCase")]
+struct CamelItemPath {
+    collection_id: String,
+    item_id: u64,
+}
+
+struct CamelItems;
+
+#[resource(path = "/camel-collections/{collection_id}/items")]
+impl CamelItems {
+    async fn read_one(&self, path: CamelItemPath) -> Seen {
+        seen(json!({ "collection_id": path.collection_id, "item_id": path.item_id }))
+    }
+}
+
 // `headers` ------------------------------------------------------------------
 
 #[contract]
@@ -227,6 +285,7 @@ struct SessionCookies {
     session_id: String,
     #[serde(rename = "Theme")]
     theme: Option<String>,
+    visits: Option<u32>,
 }
 
 struct Session;
@@ -234,7 +293,7 @@ struct Session;
 #[endpoint(path = "/session")]
 impl Session {
     async fn get(&self, cookies: SessionCookies) -> Seen {
-        seen(json!({ "session_id": cookies.session_id, "theme": cookies.theme }))
+        seen(json!({ "session_id": cookies.session_id, "theme": cookies.theme, "visits": cookies.visits }))
     }
 }
 
@@ -351,8 +410,11 @@ impl App for TestApp {
         w.include_resource(Widgets)
             .include_resource(Items)
             .include_resource(Numbers)
+            .include_resource(Members)
             .include_endpoint(Search)
             .include_endpoint(Pages)
+            .include_endpoint(CamelSearch)
+            .include_resource(CamelItems)
             .include_endpoint(Traced)
             .include_endpoint(CamelTraced)
             .include_endpoint(Session)
@@ -419,6 +481,12 @@ fn path_collection_on_a_templated_mount() {
 }
 
 #[test]
+fn path_fields_bind_by_name_not_declaration_order() {
+    let resp = client().get("/orgs/o1/members/m1").send();
+    assert_eq!(seen_value(&resp), json!({"org_id": "o1", "member_id": "m1"}));
+}
+
+#[test]
 fn path_is_percent_decoded() {
     let resp = client().get("/widgets/a%2Fb").send();
     assert_eq!(resp.status(), 200);
@@ -450,6 +518,26 @@ fn path_value_that_fails_conversion_is_404() {
     problem(&c.get("/numbers/abc").send(), 404, "not-found");
     problem(&c.get("/numbers/-1").send(), 404, "not-found");
     problem(&c.get("/numbers/99999999999").send(), 404, "not-found");
+}
+
+#[test]
+fn path_ignores_the_query_string() {
+    let resp = client().get("/widgets/abc?x=1&y=2").send();
+    assert_eq!(resp.json::<Value>()["id"], "abc");
+}
+
+#[test]
+fn path_rename_all_camel_case_is_honored() {
+    let c = client();
+    let resp = c.get("/camel-collections/c%201/items/77").send();
+    assert_eq!(seen_value(&resp), json!({"collection_id": "c 1", "item_id": 77}));
+    problem(&c.get("/camel-collections/c1/items/x").send(), 404, "not-found");
+}
+
+#[test]
+#[ignore = "BUG: an empty slot (`/collections//items/i1`) binds \"\" (matchit =0.8.4, pinned by axum in the workspace lock)"]
+fn path_empty_slot_is_404() {
+    problem(&client().get("/collections//items/i1").send(), 404, "not-found");
 }
 
 // ---------------------------------------------------------------------------
@@ -505,6 +593,38 @@ fn params_missing_required_is_400() {
     let resp = c.get("/pages").send();
     let body = problem(&resp, 400, "malformed-request");
     assert!(detail(&body).contains("page"), "{body}");
+}
+
+#[test]
+fn params_rename_all_camel_case_is_honored() {
+    let resp = client().get("/camel-search?pageSize=7&sort=asc").send();
+    assert_eq!(seen_value(&resp), json!({"page_size": 7, "sort": true}));
+}
+
+#[test]
+fn params_bad_enum_value_is_400_without_the_value() {
+    let resp = client()
+        .get("/camel-search?pageSize=7&sort=SECRET-VALUE-123")
+        .send();
+    let body = problem(&resp, 400, "malformed-request");
+    assert!(detail(&body).contains("sort"), "{body}");
+    assert!(!resp.text().contains("SECRET-VALUE-123"), "{}", resp.text());
+}
+
+/// A submitted value that contains serde's own `, expected ` separator.
+const CRAFTED: &str = "x`, expected SECRET-VALUE-123";
+
+#[test]
+#[ignore = "BUG: sanitize() cuts an unknown-variant message at the first `, expected `, echoing part of the value"]
+fn params_crafted_enum_value_is_not_echoed() {
+    let resp = client()
+        .get("/camel-search")
+        .query("pageSize", "1")
+        .query("sort", CRAFTED)
+        .send();
+    let body = problem(&resp, 400, "malformed-request");
+    assert!(detail(&body).contains("sort"), "{body}");
+    assert!(!resp.text().contains("SECRET-VALUE-123"), "{}", resp.text());
 }
 
 // ---------------------------------------------------------------------------
@@ -578,7 +698,10 @@ fn cookies_bind_by_exact_name() {
         .get("/session")
         .header("Cookie", "Theme=dark; session_id=s-1")
         .send();
-    assert_eq!(seen_value(&resp), json!({"session_id": "s-1", "theme": "dark"}));
+    assert_eq!(
+        seen_value(&resp),
+        json!({"session_id": "s-1", "theme": "dark", "visits": null})
+    );
 }
 
 #[test]
@@ -588,10 +711,24 @@ fn cookies_names_are_case_sensitive() {
         .get("/session")
         .header("Cookie", "Session_Id=wrong; session_id=right; theme=light")
         .send();
-    assert_eq!(seen_value(&resp), json!({"session_id": "right", "theme": null}));
+    assert_eq!(
+        seen_value(&resp),
+        json!({"session_id": "right", "theme": null, "visits": null})
+    );
     let resp = c.get("/session").cookie("SESSION_ID", "x").send();
     let body = problem(&resp, 400, "malformed-request");
     assert!(detail(&body).contains("session_id"), "{body}");
+}
+
+#[test]
+fn cookies_bad_value_is_400_without_the_value() {
+    let resp = client()
+        .get("/session")
+        .header("Cookie", "session_id=s; visits=SECRET-VALUE-123")
+        .send();
+    let body = problem(&resp, 400, "malformed-request");
+    assert!(detail(&body).contains("visits"), "{body}");
+    assert!(!resp.text().contains("SECRET-VALUE-123"), "{}", resp.text());
 }
 
 #[test]
@@ -601,7 +738,10 @@ fn cookies_from_several_cookie_headers() {
         .cookie("session_id", "s-2")
         .cookie("Theme", "dark")
         .send();
-    assert_eq!(seen_value(&resp), json!({"session_id": "s-2", "theme": "dark"}));
+    assert_eq!(
+        seen_value(&resp),
+        json!({"session_id": "s-2", "theme": "dark", "visits": null})
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -698,6 +838,38 @@ fn json_unknown_enum_variant_is_422_without_the_value() {
 }
 
 #[test]
+#[ignore = "BUG: sanitize() cuts an unknown-variant message at the first `, expected `, echoing part of the value"]
+fn json_crafted_enum_value_is_not_echoed() {
+    let resp = client()
+        .post("/widgets")
+        .json(&json!({"name": "gear", "priceCents": 1, "kind": CRAFTED}))
+        .send();
+    let body = problem(&resp, 422, "validation-failed");
+    assert!(detail(&body).contains("kind"), "{body}");
+    assert!(!resp.text().contains("SECRET-VALUE-123"), "{}", resp.text());
+}
+
+#[test]
+fn json_null_body_is_422() {
+    let resp = client()
+        .post("/widgets")
+        .header("content-type", "application/json")
+        .body("null")
+        .send();
+    problem(&resp, 422, "validation-failed");
+}
+
+#[test]
+fn json_trailing_garbage_is_400() {
+    let resp = client()
+        .post("/widgets")
+        .header("content-type", "application/json")
+        .body(r#"{"name": "gear", "priceCents": 1} trailing"#)
+        .send();
+    problem(&resp, 400, "malformed-request");
+}
+
+#[test]
 fn json_nested_field_path_is_named() {
     let resp = client()
         .post("/orders")
@@ -724,9 +896,20 @@ fn json_nested_wrong_type_names_the_path() {
 fn json_list_of_contracts_body() {
     let items = json!([{"name": "a", "quantity": 1}, {"name": "b", "quantity": 2}]);
     let resp = client().post("/batches").json(&items).send();
-    assert_eq!(resp.status(), 201);
+    assert_eq!(resp.status(), 201, "{}", resp.text());
     assert_eq!(resp.header("content-type"), Some("application/json"));
     assert_eq!(resp.json::<Value>(), items);
+}
+
+#[test]
+fn json_list_body_element_error_names_its_index() {
+    let resp = client()
+        .post("/batches")
+        .json(&json!([{"name": "a", "quantity": 1}, {"name": "b"}]))
+        .send();
+    let body = problem(&resp, 422, "validation-failed");
+    let detail = detail(&body);
+    assert!(detail.contains("[1]") && detail.contains("quantity"), "{detail}");
 }
 
 #[test]
@@ -885,10 +1068,10 @@ fn wrong_method_is_405_with_allow() {
 #[test]
 fn allow_has_no_head_without_get() {
     let c = client();
-    let resp = c.get("/batches").send();
+    let resp = c.get("/orders").send();
     problem(&resp, 405, "method-not-allowed");
     assert_eq!(resp.header("allow"), Some("OPTIONS, POST"));
-    let resp = c.head("/batches").send();
+    let resp = c.head("/orders").send();
     assert_eq!(resp.status(), 405);
     assert!(resp.body().is_empty());
     assert_eq!(resp.header("allow"), Some("OPTIONS, POST"));

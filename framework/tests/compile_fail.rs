@@ -3,6 +3,9 @@
 //! is in the `.stderr` file next to each case (regenerate with
 //! `TRYBUILD=overwrite cargo test -p jero --test compile_fail`, then review
 //! every message by hand).
+//!
+//! `tests/ui_bugs/` holds cases that show what the framework *should* do but
+//! does not yet; their tests are ignored until the bug is fixed.
 
 #[test]
 fn ui() {
@@ -10,11 +13,9 @@ fn ui() {
     t.compile_fail("tests/ui/*.rs");
 }
 
-/// Cases whose `.stderr` shows the message the framework *should* give but
-/// does not yet (each is listed as a framework bug).
 #[test]
 #[ignore = "BUG: `#[endpoint]` without a path says \"a endpoint needs its path\" (should be \"an endpoint\")"]
-fn ui_known_bugs() {
+fn endpoint_missing_path_message() {
     let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui_bugs/*.rs");
+    t.compile_fail("tests/ui_bugs/endpoint_missing_path.rs");
 }
