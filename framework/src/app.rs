@@ -266,19 +266,11 @@ pub struct Wiring {
 }
 
 fn short_name<T: ?Sized>() -> String {
-    let full = std::any::type_name::<T>();
-    // `a::b::Widget<c::D>` -> `Widget<D>`
-    let mut out = String::new();
-    for part in full.split_inclusive(['<', '>', ',', ' ']) {
-        let (word, sep) = match part.char_indices().last() {
-            Some((i, c)) if matches!(c, '<' | '>' | ',' | ' ') => (&part[..i], &part[i..]),
-            _ => (part, ""),
-        };
-        out.push_str(word.rsplit("::").next().unwrap_or(word));
-        out.push_str(sep);
-    }
-    out
+    short_type(std::any::type_name::<T>())
 }
+
+/// An operation's URL template and the wire names of its slots.
+type Plan = (Template, Box<[Box<str>]>);
 
 impl Wiring {
     pub(crate) fn new() -> Wiring {
@@ -492,12 +484,7 @@ impl Wiring {
     }
 
     /// Checks one operation and works out its URL and slot keys.
-    fn plan<R>(
-        &mut self,
-        template: &Template,
-        def: &OperationDef<R>,
-        owner: &str,
-    ) -> Result<(Template, Box<[Box<str>]>), String> {
+    fn plan<R>(&mut self, template: &Template, def: &OperationDef<R>, owner: &str) -> Result<Plan, String> {
         let slots: Vec<&str> = template.slots().collect();
         let shown = template.display();
         let mut op_template = template.clone();
@@ -711,7 +698,7 @@ fn short_type(full: &str) -> String {
     let mut out = String::new();
     for part in full.split_inclusive(['<', '>', ',', ' ']) {
         let (word, sep) = match part.char_indices().last() {
-            Some((i, c)) if matches!(c, '<' | '>' | ',' | ' ') => (&part[..i], &part[i..]),
+            Some((i, '<' | '>' | ',' | ' ')) => (&part[..i], &part[i..]),
             _ => (part, ""),
         };
         out.push_str(word.rsplit("::").next().unwrap_or(word));

@@ -83,7 +83,8 @@ pub(crate) fn header_name(key: &'static str) -> HeaderBytes {
     HeaderBytes::copy_from_slice(&out[..n])
 }
 
-fn kebab(key: &str) -> String {
+/// `x_rate_limit`, `xRateLimit` and `X-Rate-Limit` all give `x-rate-limit`.
+pub(crate) fn kebab(key: &str) -> String {
     let mut s = String::with_capacity(key.len() + 4);
     let mut prev_dash = true;
     for c in key.chars() {

@@ -21,6 +21,13 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
+    // Boxed: errors are the slow path, and a small `Result<T, Problem>`
+    // keeps the binders' happy path lean.
+    inner: Box<Inner>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Inner {
     status: u16,
     code: Cow<'static, str>,
     title: Cow<'static, str>,
@@ -49,82 +56,84 @@ impl Problem {
         title: impl Into<Cow<'static, str>>,
     ) -> Problem {
         Problem {
-            status,
-            code: code.into(),
-            title: title.into(),
-            detail: None,
-            params: None,
-            headers: Vec::new(),
+            inner: Box::new(Inner {
+                status,
+                code: code.into(),
+                title: title.into(),
+                detail: None,
+                params: None,
+                headers: Vec::new(),
+            }),
         }
     }
 
     /// Adds a rendered, human-readable `detail`.
     pub fn with_detail(mut self, detail: impl Into<String>) -> Problem {
-        self.detail = Some(detail.into());
+        self.inner.detail = Some(detail.into());
         self
     }
 
     /// Adds machine-readable `params` (a JSON object).
     pub fn with_params(mut self, params: serde_json::Value) -> Problem {
-        self.params = Some(params);
+        self.inner.params = Some(params);
         self
     }
 
     /// Adds a response header sent with the problem (e.g. `Allow`).
     pub fn with_header(mut self, name: impl Into<Bytes>, value: impl Into<Bytes>) -> Problem {
-        self.headers.push((name.into(), value.into()));
+        self.inner.headers.push((name.into(), value.into()));
         self
     }
 
     /// The HTTP status.
     pub fn status(&self) -> u16 {
-        self.status
+        self.inner.status
     }
 
     /// The stable machine code (the `type` member).
     pub fn code(&self) -> &str {
-        &self.code
+        &self.inner.code
     }
 
     /// The title.
     pub fn title(&self) -> &str {
-        &self.title
+        &self.inner.title
     }
 
     /// The rendered detail, if any.
     pub fn detail(&self) -> Option<&str> {
-        self.detail.as_deref()
+        self.inner.detail.as_deref()
     }
 
     /// The params, if any.
     pub fn params(&self) -> Option<&serde_json::Value> {
-        self.params.as_ref()
+        self.inner.params.as_ref()
     }
 
     /// Headers sent with the problem (e.g. `Allow`).
     pub fn headers(&self) -> &[(Bytes, Bytes)] {
-        &self.headers
+        &self.inner.headers
     }
 
     /// The body as JSON text.
     pub fn to_json(&self) -> String {
         let body = Body {
-            code: &self.code,
-            title: &self.title,
-            status: self.status,
-            detail: self.detail.as_deref(),
-            params: self.params.as_ref(),
+            code: &self.inner.code,
+            title: &self.inner.title,
+            status: self.inner.status,
+            detail: self.inner.detail.as_deref(),
+            params: self.inner.params.as_ref(),
         };
         sonic_rs::to_string(&body).unwrap_or_else(|_| {
-            format!(r#"{{"type":"internal-server-error","title":"Internal server error","status":500}}"#)
+            r#"{"type":"internal-server-error","title":"Internal server error","status":500}"#.to_owned()
         })
     }
 
     /// Renders the problem as an `application/problem+json` response.
     pub fn into_response(self) -> Response {
-        let mut res = Response::new(self.status).with_header("content-type", PROBLEM_JSON);
+        let mut res = Response::new(self.inner.status).with_header("content-type", PROBLEM_JSON);
         res.set_body(self.to_json());
-        for (n, v) in self.headers {
+        for (n, v) in self.inner.headers {
             res.append_header(n, v);
         }
         res
@@ -164,8 +173,8 @@ impl Problem {
 
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.status, self.code)?;
-        if let Some(d) = &self.detail {
+        write!(f, "{} {}", self.inner.status, self.inner.code)?;
+        if let Some(d) = &self.inner.detail {
             write!(f, ": {d}")?;
         }
         Ok(())

@@ -210,7 +210,18 @@ pub(crate) fn is_struct_like(schema: &Schema, generator: &SchemaGenerator) -> bo
     };
     let ty = obj.get("type").and_then(|t| t.as_str());
     match ty {
-        Some("object") => obj.contains_key("properties") && !free_additional(obj),
+        // A struct declares its properties; a field-less struct declares
+        // none and admits no others. A map admits any property.
+        Some("object") => {
+            if obj.contains_key("properties") {
+                !free_additional(obj)
+            } else {
+                matches!(
+                    obj.get("additionalProperties"),
+                    None | Some(serde_json::Value::Bool(false))
+                )
+            }
+        }
         Some("array") => match obj.get("items") {
             Some(items) => match Schema::try_from(items.clone()) {
                 Ok(items) => is_struct_like(&items, generator),
@@ -286,8 +297,8 @@ pub fn contract_info<T: JsonSchema>(generator: &mut SchemaGenerator) -> Contract
         .and_then(|r| r.as_array())
         .map(|r| r.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
         .unwrap_or_default();
-    let is_struct = obj.and_then(|o| o.get("type")).and_then(|t| t.as_str()) == Some("object")
-        && obj.is_some_and(|o| o.contains_key("properties"));
+    let is_struct = is_struct_like(&resolved, generator)
+        && obj.and_then(|o| o.get("type")).and_then(|t| t.as_str()) == Some("object");
     ContractInfo {
         type_name: std::any::type_name::<T>(),
         schema,

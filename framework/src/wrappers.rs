@@ -176,13 +176,14 @@ impl<T, H> JsonResponse<T, H> {
 
 options!(JsonResponse<T>);
 
-fn json_or_500<T: JsonBody>(body: &T) -> Result<Option<Vec<u8>>, Response> {
+/// Encodes a JSON body; a serialization failure is logged and becomes `Err`.
+fn encode_json<T: JsonBody>(body: &T) -> Result<Option<Bytes>, ()> {
     match body.encode() {
         None => Ok(None),
-        Some(Ok(bytes)) => Ok(Some(bytes)),
+        Some(Ok(bytes)) => Ok(Some(Bytes::from(bytes))),
         Some(Err(e)) => {
             tracing::error!(error = %e, type_name = std::any::type_name::<T>(), "response serialization failed");
-            Err(crate::Problem::internal().into_response())
+            Err(())
         }
     }
 }
@@ -219,9 +220,8 @@ fn describe_json<T: JsonBody, H: HeaderContract>(r: &mut Responses<'_>, status: 
 impl<T: JsonBody, H: HeaderContract> IntoResponse for JsonResponse<T, H> {
     #[inline]
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
-        let body = match json_or_500(&self.body) {
-            Ok(b) => b.map(Bytes::from),
-            Err(res) => return res,
+        let Ok(body) = encode_json(&self.body) else {
+            return cx.reject(crate::Problem::internal());
         };
         build(
             cx.default_status(),
@@ -352,10 +352,9 @@ macro_rules! fixed_status {
         options!($name<T>);
 
         impl<T: JsonBody, H: HeaderContract> IntoResponse for $name<T, H> {
-            fn into_response(self, _cx: &RequestCx<'_>) -> Response {
-                let body = match json_or_500(&self.body) {
-                    Ok(b) => b.map(Bytes::from),
-                    Err(res) => return res,
+            fn into_response(self, cx: &RequestCx<'_>) -> Response {
+                let Ok(body) = encode_json(&self.body) else {
+                    return cx.reject(crate::Problem::internal());
                 };
                 build($status, body, &self.headers, self.extras, APPLICATION_JSON)
             }

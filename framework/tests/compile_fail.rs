@@ -12,10 +12,3 @@ fn ui() {
     let t = trybuild::TestCases::new();
     t.compile_fail("tests/ui/*.rs");
 }
-
-#[test]
-#[ignore = "BUG: `#[endpoint]` without a path says \"a endpoint needs its path\" (should be \"an endpoint\")"]
-fn endpoint_missing_path_message() {
-    let t = trybuild::TestCases::new();
-    t.compile_fail("tests/ui_bugs/endpoint_missing_path.rs");
-}

@@ -711,7 +711,6 @@ impl AckReturn {
 }
 
 #[test]
-#[ignore = "BUG: returning a field-less #[contract] struct is refused at wiring as \"not a struct\""]
 fn field_less_struct_return_wires() {
     let client = match TestClient::try_new(app(|w| {
         w.include_endpoint(AckReturn);

@@ -64,14 +64,14 @@ fn expand(kind: Kind, args: TokenStream, input: TokenStream) -> TokenStream {
     });
     parse_macro_input!(args with parser);
     let item = parse_macro_input!(input as ItemImpl);
-    let what = match kind {
-        Kind::Resource => "resource",
-        Kind::Endpoint => "endpoint",
+    let (what, article) = match kind {
+        Kind::Resource => ("resource", "a"),
+        Kind::Endpoint => ("endpoint", "an"),
     };
     let Some(path) = path else {
         return syn::Error::new(
             Span::call_site(),
-            format!("a {what} needs its path: #[jero::{what}(path = \"/widgets\")]"),
+            format!("{article} {what} needs its path: #[jero::{what}(path = \"/widgets\")]"),
         )
         .to_compile_error()
         .into();

@@ -74,9 +74,9 @@ pub(crate) fn sanitize(msg: &str) -> String {
     for prefix in ["unknown variant ", "unknown field "] {
         if let Some(rest) = msg.strip_prefix(prefix) {
             let what = prefix.trim_end();
-            return match rest.find(", expected ") {
+            return match rest.rfind(", expected ") {
                 Some(i) => format!("{what}, expected {}", &rest[i + ", expected ".len()..]),
-                None => match rest.find(", there are no") {
+                None => match rest.rfind(", there are no") {
                     Some(i) => format!("{what}{}", &rest[i..]),
                     None => what.to_owned(),
                 },
@@ -91,6 +91,10 @@ pub(crate) fn sanitize(msg: &str) -> String {
 pub fn bind_path<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T, Problem> {
     let mut entries: SmallVec<[Entry<'_>; 4]> = SmallVec::new();
     for (raw, key) in cx.slots.iter().zip(cx.meta.slot_keys.iter()) {
+        if raw.is_empty() {
+            // `/collections//items/x`: an empty segment names no resource.
+            return Err(Problem::not_found());
+        }
         let value = percent_encoding::percent_decode_str(raw)
             .decode_utf8()
             .map_err(|_| Problem::not_found())?;
@@ -143,11 +147,7 @@ pub fn bind_headers<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
         entries: &entries,
         matching: Match::Loose,
     })
-    .map_err(|e| {
-        Problem::malformed(describe_field("header", e, |f| {
-            f.replace('_', "-").to_ascii_lowercase()
-        }))
-    })
+    .map_err(|e| Problem::malformed(describe_field("header", e, crate::headers::kebab)))
 }
 
 fn describe_field(source: &str, e: FieldError, show: impl Fn(&str) -> String) -> String {
