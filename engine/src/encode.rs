@@ -34,30 +34,42 @@ fn bodiless(status: u16) -> bool {
     status < 200 || status == 204 || status == 304
 }
 
+/// RFC 9110 `tchar` (header name bytes) as a lookup table.
+const TCHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
+            );
+        b += 1;
+    }
+    t
+};
+
+#[inline]
 fn valid_name(n: &[u8]) -> bool {
-    !n.is_empty()
-        && n.iter().all(|&b| {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'.'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'|'
-                        | b'~'
-                )
-        })
+    !n.is_empty() && n.iter().all(|&b| TCHAR[b as usize])
 }
 
+/// Field values may hold visible bytes, spaces and tabs, never CR, LF, NUL
+/// or other controls (which would split the response).
 #[inline]
 fn valid_value(v: &[u8]) -> bool {
     v.iter().all(|&b| b >= 0x20 && b != 0x7f || b == b'\t')
@@ -121,9 +133,12 @@ pub(crate) fn encode(mut res: Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, b
     }
     let status = res.status();
     let mut keep_alive = ctx.keep_alive;
-    if res.header("connection").is_some_and(|v| {
-        v.split(|&b| b == b',')
-            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+    // A service may ask to close by sending `connection: close`.
+    if res.raw_headers().iter().any(|(n, v)| {
+        n.len() == 10
+            && n.eq_ignore_ascii_case(b"connection")
+            && v.split(|&b| b == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
     }) {
         keep_alive = false;
     }

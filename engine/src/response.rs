@@ -76,7 +76,7 @@ impl From<String> for Body {
 }
 
 /// Inline capacity for response headers before spilling to the heap.
-const INLINE_RESPONSE_HEADERS: usize = 6;
+const INLINE_RESPONSE_HEADERS: usize = 4;
 
 /// An HTTP response: status, header fields, body.
 ///

@@ -17,15 +17,17 @@ use serde::ser::{self, Impossible, Serialize, SerializeStruct};
     note = "declare the headers as a #[jero::contract] struct (or use `()` for none)"
 )]
 pub trait HeaderContract {
-    /// Appends the headers to `res`.
-    fn write_headers(&self, res: &mut Response);
+    /// Appends the headers to `res`; returns whether one of them was `content-type`.
+    fn write_headers(&self, res: &mut Response) -> bool;
     /// The schema of the headers (for OpenAPI), `None` for `()`.
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<schemars::Schema>;
 }
 
 impl HeaderContract for () {
     #[inline]
-    fn write_headers(&self, _res: &mut Response) {}
+    fn write_headers(&self, _res: &mut Response) -> bool {
+        false
+    }
 
     fn schema(_: &mut schemars::SchemaGenerator) -> Option<schemars::Schema> {
         None
@@ -34,10 +36,15 @@ impl HeaderContract for () {
 
 impl<T: crate::Contract + Serialize> HeaderContract for T {
     #[inline]
-    fn write_headers(&self, res: &mut Response) {
-        if let Err(e) = self.serialize(HeaderWriter { res }) {
+    fn write_headers(&self, res: &mut Response) -> bool {
+        let mut content_type = false;
+        if let Err(e) = self.serialize(HeaderWriter {
+            res,
+            content_type: &mut content_type,
+        }) {
             tracing::error!(error = %e.0, type_name = std::any::type_name::<T>(), "typed headers not written");
         }
+        content_type
     }
 
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<schemars::Schema> {
@@ -129,6 +136,7 @@ fn unsupported(what: &str) -> HeaderError {
 
 struct HeaderWriter<'r> {
     res: &'r mut Response,
+    content_type: &'r mut bool,
 }
 
 macro_rules! not_a_struct {
@@ -259,7 +267,11 @@ impl SerializeStruct for HeaderWriter<'_> {
                 Err(e) => return Err(HeaderError(format!("header `{key}`: {e}"))),
             },
         };
-        self.res.append_header(header_name(key), v);
+        let name = header_name(key);
+        if name.as_bytes() == b"content-type" {
+            *self.content_type = true;
+        }
+        self.res.append_header(name, v);
         Ok(())
     }
 
@@ -321,6 +333,32 @@ macro_rules! scalar {
     };
 }
 
+macro_rules! integer {
+    ($($method:ident($ty:ty);)*) => {
+        $(fn $method(self, v: $ty) -> Result<Self::Ok, Compound> { Ok(Some(integer(i128::from(v)))) })*
+    };
+}
+
+/// Formats an integer without going through `core::fmt`.
+fn integer(v: i128) -> HeaderBytes {
+    let mut buf = [0u8; 40];
+    let mut i = buf.len();
+    let mut n = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    HeaderBytes::copy_from_slice(&buf[i..])
+}
+
 impl ser::Serializer for ValueWriter {
     type Ok = Option<HeaderBytes>;
     type Error = Compound;
@@ -336,10 +374,13 @@ impl ser::Serializer for ValueWriter {
         Ok(Some(HeaderBytes::from(if v { "true" } else { "false" })))
     }
 
-    scalar! {
+    integer! {
         serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64); serialize_i128(i128);
-        serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64); serialize_u128(u128);
-        serialize_f32(f32); serialize_f64(f64); serialize_char(char);
+        serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
+    }
+
+    scalar! {
+        serialize_u128(u128); serialize_f32(f32); serialize_f64(f64); serialize_char(char);
     }
 
     fn serialize_str(self, v: &str) -> Result<Self::Ok, Compound> {
@@ -449,5 +490,17 @@ mod tests {
         assert_eq!(header_name("X-Custom").as_bytes(), b"x-custom");
         assert_eq!(header_name("location").as_bytes(), b"location");
         assert_eq!(header_name("retry_after").as_bytes(), b"retry-after");
+        // Cached: the same answer the second time.
+        assert_eq!(header_name("x_rate_limit").as_bytes(), b"x-rate-limit");
+    }
+
+    #[test]
+    fn integers() {
+        assert_eq!(integer(0).as_bytes(), b"0");
+        assert_eq!(integer(-42).as_bytes(), b"-42");
+        assert_eq!(
+            integer(i128::from(u64::MAX)).as_bytes(),
+            u64::MAX.to_string().as_bytes()
+        );
     }
 }

@@ -66,6 +66,8 @@ impl JsonBody for () {
 #[derive(Debug, Clone, Default)]
 struct Extras {
     status: Option<u16>,
+    /// Whether a raw header sets `content-type` (checked as they are added).
+    raw_content_type: bool,
     cookies: Vec<SetCookie>,
     raw: Vec<(HeaderBytes, HeaderBytes)>,
 }
@@ -74,7 +76,7 @@ impl Extras {
     /// Writes typed headers, cookies, raw headers, then the default
     /// content type if none of them set one.
     fn apply<H: HeaderContract>(self, headers: &H, res: &mut Response, content_type: Option<&'static str>) {
-        headers.write_headers(res);
+        let typed_content_type = headers.write_headers(res);
         for c in &self.cookies {
             if c.valid_name() {
                 res.append_header("set-cookie", c.to_string());
@@ -86,7 +88,7 @@ impl Extras {
             res.append_header(n, v);
         }
         if let Some(ct) = content_type {
-            if res.header("content-type").is_none() {
+            if !typed_content_type && !self.raw_content_type {
                 res.append_header("content-type", ct);
             }
         }
@@ -118,7 +120,11 @@ macro_rules! options {
 
             /// Adds a raw header, exactly as given (casing and repeats kept).
             pub fn raw_header(mut self, name: impl Into<HeaderBytes>, value: impl Into<HeaderBytes>) -> Self {
-                self.extras.raw.push((name.into(), value.into()));
+                let name = name.into();
+                if name.eq_ignore_ascii_case(b"content-type") {
+                    self.extras.raw_content_type = true;
+                }
+                self.extras.raw.push((name, value.into()));
                 self
             }
 
