@@ -30,8 +30,6 @@ use crate::Service;
 const READ_BUF: usize = 4 * 1024;
 /// Read again only with at least this much free space in the buffer.
 const MIN_READ_SPACE: usize = 1024;
-/// Initial write buffer per connection.
-const WRITE_BUF: usize = 4 * 1024;
 /// A streamed response is written once this much is buffered, even if the
 /// stream has more chunks ready.
 const STREAM_BATCH: usize = 64 * 1024;
@@ -71,7 +69,8 @@ pub(crate) async fn serve<S: Service>(io: TcpStream, service: Rc<S>, worker: Rc<
     let mut conn = Conn {
         io,
         rbuf: BytesMut::with_capacity(READ_BUF),
-        wbuf: Vec::with_capacity(WRITE_BUF),
+        // Taken from the worker's pool when there is output to encode.
+        wbuf: Vec::new(),
         worker,
         key,
     };
@@ -114,6 +113,9 @@ impl Conn {
                     if !self.flush().await {
                         return;
                     }
+                    // Waiting for input: the (empty) write buffer goes back to
+                    // the worker, so idle connections hold no write buffer.
+                    self.worker.give_write_buf(std::mem::take(&mut self.wbuf));
                     if self.rbuf.is_empty() {
                         // No request under way (idle keep-alive, or nothing
                         // sent since accept): shutdown may close it.
@@ -166,6 +168,9 @@ impl Conn {
     /// Returns whether the connection stays open.
     async fn exchange<S: Service>(&mut self, service: &S, head: ParsedHead) -> bool {
         let config = self.worker.config.clone();
+        if self.wbuf.capacity() == 0 {
+            self.wbuf = self.worker.take_write_buf();
+        }
         let head_bytes = self.rbuf.split_to(head.head_len).freeze();
         let body = match self.read_body(&head).await {
             Ok(body) => body,
@@ -189,7 +194,7 @@ impl Conn {
                 // the worker and its other connections carry on.
                 tracing::error!(panic = crate::panic::panic_message(&payload), "service panicked");
                 panicked = true;
-                service.engine_error(500, "internal server error")
+                guarded_engine_error(service, 500, "internal server error")
             }
         };
         // Checked after the call: a shutdown that began while the service ran
@@ -384,7 +389,7 @@ impl Conn {
     /// Answers a request the engine rejects itself, then lets the connection close.
     async fn reject<S: Service>(&mut self, service: &S, e: ParseError) {
         tracing::debug!(status = e.status, reason = e.reason, "rejecting request");
-        let res = service.engine_error(e.status, e.reason);
+        let res = guarded_engine_error(service, e.status, e.reason);
         encode::encode_error(res, &mut self.wbuf);
         let _ = self.flush().await;
     }
@@ -403,6 +408,21 @@ async fn poll_once(
         std::task::Poll::Pending => std::task::Poll::Ready(None),
     })
     .await
+}
+
+/// The service's rendering of an engine error; if that panics too, the
+/// engine's own default body (the worker never unwinds).
+fn guarded_engine_error<S: Service>(service: &S, status: u16, reason: &'static str) -> crate::Response {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        service.engine_error(status, reason)
+    }))
+    .unwrap_or_else(|payload| {
+        tracing::error!(
+            panic = crate::panic::panic_message(&payload),
+            "the service's error rendering panicked; sending the engine's default"
+        );
+        crate::default_error_response(status, reason)
+    })
 }
 
 /// Polls a body stream, turning a panic inside it into a stream error (the

@@ -48,7 +48,16 @@ pub(crate) struct Worker {
     slots: RefCell<Vec<Slot>>,
     free: RefCell<Vec<usize>>,
     active: Cell<usize>,
+    /// Write buffers not in use, shared by the worker's connections.
+    write_bufs: RefCell<Vec<Vec<u8>>>,
 }
+
+/// Size of a fresh write buffer.
+const WRITE_BUF: usize = 4 * 1024;
+/// Most write buffers kept in a worker's pool.
+const POOLED_WRITE_BUFS: usize = 256;
+/// Buffers that grew beyond this are freed instead of pooled.
+const POOLED_WRITE_BUF_MAX: usize = 64 * 1024;
 
 impl Worker {
     pub(crate) fn new(config: Arc<crate::server::Config>, global_shutdown: Arc<AtomicBool>) -> Worker {
@@ -60,6 +69,7 @@ impl Worker {
             slots: RefCell::new(Vec::new()),
             free: RefCell::new(Vec::new()),
             active: Cell::new(0),
+            write_bufs: RefCell::new(Vec::new()),
         }
     }
 
@@ -92,6 +102,29 @@ impl Worker {
     pub(crate) fn release(&self, key: usize) {
         self.slots.borrow_mut()[key] = Slot::default();
         self.free.borrow_mut().push(key);
+    }
+
+    /// A write buffer for a connection that has output to encode.
+    #[inline]
+    pub(crate) fn take_write_buf(&self) -> Vec<u8> {
+        self.write_bufs
+            .borrow_mut()
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(WRITE_BUF))
+    }
+
+    /// Returns a connection's write buffer to the pool (when it goes idle).
+    #[inline]
+    pub(crate) fn give_write_buf(&self, mut buf: Vec<u8>) {
+        let cap = buf.capacity();
+        if cap == 0 || cap > POOLED_WRITE_BUF_MAX {
+            return;
+        }
+        let mut pool = self.write_bufs.borrow_mut();
+        if pool.len() < POOLED_WRITE_BUFS {
+            buf.clear();
+            pool.push(buf);
+        }
     }
 
     pub(crate) fn conn_opened(&self) {

@@ -101,6 +101,7 @@ impl SetCookie {
     }
 
     /// The `SameSite` policy (default `Lax`); `None` omits the attribute.
+    /// `SameSite=None` always carries `Secure`, as browsers require.
     pub fn same_site(mut self, policy: Option<SameSite>) -> Self {
         self.same_site = policy;
         self
@@ -168,7 +169,8 @@ impl std::fmt::Display for SetCookie {
         if let Some(e) = self.expires {
             write!(f, "; Expires={}", jero_engine_date(e))?;
         }
-        if self.secure {
+        // Browsers drop `SameSite=None` cookies that are not `Secure`.
+        if self.secure || self.same_site == Some(SameSite::None) {
             f.write_str("; Secure")?;
         }
         if self.http_only {

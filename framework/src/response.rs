@@ -68,9 +68,9 @@ pub trait IntoResponse {
     fn describe(responses: &mut Responses<'_>);
 }
 
-pub(crate) fn json_response<T: Serialize + ?Sized>(status: u16, value: &T) -> Response {
+pub(crate) fn json_response<T: Serialize + ?Sized>(cx: &RequestCx<'_>, value: &T) -> Response {
     match sonic_rs::to_vec(value) {
-        Ok(body) => Response::new(status)
+        Ok(body) => Response::new(cx.default_status())
             .with_header(
                 Bytes::from_static(b"content-type"),
                 Bytes::from_static(APPLICATION_JSON.as_bytes()),
@@ -78,7 +78,7 @@ pub(crate) fn json_response<T: Serialize + ?Sized>(status: u16, value: &T) -> Re
             .with_body(body),
         Err(e) => {
             tracing::error!(error = %e, type_name = std::any::type_name::<T>(), "response serialization failed");
-            Problem::internal().into_response()
+            cx.reject(Problem::internal())
         }
     }
 }
@@ -86,7 +86,7 @@ pub(crate) fn json_response<T: Serialize + ?Sized>(status: u16, value: &T) -> Re
 impl<T: Contract + Serialize> IntoResponse for T {
     #[inline]
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
-        json_response(cx.default_status(), &self)
+        json_response(cx, &self)
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -102,7 +102,7 @@ impl<T: Contract + Serialize> IntoResponse for T {
 impl<T: Contract + Serialize> IntoResponse for Vec<T> {
     #[inline]
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
-        json_response(cx.default_status(), &self)
+        json_response(cx, &self)
     }
 
     fn describe(r: &mut Responses<'_>) {

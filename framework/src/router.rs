@@ -196,10 +196,11 @@ impl Router {
     pub fn engine_error(&self, status: u16, reason: &'static str) -> Response {
         let problem = match status {
             413 => Problem::new(413, "payload-too-large", "Payload too large"),
+            500 => Problem::internal(),
             400 => Problem::malformed(reason),
             s => Problem::new(s, engine_code(s), jero_engine::reason_phrase(s)),
         };
-        let problem = if status == 413 || status == 400 {
+        let problem = if matches!(status, 400 | 413 | 500) {
             problem
         } else {
             problem.with_detail(reason)
