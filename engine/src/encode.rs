@@ -63,9 +63,22 @@ const TCHAR: [bool; 256] = {
     t
 };
 
+/// Whether `n` is an RFC 9110 token (a valid header field name, cookie
+/// name or method).
+///
+/// ```
+/// assert!(jero_engine::is_token(b"x-rate-limit"));
+/// assert!(!jero_engine::is_token(b"bad name"));
+/// assert!(!jero_engine::is_token(b""));
+/// ```
+#[inline]
+pub fn is_token(n: &[u8]) -> bool {
+    !n.is_empty() && n.iter().all(|&b| TCHAR[b as usize])
+}
+
 #[inline]
 fn valid_name(n: &[u8]) -> bool {
-    !n.is_empty() && n.iter().all(|&b| TCHAR[b as usize])
+    is_token(n)
 }
 
 /// Field values may hold visible bytes, spaces and tabs, never CR, LF, NUL

@@ -53,7 +53,7 @@ mod service;
 mod worker;
 
 pub use config::{Driver, Limits, Timeouts};
-pub use encode::encode_response;
+pub use encode::{encode_response, is_token};
 pub use header::HeaderBytes;
 pub use panic::{catch_unwind, panic_message, CatchUnwind, PanicPayload};
 pub use parse::ParseError;

@@ -81,3 +81,23 @@ pub fn init_logging() {
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+/// Serves `app` the way every example binary does: options from the command
+/// line and environment, one `listening on http://HOST:PORT` line once the
+/// listeners are bound, exit code 1 on a wiring or server error.
+pub fn run<A: jero::App>(app: A) {
+    init_logging();
+    let opts = Options::from_args();
+    let bound = match jero::serve(app).addr(&opts.addr).workers(opts.workers).bind() {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(1);
+        }
+    };
+    println!("listening on http://{}", bound.local_addr());
+    if let Err(e) = bound.run() {
+        eprintln!("{e}");
+        std::process::exit(1);
+    }
+}

@@ -113,27 +113,7 @@ impl SetCookie {
     }
 
     pub(crate) fn valid_name(&self) -> bool {
-        !self.name.is_empty()
-            && self.name.bytes().all(|b| {
-                b.is_ascii_alphanumeric()
-                    || matches!(
-                        b,
-                        b'!' | b'#'
-                            | b'$'
-                            | b'%'
-                            | b'&'
-                            | b'\''
-                            | b'*'
-                            | b'+'
-                            | b'-'
-                            | b'.'
-                            | b'^'
-                            | b'_'
-                            | b'`'
-                            | b'|'
-                            | b'~'
-                    )
-            })
+        jero_engine::is_token(self.name.as_bytes())
     }
 }
 
