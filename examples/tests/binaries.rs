@@ -1,0 +1,116 @@
+//! The example binaries as a user runs them: flags, the `listening on`
+//! line, real requests, and graceful shutdown on SIGTERM/SIGINT (exit 0).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Running {
+    child: Child,
+    addr: String,
+}
+
+fn start(bin: &str) -> Running {
+    let mut child = Command::new(bin)
+        .args(["--addr", "127.0.0.1:0", "--workers", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("a first line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+        .to_owned();
+    Running { child, addr }
+}
+
+fn get(addr: &str, path: &str) -> String {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).expect("a response");
+    out
+}
+
+fn signal_and_wait(mut r: Running, signal: &str) -> i32 {
+    let pid = r.child.id().to_string();
+    let status = Command::new("kill")
+        .args(["-s", signal, &pid])
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(status) = r.child.try_wait().expect("wait") {
+            return status.code().expect("exited by itself, not killed by the signal");
+        }
+        if Instant::now() > deadline {
+            let _ = r.child.kill();
+            panic!("the server did not stop within 15 s of {signal}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn hello_serves_and_exits_zero_on_sigterm() {
+    let r = start(env!("CARGO_BIN_EXE_hello"));
+    let resp = get(&r.addr, "/plaintext");
+    assert!(resp.starts_with("HTTP/1.1 200 OK\r\n"), "{resp}");
+    assert!(resp.ends_with("Hello, World!"), "{resp}");
+    assert_eq!(signal_and_wait(r, "TERM"), 0);
+}
+
+#[test]
+fn hello_exits_zero_on_sigint() {
+    let r = start(env!("CARGO_BIN_EXE_hello"));
+    assert!(get(&r.addr, "/healthz").ends_with(r#"{"status":"ok"}"#));
+    assert_eq!(signal_and_wait(r, "INT"), 0);
+}
+
+#[test]
+fn sigterm_lets_an_open_keep_alive_connection_go_and_refuses_new_ones() {
+    let r = start(env!("CARGO_BIN_EXE_hello"));
+    let mut idle = TcpStream::connect(&r.addr).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    idle.write_all(b"GET /json HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut buf = [0u8; 512];
+    let n = idle.read(&mut buf).unwrap();
+    assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK"));
+    let addr = r.addr.clone();
+    assert_eq!(signal_and_wait(r, "TERM"), 0);
+    // The idle keep-alive connection was closed by the shutdown...
+    assert_eq!(idle.read(&mut buf).unwrap_or(0), 0);
+    // ...and nothing listens any more.
+    assert!(TcpStream::connect(&addr).is_err());
+}
+
+#[test]
+fn demo_serves_and_exits_zero_on_sigterm() {
+    let r = start(env!("CARGO_BIN_EXE_demo"));
+    let resp = get(&r.addr, "/healthz");
+    assert!(resp.starts_with("HTTP/1.1 200 OK\r\n"), "{resp}");
+    assert!(resp.contains("content-type: application/json\r\n"), "{resp}");
+    assert!(resp.ends_with(r#"{"status":"ok"}"#), "{resp}");
+    let resp = get(&r.addr, "/boom");
+    assert!(resp.starts_with("HTTP/1.1 500 "), "{resp}");
+    assert!(get(&r.addr, "/healthz").starts_with("HTTP/1.1 200 OK\r\n"));
+    assert_eq!(signal_and_wait(r, "TERM"), 0);
+}
+
+#[test]
+fn bad_flags_are_refused_with_usage() {
+    let out = Command::new(env!("CARGO_BIN_EXE_hello"))
+        .args(["--workers", "zero"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("usage:"));
+}
