@@ -167,7 +167,7 @@ impl Conn {
     /// Reads the body of `head`, calls the service and encodes the response.
     /// Returns whether the connection stays open.
     async fn exchange<S: Service>(&mut self, service: &S, head: ParsedHead) -> bool {
-        let config = self.worker.config.clone();
+        let max_pending_output = self.worker.config.limits.max_pending_output;
         if self.wbuf.capacity() == 0 {
             self.wbuf = self.worker.take_write_buf();
         }
@@ -215,7 +215,7 @@ impl Conn {
         }
         let keep_alive = keep_alive && !self.worker.shutting_down();
         // A connection about to close must still send what it has encoded.
-        if (!keep_alive || self.wbuf.len() >= config.limits.max_pending_output) && !self.flush().await {
+        if (!keep_alive || self.wbuf.len() >= max_pending_output) && !self.flush().await {
             return false;
         }
         keep_alive
@@ -224,6 +224,10 @@ impl Conn {
     /// Reads the request body. `Err(Some)` is a status to answer with,
     /// `Err(None)` means the connection is gone.
     async fn read_body(&mut self, head: &ParsedHead) -> Result<Bytes, Option<ParseError>> {
+        if head.framing == Framing::Empty {
+            return Ok(Bytes::new());
+        }
+        // Not per request: only requests with a body get here.
         let config = self.worker.config.clone();
         let limits = &config.limits;
         match head.framing {
