@@ -101,6 +101,25 @@ impl<A: App> Serve<A> {
         self
     }
 
+    /// Wires, binds and serves until shutdown, then tears down: the one call
+    /// a `main` needs. Logs the listening address (use [`Serve::bind`] to
+    /// print it or to learn an ephemeral port).
+    ///
+    /// ```no_run
+    /// # struct MyApp;
+    /// # impl jero::App for MyApp {
+    /// #     async fn wire(&self, _w: &mut jero::Wiring) -> Result<(), jero::BoxError> { Ok(()) }
+    /// # }
+    /// fn main() -> Result<(), jero::ServeError> {
+    ///     jero::serve(MyApp).addr("127.0.0.1:8000").run()
+    /// }
+    /// ```
+    pub fn run(self) -> Result<(), ServeError> {
+        let bound = self.bind()?;
+        tracing::info!(addr = %bound.local_addr(), "listening");
+        bound.run()
+    }
+
     /// Wires the app (on this thread) and binds the listeners. A wiring
     /// mistake is returned here, before anything listens.
     pub fn bind(self) -> Result<Bound, ServeError> {
