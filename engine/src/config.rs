@@ -34,7 +34,8 @@ impl Driver {
 pub struct Limits {
     /// Longest request line (method, target, version) in bytes: 414.
     pub max_request_line: usize,
-    /// Largest request head (request line plus all header lines) in bytes: 431.
+    /// Largest request head (request line plus all header lines) in bytes:
+    /// 431. At most [`Limits::HEAD_CAP`].
     pub max_head_size: usize,
     /// Most header fields in one request: 431. At most [`Limits::HEADER_CAP`].
     pub max_headers: usize,
@@ -48,13 +49,21 @@ pub struct Limits {
 impl Limits {
     /// Hard ceiling for [`Limits::max_headers`].
     pub const HEADER_CAP: usize = 256;
+    /// Hard ceiling for [`Limits::max_head_size`] (larger settings act as this).
+    pub const HEAD_CAP: usize = 65_535;
+
+    /// The effective head limit.
+    #[inline]
+    pub(crate) fn head_limit(&self) -> usize {
+        self.max_head_size.min(Limits::HEAD_CAP)
+    }
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_request_line: 8 * 1024,
-            max_head_size: 64 * 1024,
+            max_head_size: Limits::HEAD_CAP,
             max_headers: 100,
             max_body_size: 16 * 1024 * 1024,
             max_pending_output: 256 * 1024,

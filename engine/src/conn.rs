@@ -462,7 +462,7 @@ fn head_end_after(buf: &[u8], from: usize) -> bool {
 
 /// The limit checks for a head that is still incomplete.
 fn partial_limits(buf: &[u8], limits: &crate::Limits) -> Result<(), ParseError> {
-    if buf.len() > limits.max_head_size {
+    if buf.len() > limits.head_limit() {
         return Err(ParseError::new(431, "request head too large"));
     }
     let line = &buf[..buf.len().min(limits.max_request_line + 1)];

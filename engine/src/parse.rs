@@ -115,7 +115,7 @@ pub(crate) fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHea
             return Err(BAD_REQUEST);
         }
     };
-    if head_len > limits.max_head_size {
+    if head_len > limits.head_limit() {
         return Err(ParseError::new(431, "request head too large"));
     }
 
@@ -264,7 +264,7 @@ pub(crate) fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHea
 /// the server buffer an endless request line or header block.
 fn check_partial(buf: &[u8], limits: &Limits) -> Result<(), ParseError> {
     check_request_line(buf, limits)?;
-    if buf.len() > limits.max_head_size {
+    if buf.len() > limits.head_limit() {
         return Err(ParseError::new(431, "request head too large"));
     }
     Ok(())

@@ -72,18 +72,21 @@ pub enum Version {
 }
 
 /// A byte range into the request head. Heads are bounded by
-/// [`Limits::max_head_size`](crate::Limits), so `u32` is plenty.
+/// [`Limits::HEAD_CAP`](crate::Limits::HEAD_CAP) (64 KiB - 1), so `u16`
+/// offsets suffice and a header costs 8 bytes in the request: the request
+/// is moved several times per exchange, so its size is measurable time.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Span {
-    pub(crate) start: u32,
-    pub(crate) end: u32,
+    pub(crate) start: u16,
+    pub(crate) end: u16,
 }
 
 impl Span {
     pub(crate) fn new(start: usize, len: usize) -> Span {
+        debug_assert!(start + len <= crate::Limits::HEAD_CAP);
         Span {
-            start: start as u32,
-            end: (start + len) as u32,
+            start: start as u16,
+            end: (start + len) as u16,
         }
     }
 
