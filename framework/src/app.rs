@@ -27,7 +27,7 @@ use schemars::SchemaGenerator;
 use crate::binding::RequestCx;
 use crate::problem::Problem;
 use crate::response::{is_struct_like, ContentSpec, ContractInfo, Responses};
-use crate::router::{method_index, Bound, HandlerFn, Op, OpMeta, Route, Router, METHODS};
+use crate::router::{method_index, Bound, HandlerFn, Op, OpMeta, Route, Router};
 use crate::template::Template;
 use jero_engine::Method;
 
@@ -681,7 +681,6 @@ impl Wiring {
         for r in &mut routes {
             r.compute_allow();
         }
-        let _ = METHODS;
         Ok((
             Router {
                 matcher,

@@ -9,14 +9,11 @@
 //! the handler's guard) reaches the engine's own guard, which answers 500
 //! through `Service::engine_error` and closes the connection.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::thread::JoinHandle;
-use std::time::Duration;
-
-use jero::engine::ShutdownHandle;
 use jero::{contract, endpoint, App, BoxError, JsonResponse, NoContent, Problem, SetCookie, Wiring};
-use serde_json::{json, Value};
+use serde_json::json;
+
+mod common;
+use common::Server;
 
 // ---------------------------------------------------------------------------
 // The app
@@ -145,161 +142,6 @@ impl App for AlwaysPanickyFormatApp {
 // ---------------------------------------------------------------------------
 // A served app and a tiny HTTP/1.1 client
 
-struct Server {
-    addr: SocketAddr,
-    shutdown: ShutdownHandle,
-    thread: Option<JoinHandle<Result<(), jero::ServeError>>>,
-}
-
-impl Server {
-    fn start(app: impl App) -> Server {
-        let bound = jero::serve(app)
-            .addr("127.0.0.1:0")
-            .workers(1)
-            .handle_signals(false)
-            .bind()
-            .expect("the app binds");
-        let addr = bound.local_addr();
-        let shutdown = bound.shutdown_handle();
-        let thread = std::thread::spawn(move || bound.run());
-        Server {
-            addr,
-            shutdown,
-            thread: Some(thread),
-        }
-    }
-
-    fn connect(&self) -> Conn {
-        let stream = TcpStream::connect(self.addr).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        stream.set_nodelay(true).unwrap();
-        Conn {
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            writer: stream,
-        }
-    }
-
-    /// Stops the server and waits for it to finish cleanly.
-    fn stop(mut self) {
-        self.shutdown.shutdown();
-        let result = self
-            .thread
-            .take()
-            .unwrap()
-            .join()
-            .expect("the server thread panicked");
-        result.expect("the server ran cleanly");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // A failed test still stops its server.
-        if let Some(thread) = self.thread.take() {
-            self.shutdown.shutdown();
-            let _ = thread.join();
-        }
-    }
-}
-
-/// One keep-alive connection.
-struct Conn {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-}
-
-#[derive(Debug)]
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn header_all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    #[track_caller]
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-}
-
-impl Conn {
-    /// Sends one bodiless request and reads its response.
-    fn send(&mut self, method: &str, target: &str) -> Resp {
-        let raw = format!("{method} {target} HTTP/1.1\r\nHost: localhost\r\n\r\n");
-        self.writer.write_all(raw.as_bytes()).expect("write the request");
-        self.read_response(method == "HEAD")
-    }
-
-    fn get(&mut self, target: &str) -> Resp {
-        self.send("GET", target)
-    }
-
-    /// Reads a response framed by `Content-Length` (no body for HEAD, 1xx,
-    /// 204 and 304).
-    fn read_response(&mut self, is_head: bool) -> Resp {
-        let mut line = String::new();
-        self.reader.read_line(&mut line).expect("read the status line");
-        let mut parts = line.trim_end().splitn(3, ' ');
-        assert_eq!(parts.next(), Some("HTTP/1.1"), "status line: {line:?}");
-        let status: u16 = parts.next().and_then(|s| s.parse().ok()).expect("a status code");
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            self.reader.read_line(&mut line).expect("read a header line");
-            let line = line.trim_end_matches(['\r', '\n']);
-            if line.is_empty() {
-                break;
-            }
-            let (n, v) = line.split_once(':').expect("a header line");
-            headers.push((n.to_owned(), v.trim().to_owned()));
-        }
-        let mut resp = Resp {
-            status,
-            headers,
-            body: Vec::new(),
-        };
-        let bodiless = is_head || status < 200 || status == 204 || status == 304;
-        if !bodiless {
-            let len: usize = resp
-                .header("content-length")
-                .expect("a content-length")
-                .parse()
-                .expect("a numeric content-length");
-            resp.body = vec![0; len];
-            self.reader.read_exact(&mut resp.body).expect("read the body");
-        }
-        resp
-    }
-
-    /// Whether the server closed the connection (EOF, nothing more sent).
-    fn closed_by_server(&mut self) -> bool {
-        let mut rest = Vec::new();
-        match self.reader.read_to_end(&mut rest) {
-            Ok(_) => rest.is_empty(),
-            Err(_) => false,
-        }
-    }
-}
-
 const GENERIC_500: &str = r#"{"type":"internal-server-error","title":"Internal server error","status":500}"#;
 
 // ---------------------------------------------------------------------------
@@ -424,7 +266,7 @@ fn raw_content_length_is_replaced_on_the_wire() {
 fn raw_content_length_on_no_content_is_not_sent() {
     let server = Server::start(PlainApp);
     let mut conn = server.connect();
-    let resp = conn.send("DELETE", "/lying-length");
+    let resp = conn.send("DELETE", "/lying-length", &[], b"");
     assert_eq!(resp.status, 204);
     assert_eq!(resp.header("content-length"), None);
     assert_eq!(resp.header("content-type"), None);

@@ -2,16 +2,14 @@
 //! served by the engine (`jero::serve(..).bind()`, one worker) and driven
 //! with raw HTTP/1.1 over `std::net::TcpStream`.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::Duration;
 
-use jero::engine::ShutdownHandle;
 use jero::{contract, resource, App, BoxError, Wiring};
-use serde_json::{json, Value};
+use serde_json::json;
+
+mod common;
+use common::{Conn, Server};
 
 // ---------------------------------------------------------------------------
 // The app
@@ -76,163 +74,32 @@ impl App for SocketApp {
 // ---------------------------------------------------------------------------
 // A served app and a tiny HTTP/1.1 client
 
-struct Server {
-    addr: SocketAddr,
-    shutdown: ShutdownHandle,
-    thread: Option<JoinHandle<Result<(), jero::ServeError>>>,
+/// The socket app's server; stopping it checks the app's teardown ran.
+struct SocketServer {
+    server: Server,
     torn_down: Arc<AtomicBool>,
 }
 
-impl Server {
-    fn start() -> Server {
+impl SocketServer {
+    fn start() -> SocketServer {
         let torn_down = Arc::new(AtomicBool::new(false));
-        let bound = jero::serve(SocketApp {
+        let server = Server::start(SocketApp {
             torn_down: torn_down.clone(),
-        })
-        .addr("127.0.0.1:0")
-        .workers(1)
-        .handle_signals(false)
-        .bind()
-        .expect("the app binds");
-        let addr = bound.local_addr();
-        let shutdown = bound.shutdown_handle();
-        let thread = std::thread::spawn(move || bound.run());
-        Server {
-            addr,
-            shutdown,
-            thread: Some(thread),
-            torn_down,
-        }
+        });
+        SocketServer { server, torn_down }
     }
 
     fn connect(&self) -> Conn {
-        let stream = TcpStream::connect(self.addr).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-        stream.set_nodelay(true).unwrap();
-        Conn {
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            writer: stream,
-        }
+        self.server.connect()
     }
 
     /// Stops the server, waits for it, and checks the teardown ran.
-    fn stop(mut self) {
-        self.shutdown.shutdown();
-        let result = self
-            .thread
-            .take()
-            .unwrap()
-            .join()
-            .expect("the server thread panicked");
-        result.expect("the server ran cleanly");
+    fn stop(self) {
+        self.server.stop();
         assert!(
             self.torn_down.load(Ordering::SeqCst),
             "teardown did not run at shutdown"
         );
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        // A failed test still stops its server.
-        if let Some(thread) = self.thread.take() {
-            self.shutdown.shutdown();
-            let _ = thread.join();
-        }
-    }
-}
-
-/// One keep-alive connection.
-struct Conn {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-}
-
-#[derive(Debug)]
-struct Resp {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-
-    #[track_caller]
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
-    }
-}
-
-impl Conn {
-    /// Sends one request and reads its response.
-    fn send(&mut self, method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
-        let mut raw = format!("{method} {target} HTTP/1.1\r\nHost: localhost\r\n");
-        for (n, v) in headers {
-            raw.push_str(&format!("{n}: {v}\r\n"));
-        }
-        if !body.is_empty() {
-            raw.push_str(&format!("Content-Length: {}\r\n", body.len()));
-        }
-        raw.push_str("\r\n");
-        let mut bytes = raw.into_bytes();
-        bytes.extend_from_slice(body);
-        self.writer.write_all(&bytes).expect("write the request");
-        self.read_response(method == "HEAD")
-    }
-
-    fn get(&mut self, target: &str) -> Resp {
-        self.send("GET", target, &[], b"")
-    }
-
-    /// Reads a response framed by `Content-Length` (no body for HEAD, 1xx,
-    /// 204 and 304).
-    fn read_response(&mut self, is_head: bool) -> Resp {
-        let mut line = String::new();
-        self.reader.read_line(&mut line).expect("read the status line");
-        let mut parts = line.trim_end().splitn(3, ' ');
-        assert_eq!(parts.next(), Some("HTTP/1.1"), "status line: {line:?}");
-        let status: u16 = parts.next().and_then(|s| s.parse().ok()).expect("a status code");
-        let mut headers = Vec::new();
-        loop {
-            let mut line = String::new();
-            self.reader.read_line(&mut line).expect("read a header line");
-            let line = line.trim_end_matches(['\r', '\n']);
-            if line.is_empty() {
-                break;
-            }
-            let (n, v) = line.split_once(':').expect("a header line");
-            headers.push((n.to_owned(), v.trim().to_owned()));
-        }
-        let mut resp = Resp {
-            status,
-            headers,
-            body: Vec::new(),
-        };
-        let bodiless = is_head || status < 200 || status == 204 || status == 304;
-        if !bodiless {
-            assert!(
-                resp.header("transfer-encoding").is_none(),
-                "unexpected chunked response"
-            );
-            let len: usize = resp
-                .header("content-length")
-                .expect("a content-length")
-                .parse()
-                .expect("a numeric content-length");
-            resp.body = vec![0; len];
-            self.reader.read_exact(&mut resp.body).expect("read the body");
-        }
-        resp
     }
 }
 
@@ -241,7 +108,7 @@ impl Conn {
 
 #[test]
 fn path_binding_is_200_json() {
-    let server = Server::start();
+    let server = SocketServer::start();
     let mut conn = server.connect();
     let resp = conn.get("/widgets/a%2Fb");
     assert_eq!(resp.status, 200, "{}", resp.text());
@@ -256,7 +123,7 @@ fn path_binding_is_200_json() {
 
 #[test]
 fn unmatched_url_is_404_problem() {
-    let server = Server::start();
+    let server = SocketServer::start();
     let resp = server.connect().get("/nope");
     assert_eq!(resp.status, 404);
     assert_eq!(resp.header("content-type"), Some("application/problem+json"));
@@ -269,7 +136,7 @@ fn unmatched_url_is_404_problem() {
 
 #[test]
 fn wrong_method_is_405_with_allow() {
-    let server = Server::start();
+    let server = SocketServer::start();
     let mut conn = server.connect();
     let resp = conn.send("DELETE", "/widgets", &[], b"");
     assert_eq!(resp.status, 405);
@@ -284,7 +151,7 @@ fn wrong_method_is_405_with_allow() {
 
 #[test]
 fn schema_violation_is_422_json_error() {
-    let server = Server::start();
+    let server = SocketServer::start();
     let body = br#"{"name":"gear","priceCents":"SECRET-VALUE-123"}"#;
     let resp = server
         .connect()
@@ -304,7 +171,7 @@ fn schema_violation_is_422_json_error() {
 
 #[test]
 fn malformed_json_is_400() {
-    let server = Server::start();
+    let server = SocketServer::start();
     let resp = server.connect().send(
         "POST",
         "/widgets",
@@ -318,7 +185,7 @@ fn malformed_json_is_400() {
 
 #[test]
 fn create_is_201_with_json_body() {
-    let server = Server::start();
+    let server = SocketServer::start();
     let body = br#"{"name":"gear","priceCents":250}"#;
     let resp = server
         .connect()
@@ -331,7 +198,7 @@ fn create_is_201_with_json_body() {
 
 #[test]
 fn head_has_no_body_and_the_get_content_length() {
-    let server = Server::start();
+    let server = SocketServer::start();
     let mut conn = server.connect();
     let get = conn.get("/widgets/abc");
     let head = conn.send("HEAD", "/widgets/abc", &[], b"");
@@ -350,7 +217,7 @@ fn head_has_no_body_and_the_get_content_length() {
 
 #[test]
 fn options_is_204_with_allow() {
-    let server = Server::start();
+    let server = SocketServer::start();
     let mut conn = server.connect();
     let resp = conn.send("OPTIONS", "/widgets/w1", &[], b"");
     assert_eq!(resp.status, 204);

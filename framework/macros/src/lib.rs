@@ -143,11 +143,10 @@ fn expand_impl(kind: Kind, path: &LitStr, item: &ItemImpl) -> syn::Result<TokenS
     if let Some(e) = errors {
         return Err(e);
     }
-    let (trait_name, const_kind) = match kind {
-        Kind::Resource => (quote!(::jero::Resource), quote!(Resource)),
-        Kind::Endpoint => (quote!(::jero::Endpoint), quote!(Endpoint)),
+    let trait_name = match kind {
+        Kind::Resource => quote!(::jero::Resource),
+        Kind::Endpoint => quote!(::jero::Endpoint),
     };
-    let _ = const_kind;
     Ok(quote! {
         impl #trait_name for #self_ty {
             const PATH: &'static str = #path;

@@ -234,12 +234,8 @@ fn json_problem<T: DeserializeOwned>(body: &[u8], e: &sonic_rs::Error) -> Proble
                 Err(e) => (e.path().to_string(), json_message(&e.inner().to_string())),
                 Ok(_) => (String::new(), json_message(&e.to_string())),
             };
-            let reason = if path.is_empty() || path == "." || message.starts_with("missing field") {
-                if path.is_empty() || path == "." {
-                    format!("invalid JSON body: {message}")
-                } else {
-                    format!("invalid JSON body at `{path}`: {message}")
-                }
+            let reason = if path.is_empty() || path == "." {
+                format!("invalid JSON body: {message}")
             } else {
                 format!("invalid JSON body at `{path}`: {message}")
             };
