@@ -103,7 +103,7 @@ impl Conn {
             let parsed = if self.rbuf.is_empty() {
                 Ok(None)
             } else if scanned.is_some_and(|from| !head_end_after(&self.rbuf, from)) {
-                partial_limits(&self.rbuf, limits).map(|()| None)
+                crate::parse::check_partial(&self.rbuf, limits).map(|()| None)
             } else {
                 parse_head(&self.rbuf, limits)
             };
@@ -458,16 +458,4 @@ fn head_end_after(buf: &[u8], from: usize) -> bool {
         i = at + 1;
     }
     false
-}
-
-/// The limit checks for a head that is still incomplete.
-fn partial_limits(buf: &[u8], limits: &crate::Limits) -> Result<(), ParseError> {
-    if buf.len() > limits.head_limit() {
-        return Err(ParseError::new(431, "request head too large"));
-    }
-    let line = &buf[..buf.len().min(limits.max_request_line + 1)];
-    if buf.len() > limits.max_request_line && !line.contains(&b'\n') {
-        return Err(ParseError::new(414, "request line too long"));
-    }
-    Ok(())
 }

@@ -262,7 +262,7 @@ pub(crate) fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHea
 
 /// Checks an incomplete head against the limits, so that a client cannot make
 /// the server buffer an endless request line or header block.
-fn check_partial(buf: &[u8], limits: &Limits) -> Result<(), ParseError> {
+pub(crate) fn check_partial(buf: &[u8], limits: &Limits) -> Result<(), ParseError> {
     check_request_line(buf, limits)?;
     if buf.len() > limits.head_limit() {
         return Err(ParseError::new(431, "request head too large"));

@@ -114,11 +114,44 @@ impl<S: Service> Service for std::rc::Rc<S> {
     fn call(&self, req: Request) -> impl Future<Output = Response> {
         (**self).call(req)
     }
+
+    fn engine_error(&self, status: u16, reason: &'static str) -> Response {
+        (**self).engine_error(status, reason)
+    }
 }
 
 impl<S: Service> Service for std::sync::Arc<S> {
     #[inline]
     fn call(&self, req: Request) -> impl Future<Output = Response> {
         (**self).call(req)
+    }
+
+    fn engine_error(&self, status: u16, reason: &'static str) -> Response {
+        (**self).engine_error(status, reason)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Custom;
+
+    impl Service for Custom {
+        async fn call(&self, _req: Request) -> Response {
+            Response::new(200)
+        }
+
+        fn engine_error(&self, status: u16, _reason: &'static str) -> Response {
+            Response::new(status).with_header("x-custom", "yes")
+        }
+    }
+
+    #[test]
+    fn shared_services_keep_their_error_rendering() {
+        let rc = std::rc::Rc::new(Custom);
+        assert_eq!(rc.engine_error(413, "big").header("x-custom"), Some(&b"yes"[..]));
+        let arc = std::sync::Arc::new(Custom);
+        assert_eq!(arc.engine_error(400, "bad").header("x-custom"), Some(&b"yes"[..]));
     }
 }
