@@ -72,20 +72,56 @@ const TCHAR: [bool; 256] = {
 /// assert!(!jero_engine::is_token(b""));
 /// ```
 #[inline]
-pub fn is_token(n: &[u8]) -> bool {
-    !n.is_empty() && n.iter().all(|&b| TCHAR[b as usize])
-}
-
-#[inline]
-fn valid_name(n: &[u8]) -> bool {
-    is_token(n)
+pub const fn is_token(n: &[u8]) -> bool {
+    if n.is_empty() {
+        return false;
+    }
+    let mut i = 0;
+    while i < n.len() {
+        if !TCHAR[n[i] as usize] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Field values may hold visible bytes, spaces and tabs, never CR, LF, NUL
 /// or other controls (which would split the response).
 #[inline]
-fn valid_value(v: &[u8]) -> bool {
-    v.iter().all(|&b| b >= 0x20 && b != 0x7f || b == b'\t')
+pub(crate) const fn valid_value(v: &[u8]) -> bool {
+    // Eight bytes at a time: no byte below 0x20 and none equal to 0x7f
+    // passes at once; a chunk that may hold a tab is checked bytewise.
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while i + 8 <= v.len() {
+        let x = u64::from_le_bytes([
+            v[i],
+            v[i + 1],
+            v[i + 2],
+            v[i + 3],
+            v[i + 4],
+            v[i + 5],
+            v[i + 6],
+            v[i + 7],
+        ]);
+        // A byte < 0x20 (high bit clear) or a byte == 0x7f.
+        let below = x.wrapping_sub(LOW * 0x20) & !x & HIGH;
+        let del = (x ^ (LOW * 0x7f)).wrapping_sub(LOW) & !(x ^ (LOW * 0x7f)) & HIGH;
+        if below | del != 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < v.len() {
+        let b = v[i];
+        if (b < 0x20 && b != b'\t') || b == 0x7f {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Status line bytes for the most common codes, to skip formatting.
@@ -132,29 +168,13 @@ pub(crate) fn push_hex(out: &mut Vec<u8>, mut n: usize) {
 /// Encodes `res` into `out`. Returns what remains to be written and whether
 /// the connection stays open afterwards.
 pub(crate) fn encode(mut res: Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, bool) {
-    // Reject header injection before a byte is written.
-    if !res
-        .raw_headers()
-        .iter()
-        .all(|(n, v)| valid_name(n) && valid_value(v))
-    {
-        tracing::error!(
-            status = res.status(),
-            "response header with invalid characters; answering 500"
-        );
+    // A refused header (injection attempt) turns the response into a 500.
+    if res.is_invalid() {
         res = Response::new(500);
     }
     let status = res.status();
-    let mut keep_alive = ctx.keep_alive;
     // A service may ask to close by sending `connection: close`.
-    if res.raw_headers().iter().any(|(n, v)| {
-        n.len() == 10
-            && n.eq_ignore_ascii_case(b"connection")
-            && v.split(|&b| b == b',')
-                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
-    }) {
-        keep_alive = false;
-    }
+    let mut keep_alive = ctx.keep_alive && !res.wants_close();
     let body = res.take_body();
     let streaming_close = matches!(body, Body::Stream(_)) && ctx.version == Version::Http10;
     if streaming_close {
@@ -171,15 +191,7 @@ pub(crate) fn encode(mut res: Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, b
             out.extend_from_slice(b"\r\n");
         }
     }
-    for (name, value) in res.raw_headers() {
-        if is_framing_header(name) {
-            continue;
-        }
-        out.extend_from_slice(name);
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(value);
-        out.extend_from_slice(b"\r\n");
-    }
+    out.extend_from_slice(res.head_lines());
     out.extend_from_slice(b"date: ");
     out.extend_from_slice(&crate::date::now());
     out.extend_from_slice(b"\r\n");
@@ -199,13 +211,22 @@ pub(crate) fn encode(mut res: Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, b
                 Rest::Done
             }
             Body::Full(bytes) => {
-                out.extend_from_slice(b"content-length: ");
-                push_usize(out, bytes.len());
-                out.extend_from_slice(b"\r\n\r\n");
+                full_length(out, bytes.len());
                 if ctx.is_head {
                     Rest::Done
                 } else if bytes.len() >= COPY_BODY_MAX {
                     Rest::Large(bytes)
+                } else {
+                    out.extend_from_slice(&bytes);
+                    Rest::Done
+                }
+            }
+            Body::Owned(bytes) => {
+                full_length(out, bytes.len());
+                if ctx.is_head {
+                    Rest::Done
+                } else if bytes.len() >= COPY_BODY_MAX {
+                    Rest::Large(Bytes::from(bytes))
                 } else {
                     out.extend_from_slice(&bytes);
                     Rest::Done
@@ -231,14 +252,38 @@ pub(crate) fn encode(mut res: Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, b
 }
 
 #[inline]
-fn is_framing_header(name: &[u8]) -> bool {
+fn full_length(out: &mut Vec<u8>, len: usize) {
+    out.extend_from_slice(b"content-length: ");
+    push_usize(out, len);
+    out.extend_from_slice(b"\r\n\r\n");
+}
+
+/// Whether the engine writes this header itself (a service's copy is
+/// not sent).
+#[inline]
+pub(crate) const fn is_framing_header(name: &[u8]) -> bool {
     match name.len() {
-        4 => name.eq_ignore_ascii_case(b"date"),
-        10 => name.eq_ignore_ascii_case(b"connection"),
-        14 => name.eq_ignore_ascii_case(b"content-length"),
-        17 => name.eq_ignore_ascii_case(b"transfer-encoding"),
+        4 => eq_ignore_case(name, b"date"),
+        10 => eq_ignore_case(name, b"connection"),
+        14 => eq_ignore_case(name, b"content-length"),
+        17 => eq_ignore_case(name, b"transfer-encoding"),
         _ => false,
     }
+}
+
+/// ASCII case-insensitive equality against a lowercase `lower`.
+const fn eq_ignore_case(a: &[u8], lower: &[u8]) -> bool {
+    if a.len() != lower.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i].to_ascii_lowercase() != lower[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// Encodes a response exactly as the server writes it to an HTTP/1.1
@@ -367,6 +412,24 @@ mod tests {
         let (s, _) = enc(Response::new(200).with_header("x-a", "a\r\nb: c"), KA11);
         assert!(s.starts_with("HTTP/1.1 500 Internal Server Error\r\n"), "{s}");
         assert!(!s.contains("b: c"));
+    }
+
+    #[test]
+    fn connection_close_from_the_service_closes_once() {
+        let (s, ka) = enc(Response::new(200).with_header("Connection", "close"), KA11);
+        assert!(!ka);
+        assert_eq!(s.matches("connection: close\r\n").count(), 1, "{s}");
+        assert!(!s.contains("Connection"), "{s}");
+    }
+
+    #[test]
+    fn owned_bodies_are_framed_like_full_ones() {
+        let (s, _) = enc(Response::new(200).with_body(b"hello".to_vec()), KA11);
+        assert!(s.ends_with("content-length: 5\r\n\r\nhello"), "{s}");
+        let big = vec![b'x'; COPY_BODY_MAX + 1];
+        let mut out = Vec::new();
+        let (rest, _) = encode(Response::new(200).with_body(big), KA11, &mut out);
+        assert!(matches!(rest, Rest::Large(b) if b.len() == COPY_BODY_MAX + 1));
     }
 
     #[test]

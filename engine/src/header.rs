@@ -71,6 +71,13 @@ impl std::ops::Deref for HeaderBytes {
     }
 }
 
+impl AsRef<[u8]> for HeaderBytes {
+    #[inline]
+    fn as_ref(&self) -> &[u8] {
+        self.as_bytes()
+    }
+}
+
 impl std::fmt::Debug for HeaderBytes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
@@ -135,5 +142,60 @@ impl From<HeaderBytes> for Bytes {
             Repr::Shared(b) => b,
             Repr::Inline { len, buf } => Bytes::copy_from_slice(&buf[..len as usize]),
         }
+    }
+}
+
+/// A header name checked once: an RFC 9110 token that is not one of the
+/// framing headers the engine writes itself (`content-length`,
+/// `transfer-encoding`, `date`, `connection`). Lines started from one
+/// ([`Response::header_line_named`](crate::Response::header_line_named))
+/// skip the name checks, which pays off for names used on every response.
+///
+/// ```
+/// use jero_engine::HeaderName;
+/// let name = HeaderName::new(b"x-rate-limit").unwrap();
+/// assert_eq!(name.as_bytes(), b"x-rate-limit");
+/// assert!(HeaderName::new(b"bad name").is_none());
+/// assert!(HeaderName::new(b"Content-Length").is_none());
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct HeaderName(HeaderBytes);
+
+impl HeaderName {
+    /// Checks and copies `name` (inline when short); `None` when it is not a
+    /// token or names a framing header.
+    pub fn new(name: &[u8]) -> Option<HeaderName> {
+        (crate::encode::is_token(name) && !crate::encode::is_framing_header(name))
+            .then(|| HeaderName(HeaderBytes::copy_from_slice(name)))
+    }
+
+    /// [`HeaderName::new`] for a static name, usable in a `const` (the
+    /// check runs at compile time there).
+    ///
+    /// ```
+    /// use jero_engine::HeaderName;
+    /// const RATE: Option<HeaderName> = HeaderName::from_static(b"x-rate-limit");
+    /// assert!(RATE.is_some());
+    /// const DATE: Option<HeaderName> = HeaderName::from_static(b"date");
+    /// assert!(DATE.is_none());
+    /// ```
+    pub const fn from_static(name: &'static [u8]) -> Option<HeaderName> {
+        if crate::encode::is_token(name) && !crate::encode::is_framing_header(name) {
+            Some(HeaderName(HeaderBytes::from_static(name)))
+        } else {
+            None
+        }
+    }
+
+    /// The name's bytes.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl std::fmt::Debug for HeaderName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
     }
 }

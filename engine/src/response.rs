@@ -4,9 +4,8 @@ use std::pin::Pin;
 
 use bytes::Bytes;
 use futures_core::Stream;
-use smallvec::SmallVec;
 
-use crate::header::HeaderBytes;
+use crate::header::{HeaderBytes, HeaderName};
 
 /// The error type a body stream may fail with.
 pub type BoxError = Box<dyn std::error::Error + 'static>;
@@ -24,6 +23,9 @@ pub enum Body {
     Empty,
     /// A body whose bytes are all known; sent with `content-length`.
     Full(Bytes),
+    /// A body in an owned buffer (what serializers produce); sent like
+    /// [`Body::Full`], without the reference count `Bytes` would add.
+    Owned(Vec<u8>),
     /// A streamed body; sent with chunked transfer coding (HTTP/1.1) or
     /// delimited by closing the connection (HTTP/1.0). Each chunk is written
     /// as soon as it is produced. The stream is dropped when it ends, fails,
@@ -36,12 +38,30 @@ impl std::fmt::Debug for Body {
         match self {
             Body::Empty => f.write_str("Body::Empty"),
             Body::Full(b) => f.debug_tuple("Body::Full").field(&b.len()).finish(),
+            Body::Owned(b) => f.debug_tuple("Body::Owned").field(&b.len()).finish(),
             Body::Stream(_) => f.write_str("Body::Stream(..)"),
         }
     }
 }
 
 impl Body {
+    /// The body's bytes when they are all known (`None` for a stream).
+    ///
+    /// ```
+    /// use jero_engine::Body;
+    /// assert_eq!(Body::from("hi").bytes(), Some(&b"hi"[..]));
+    /// assert_eq!(Body::from(vec![1u8, 2]).bytes(), Some(&[1u8, 2][..]));
+    /// assert_eq!(Body::Empty.bytes(), Some(&[][..]));
+    /// ```
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match self {
+            Body::Empty => Some(&[]),
+            Body::Full(b) => Some(b),
+            Body::Owned(b) => Some(b),
+            Body::Stream(_) => None,
+        }
+    }
+
     /// Wraps a stream of chunks.
     pub fn stream<S>(stream: S) -> Body
     where
@@ -58,8 +78,9 @@ impl From<Bytes> for Body {
 }
 
 impl From<Vec<u8>> for Body {
+    #[inline]
     fn from(b: Vec<u8>) -> Body {
-        Body::Full(Bytes::from(b))
+        Body::Owned(b)
     }
 }
 
@@ -70,20 +91,28 @@ impl From<&'static str> for Body {
 }
 
 impl From<String> for Body {
+    #[inline]
     fn from(s: String) -> Body {
-        Body::Full(Bytes::from(s))
+        Body::Owned(s.into_bytes())
     }
 }
 
-/// Inline capacity for response headers before spilling to the heap.
-const INLINE_RESPONSE_HEADERS: usize = 4;
+/// Inline bytes for the encoded header lines before spilling to the heap:
+/// room for a content type and a few short headers.
+const HEAD_INLINE: usize = 96;
 
 /// An HTTP response: status, header fields, body.
 ///
-/// Header names are written exactly as given (casing kept, repeats kept, in
-/// order). The engine owns framing: any `content-length` or
-/// `transfer-encoding` set here is ignored and replaced by the real one, and
-/// `date` is added from a per-thread cache.
+/// Header fields are validated and encoded as they are added (`name: value`
+/// lines, exactly as given: casing kept, repeats kept, in order), so writing
+/// the response head is one copy. The engine owns framing: `content-length`,
+/// `transfer-encoding`, `date` and `connection` set here are not sent (the
+/// engine writes the real ones; `connection: close` closes the connection
+/// after this response).
+///
+/// A header name that is not a token, or a value with CR, LF, NUL or
+/// another control byte (which would split the response), is refused: it is
+/// logged, and the response is answered as a bare 500 instead.
 ///
 /// ```
 /// use jero_engine::{Body, Response};
@@ -92,13 +121,172 @@ const INLINE_RESPONSE_HEADERS: usize = 4;
 ///     .with_body(r#"{"ok":true}"#);
 /// assert_eq!(res.status(), 201);
 /// assert_eq!(res.headers().count(), 1);
+/// assert_eq!(res.header("Content-Type"), Some(&b"application/json"[..]));
 /// assert!(matches!(res.body(), Body::Full(b) if b.len() == 11));
 /// ```
-#[derive(Debug)]
 pub struct Response {
     status: u16,
-    headers: SmallVec<[(HeaderBytes, HeaderBytes); INLINE_RESPONSE_HEADERS]>,
+    /// A `connection: close` was set: close after this response.
+    close: bool,
+    /// A header with invalid bytes was refused: answer 500 instead.
+    invalid: bool,
+    /// `name: value\r\n` lines, validated.
+    lines: Lines,
     body: Body,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<_> = self
+            .headers()
+            .map(|(n, v)| (String::from_utf8_lossy(n), String::from_utf8_lossy(v)))
+            .collect();
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &headers)
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+/// Encoded header lines: inline up to [`HEAD_INLINE`] bytes, then on the
+/// heap (all of them) once they outgrow it.
+struct Lines {
+    len: u8,
+    inline: [u8; HEAD_INLINE],
+    heap: Vec<u8>,
+}
+
+const _: () = assert!(HEAD_INLINE <= u8::MAX as usize);
+
+impl Lines {
+    #[inline]
+    const fn new() -> Lines {
+        Lines {
+            len: 0,
+            inline: [0; HEAD_INLINE],
+            heap: Vec::new(),
+        }
+    }
+
+    #[inline]
+    fn spilled(&self) -> bool {
+        self.heap.capacity() != 0
+    }
+
+    #[inline]
+    fn len(&self) -> usize {
+        if self.spilled() {
+            self.heap.len()
+        } else {
+            self.len as usize
+        }
+    }
+
+    #[inline]
+    fn as_slice(&self) -> &[u8] {
+        if self.spilled() {
+            &self.heap
+        } else {
+            &self.inline[..self.len as usize]
+        }
+    }
+
+    /// Appends bytes.
+    #[inline]
+    fn push(&mut self, bytes: &[u8]) {
+        let at = self.len as usize;
+        let end = at + bytes.len();
+        if end <= HEAD_INLINE && !self.spilled() {
+            self.inline[at..end].copy_from_slice(bytes);
+            self.len = end as u8;
+        } else {
+            self.push_heap(bytes);
+        }
+    }
+
+    /// Appends a whole `name: value` line.
+    #[inline]
+    fn push_line(&mut self, name: &[u8], value: &[u8]) {
+        self.push(name);
+        self.push(b": ");
+        self.push(value);
+        self.push(b"\r\n");
+    }
+
+    #[cold]
+    fn push_heap(&mut self, bytes: &[u8]) {
+        if !self.spilled() {
+            let mut heap = Vec::with_capacity((2 * HEAD_INLINE).max(self.len as usize + bytes.len()));
+            heap.extend_from_slice(&self.inline[..self.len as usize]);
+            self.heap = heap;
+        }
+        self.heap.extend_from_slice(bytes);
+    }
+
+    #[inline]
+    fn truncate(&mut self, len: usize) {
+        if self.spilled() {
+            self.heap.truncate(len);
+        } else if len < self.len as usize {
+            self.len = len as u8;
+        }
+    }
+}
+
+/// A header whose name and value are checked at compile time, appended
+/// without further checks by [`Response::append_static`].
+///
+/// ```
+/// use jero_engine::{Response, StaticHeader};
+/// const JSON: StaticHeader = StaticHeader::new("content-type", "application/json");
+/// let mut res = Response::new(200);
+/// res.append_static(&JSON);
+/// assert_eq!(res.header("content-type"), Some(&b"application/json"[..]));
+/// ```
+///
+/// An invalid header, or one the engine owns, fails to compile when the
+/// constant is used:
+///
+/// ```compile_fail
+/// const BAD: jero_engine::StaticHeader = jero_engine::StaticHeader::new("content-length", "3");
+/// let _ = BAD;
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct StaticHeader {
+    name: &'static str,
+    value: &'static str,
+}
+
+impl StaticHeader {
+    /// A header; panics (at compile time in a `const`) when the name is not
+    /// a token, the value has control bytes, or the name is one of the
+    /// framing headers the engine writes itself.
+    pub const fn new(name: &'static str, value: &'static str) -> StaticHeader {
+        assert!(
+            crate::encode::is_token(name.as_bytes()),
+            "header name is not a token"
+        );
+        assert!(
+            crate::encode::valid_value(value.as_bytes()),
+            "header value has control bytes"
+        );
+        assert!(
+            !crate::encode::is_framing_header(name.as_bytes()),
+            "content-length, transfer-encoding, date and connection are the engine's"
+        );
+        StaticHeader { name, value }
+    }
+
+    /// The name.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The value.
+    pub const fn value(&self) -> &'static str {
+        self.value
+    }
 }
 
 impl Response {
@@ -107,7 +295,9 @@ impl Response {
     pub fn new(status: u16) -> Response {
         Response {
             status,
-            headers: SmallVec::new(),
+            close: false,
+            invalid: false,
+            lines: Lines::new(),
             body: Body::Empty,
         }
     }
@@ -126,34 +316,127 @@ impl Response {
 
     /// Appends a header field (kept even if one with the same name exists).
     #[inline]
-    pub fn append_header(&mut self, name: impl Into<HeaderBytes>, value: impl Into<HeaderBytes>) {
-        self.headers.push((name.into(), value.into()));
+    pub fn append_header(&mut self, name: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
+        let mut line = self.header_line(name.as_ref());
+        line.push(value.as_ref());
+        line.finish();
     }
 
     /// Builder form of [`Response::append_header`].
     #[inline]
-    pub fn with_header(mut self, name: impl Into<HeaderBytes>, value: impl Into<HeaderBytes>) -> Response {
+    pub fn with_header(mut self, name: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Response {
         self.append_header(name, value);
         self
     }
 
+    /// Appends a header checked at compile time.
+    #[inline]
+    pub fn append_static(&mut self, header: &StaticHeader) {
+        self.lines
+            .push_line(header.name.as_bytes(), header.value.as_bytes());
+    }
+
+    /// Starts a header whose value is written in pieces (numbers, formatted
+    /// text) straight into the response head, with no intermediate buffer.
+    /// The header is added by [`HeaderLine::finish`]; dropping the line
+    /// unfinished leaves the response as it was.
+    ///
+    /// ```
+    /// use std::fmt::Write;
+    /// let mut res = jero_engine::Response::new(200);
+    /// let mut line = res.header_line(b"x-rate-limit");
+    /// line.push_u64(100);
+    /// line.finish();
+    /// let mut line = res.header_line(b"x-window");
+    /// write!(line, "{}s", 60).unwrap();
+    /// line.finish();
+    /// drop(res.header_line(b"x-abandoned"));
+    /// let headers: Vec<_> = res.headers().collect();
+    /// assert_eq!(headers, [(&b"x-rate-limit"[..], &b"100"[..]), (&b"x-window"[..], &b"60s"[..])]);
+    /// ```
+    #[inline]
+    pub fn header_line(&mut self, name: &[u8]) -> HeaderLine<'_> {
+        let start = self.lines.len();
+        let ok = crate::encode::is_token(name);
+        if ok {
+            self.lines.push(name);
+            self.lines.push(b": ");
+        } else {
+            self.refuse(name, "name is not a token");
+        }
+        HeaderLine {
+            value_start: self.lines.len(),
+            res: self,
+            start,
+            name_len: name.len(),
+            ok,
+            framing: ok && crate::encode::is_framing_header(name),
+            valid: true,
+        }
+    }
+
+    /// [`Response::header_line`] for a name checked in advance.
+    ///
+    /// ```
+    /// use jero_engine::{HeaderName, Response};
+    /// let name = HeaderName::new(b"x-request-id").unwrap();
+    /// let mut res = Response::new(200);
+    /// let mut line = res.header_line_named(&name);
+    /// line.push(b"r-1");
+    /// line.finish();
+    /// assert_eq!(res.header("x-request-id"), Some(&b"r-1"[..]));
+    /// ```
+    #[inline]
+    pub fn header_line_named(&mut self, name: &HeaderName) -> HeaderLine<'_> {
+        let name = name.as_bytes();
+        let start = self.lines.len();
+        self.lines.push(name);
+        self.lines.push(b": ");
+        HeaderLine {
+            value_start: self.lines.len(),
+            res: self,
+            start,
+            name_len: name.len(),
+            ok: true,
+            framing: false,
+            valid: true,
+        }
+    }
+
+    #[cold]
+    fn refuse(&mut self, name: &[u8], why: &'static str) {
+        tracing::error!(
+            status = self.status,
+            name = %String::from_utf8_lossy(name),
+            why,
+            "response header refused; answering 500"
+        );
+        self.invalid = true;
+    }
+
     /// The header fields, in order.
     pub fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
-        self.headers.iter().map(|(n, v)| (&n[..], &v[..]))
+        HeaderLines {
+            rest: self.lines.as_slice(),
+        }
     }
 
     /// The first value of the header `name` (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.headers
-            .iter()
+        self.headers()
             .find(|(n, _)| n.eq_ignore_ascii_case(name.as_bytes()))
-            .map(|(_, v)| &v[..])
+            .map(|(_, v)| v)
     }
 
     /// Removes every header named `name` (ASCII case-insensitive).
     pub fn remove_header(&mut self, name: &str) {
-        self.headers
-            .retain(|(n, _)| !n.eq_ignore_ascii_case(name.as_bytes()));
+        let mut kept = Lines::new();
+        for (n, v) in self.headers() {
+            if !n.eq_ignore_ascii_case(name.as_bytes()) {
+                kept.push_line(n, v);
+            }
+        }
+        self.lines = kept;
     }
 
     /// The body.
@@ -177,15 +460,164 @@ impl Response {
 
     /// Splits the response into its parts.
     pub fn into_parts(self) -> (u16, Vec<(HeaderBytes, HeaderBytes)>, Body) {
-        (self.status, self.headers.into_vec(), self.body)
+        let headers = self
+            .headers()
+            .map(|(n, v)| (HeaderBytes::copy_from_slice(n), HeaderBytes::copy_from_slice(v)))
+            .collect();
+        (self.status, headers, self.body)
     }
 
-    pub(crate) fn raw_headers(&self) -> &[(HeaderBytes, HeaderBytes)] {
-        &self.headers
+    /// The encoded header lines.
+    #[inline]
+    pub(crate) fn head_lines(&self) -> &[u8] {
+        self.lines.as_slice()
+    }
+
+    /// Whether a refused header makes this response a 500.
+    #[inline]
+    pub(crate) fn is_invalid(&self) -> bool {
+        self.invalid
+    }
+
+    /// Whether the service asked to close the connection.
+    #[inline]
+    pub(crate) fn wants_close(&self) -> bool {
+        self.close
     }
 
     pub(crate) fn take_body(&mut self) -> Body {
         std::mem::take(&mut self.body)
+    }
+}
+
+/// A header being written into a [`Response`]; see [`Response::header_line`].
+pub struct HeaderLine<'r> {
+    res: &'r mut Response,
+    /// Where the line starts (rolled back to when not finished).
+    start: usize,
+    value_start: usize,
+    name_len: usize,
+    /// Whether the name was accepted.
+    ok: bool,
+    /// Whether the name is a framing header (checked, then dropped).
+    framing: bool,
+    /// Whether every byte pushed so far may appear in a value (checked as
+    /// the bytes are pushed, while they are in cache).
+    valid: bool,
+}
+
+impl HeaderLine<'_> {
+    /// Appends bytes to the value.
+    #[inline]
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.valid &= crate::encode::valid_value(bytes);
+        self.push_valid(bytes);
+    }
+
+    /// Appends bytes known to be valid in a value.
+    #[inline]
+    fn push_valid(&mut self, bytes: &[u8]) {
+        if self.ok {
+            self.res.lines.push(bytes);
+        }
+    }
+
+    /// Appends an unsigned number in decimal.
+    #[inline]
+    pub fn push_u64(&mut self, n: u64) {
+        self.push_valid(itoa::Buffer::new().format(n).as_bytes());
+    }
+
+    /// Appends a signed number in decimal.
+    #[inline]
+    pub fn push_i64(&mut self, n: i64) {
+        self.push_valid(itoa::Buffer::new().format(n).as_bytes());
+    }
+
+    /// The value written so far.
+    pub fn value(&self) -> &[u8] {
+        if self.ok {
+            &self.res.lines.as_slice()[self.value_start..]
+        } else {
+            &[]
+        }
+    }
+
+    /// Adds the header: checks the value, and keeps the line unless it is a
+    /// framing header the engine writes itself.
+    #[inline]
+    pub fn finish(mut self) {
+        if !self.ok {
+            return;
+        }
+        if !self.valid {
+            self.refuse_value();
+            return;
+        }
+        if self.framing {
+            self.framing_value();
+            return;
+        }
+        self.res.lines.push(b"\r\n");
+        self.start = usize::MAX;
+    }
+
+    #[cold]
+    fn refuse_value(&mut self) {
+        let name = self.res.lines.as_slice()[self.start..self.start + self.name_len].to_vec();
+        self.res.refuse(&name, "value has control bytes");
+    }
+
+    /// A framing header is not sent; `connection: close` is remembered.
+    #[cold]
+    fn framing_value(&mut self) {
+        let lines = self.res.lines.as_slice();
+        let name = &lines[self.start..self.start + self.name_len];
+        let value = &lines[self.value_start..];
+        if name.eq_ignore_ascii_case(b"connection")
+            && value
+                .split(|&b| b == b',')
+                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+        {
+            self.res.close = true;
+        }
+    }
+}
+
+impl Drop for HeaderLine<'_> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.start != usize::MAX {
+            self.res.lines.truncate(self.start);
+        }
+    }
+}
+
+impl std::fmt::Write for HeaderLine<'_> {
+    #[inline]
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.push(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// Iterates `name: value\r\n` lines.
+struct HeaderLines<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Iterator for HeaderLines<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        // Names are tokens (no `:`) and values have no CR: the first `:` and
+        // the first CR delimit them.
+        let colon = self.rest.iter().position(|&b| b == b':')?;
+        let cr = colon + self.rest[colon..].iter().position(|&b| b == b'\r')?;
+        let name = &self.rest[..colon];
+        let value = &self.rest[colon + 2..cr];
+        self.rest = &self.rest[cr + 2..];
+        Some((name, value))
     }
 }
 
@@ -247,5 +679,159 @@ pub fn reason_phrase(status: u16) -> &'static str {
         504 => "Gateway Timeout",
         505 => "HTTP Version Not Supported",
         _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(res: &Response) -> Vec<(String, String)> {
+        res.headers()
+            .map(|(n, v)| {
+                (
+                    String::from_utf8(n.to_vec()).unwrap(),
+                    String::from_utf8(v.to_vec()).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn headers_keep_order_casing_and_repeats() {
+        let res = Response::new(200)
+            .with_header("X-A", "1")
+            .with_header("x-a", "2")
+            .with_header("set-cookie", "a=b; Path=/");
+        assert_eq!(
+            lines(&res),
+            [("X-A", "1"), ("x-a", "2"), ("set-cookie", "a=b; Path=/")]
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
+        );
+        assert_eq!(res.header("X-a"), Some(&b"1"[..]));
+        assert_eq!(
+            res.head_lines(),
+            b"X-A: 1\r\nx-a: 2\r\nset-cookie: a=b; Path=/\r\n"
+        );
+    }
+
+    #[test]
+    fn framing_headers_are_dropped_and_close_is_remembered() {
+        let res = Response::new(200)
+            .with_header("Content-Length", "5")
+            .with_header("transfer-encoding", "chunked")
+            .with_header("date", "yesterday")
+            .with_header("x-kept", "yes");
+        assert_eq!(lines(&res), [("x-kept".to_owned(), "yes".to_owned())]);
+        assert!(!res.wants_close());
+        let res = Response::new(200).with_header("Connection", "keep-alive, Close");
+        assert!(res.headers().next().is_none());
+        assert!(res.wants_close());
+        assert!(!Response::new(200)
+            .with_header("connection", "keep-alive")
+            .wants_close());
+    }
+
+    #[test]
+    fn invalid_names_and_values_are_refused() {
+        for (name, value) in [
+            (&b"bad name"[..], &b"v"[..]),
+            (b"", b"v"),
+            (b"x-a", b"a\r\nb: c"),
+            (b"x-a", b"nul\0"),
+            (b"x-a", b"del\x7f"),
+            (b"x-a", b"a long value with a \n hidden newline"),
+        ] {
+            let res = Response::new(200).with_header(name, value);
+            assert!(res.is_invalid(), "{name:?}: {value:?}");
+            assert!(res.headers().next().is_none(), "nothing of it is kept");
+        }
+        // Tabs, spaces and non-ASCII bytes are fine in values.
+        let ok = Response::new(200).with_header("x-a", "tab\there and caf\u{e9} \u{1F600}, and more text");
+        assert!(!ok.is_invalid());
+        assert_eq!(
+            ok.header("x-a").unwrap(),
+            "tab\there and caf\u{e9} \u{1F600}, and more text".as_bytes()
+        );
+    }
+
+    #[test]
+    fn value_check_finds_bad_bytes_at_every_position() {
+        let base = [b'a'; 40];
+        for len in 0..=base.len() {
+            assert!(crate::encode::valid_value(&base[..len]));
+            for at in 0..len {
+                for bad in [0u8, b'\r', b'\n', 0x1f, 0x7f] {
+                    let mut v = base;
+                    v[at] = bad;
+                    assert!(
+                        !crate::encode::valid_value(&v[..len]),
+                        "{bad:#x} at {at} of {len}"
+                    );
+                }
+                let mut v = base;
+                v[at] = b'\t';
+                assert!(crate::encode::valid_value(&v[..len]));
+                v[at] = 0x80;
+                assert!(crate::encode::valid_value(&v[..len]));
+            }
+        }
+    }
+
+    #[test]
+    fn lines_spill_to_the_heap_and_stay_in_order() {
+        let mut res = Response::new(200);
+        let mut expected = Vec::new();
+        for i in 0..40 {
+            let (n, v) = (format!("x-header-{i}"), format!("value-{i}"));
+            res.append_header(&n, &v);
+            expected.push((n, v));
+        }
+        assert!(res.head_lines().len() > HEAD_INLINE);
+        assert_eq!(lines(&res), expected);
+        res.remove_header("X-HEADER-3");
+        expected.remove(3);
+        assert_eq!(lines(&res), expected);
+        let (_, parts, _) = res.into_parts();
+        assert_eq!(parts.len(), 39);
+    }
+
+    #[test]
+    fn unfinished_and_refused_lines_leave_no_trace() {
+        let mut res = Response::new(200).with_header("x-first", "1");
+        {
+            let mut line = res.header_line(b"x-abandoned");
+            line.push(b"partial");
+            assert_eq!(line.value(), b"partial");
+        }
+        let mut line = res.header_line(b"x-bad");
+        line.push(b"a\nb");
+        line.finish();
+        assert_eq!(lines(&res), [("x-first".to_owned(), "1".to_owned())]);
+        assert!(res.is_invalid());
+    }
+
+    #[test]
+    fn named_lines_and_numbers() {
+        let name = HeaderName::new(b"x-count").unwrap();
+        let mut res = Response::new(200);
+        let mut line = res.header_line_named(&name);
+        line.push_i64(-42);
+        line.finish();
+        let mut line = res.header_line(b"x-max");
+        line.push_u64(u64::MAX);
+        line.finish();
+        assert_eq!(res.header("x-count"), Some(&b"-42"[..]));
+        assert_eq!(res.header("x-max"), Some(u64::MAX.to_string().as_bytes()));
+        assert!(HeaderName::new(b"connection").is_none());
+        assert!(HeaderName::new(b"").is_none());
+    }
+
+    #[test]
+    fn owned_bodies() {
+        let res = Response::new(200).with_body(String::from("hi"));
+        assert!(matches!(res.body(), Body::Owned(b) if b == b"hi"));
+        assert_eq!(res.body().bytes(), Some(&b"hi"[..]));
+        assert!(format!("{res:?}").contains("Body::Owned(2)"));
     }
 }

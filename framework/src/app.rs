@@ -404,9 +404,9 @@ impl Wiring {
         self.shared.format = Some(Box::new(move |p: &Problem| {
             let body = format(p);
             let mut res = match body.encode() {
-                Some(Ok(bytes)) => jero_engine::Response::new(p.status())
-                    .with_header("content-type", crate::APPLICATION_JSON)
-                    .with_body(bytes),
+                Some(Ok(bytes)) => {
+                    crate::response::with_content(p.status(), &crate::response::JSON_CONTENT, bytes)
+                }
                 Some(Err(e)) => {
                     tracing::error!(error = %e, "error format failed to serialize; sending Problem Details");
                     return p.clone().into_response();

@@ -9,4 +9,14 @@
     label = "not declared with #[jero::contract]",
     note = "add `#[jero::contract]` above the declaration of `{Self}`; everything that crosses the wire is a declared contract"
 )]
-pub trait Contract: schemars::JsonSchema {}
+pub trait Contract: schemars::JsonSchema {
+    /// Writes the fields as typed response headers with names computed at
+    /// compile time, or `None` to leave it to serde (the default). Generated
+    /// by `#[jero::contract]` where the wire names are plain; not part of the
+    /// stable API.
+    #[doc(hidden)]
+    #[inline]
+    fn __write_headers(&self, _res: &mut jero_engine::Response) -> Option<bool> {
+        None
+    }
+}

@@ -3,12 +3,13 @@
 //! Field `x_rate_limit` is sent as `x-rate-limit` (serde renames are applied
 //! first, then the name is lowercased with `_` and camel humps turned into
 //! `-`). Scalars are sent as plain text, booleans as `true`/`false`, nested
-//! structs and lists as JSON, and absent `Option` fields are omitted. Short
-//! names and values are stored inline: no allocation per header.
+//! structs and lists as JSON, and absent `Option` fields are omitted. Each
+//! header is written straight into the response head as it is serialized:
+//! no allocation and no intermediate copy per header.
 
 use std::fmt::Write as _;
 
-use jero_engine::{HeaderBytes, Response};
+use jero_engine::{HeaderLine, HeaderName, Response};
 use serde::ser::{self, Impossible, Serialize, SerializeStruct};
 
 /// Types usable as a response's typed headers: `()` (none) or a contract struct.
@@ -37,14 +38,10 @@ impl HeaderContract for () {
 impl<T: crate::Contract + Serialize> HeaderContract for T {
     #[inline]
     fn write_headers(&self, res: &mut Response) -> bool {
-        let mut content_type = false;
-        if let Err(e) = self.serialize(HeaderWriter {
-            res,
-            content_type: &mut content_type,
-        }) {
-            tracing::error!(error = %e.0, type_name = std::any::type_name::<T>(), "typed headers not written");
+        match self.__write_headers(res) {
+            Some(content_type) => content_type,
+            None => write_with_serde(self, res),
         }
-        content_type
     }
 
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<schemars::Schema> {
@@ -52,64 +49,112 @@ impl<T: crate::Contract + Serialize> HeaderContract for T {
     }
 }
 
-/// The header name for a field's wire name: `x_rate_limit` and `xRateLimit`
-/// both give `x-rate-limit`.
-pub(crate) fn header_name(key: &'static str) -> HeaderBytes {
+/// Typed headers through serde, for structs whose wire names are only known
+/// at run time (`rename_all`, flattening, and the like).
+fn write_with_serde<T: Serialize>(value: &T, res: &mut Response) -> bool {
+    let mut content_type = false;
+    if let Err(e) = value.serialize(HeaderWriter {
+        res,
+        content_type: &mut content_type,
+    }) {
+        tracing::error!(error = %e.0, type_name = std::any::type_name::<T>(), "typed headers not written");
+    }
+    content_type
+}
+
+/// Writes the header name for a field's wire name into `out` (as much as
+/// fits) and returns its full length: `x_rate_limit`, `xRateLimit` and
+/// `X-Rate-Limit` all give `x-rate-limit`. A `const fn`, so that
+/// `#[jero::contract]` computes the names of typed headers at compile time
+/// with the same rule the serde path applies at run time.
+pub const fn kebab_into(key: &[u8], out: &mut [u8]) -> usize {
+    let mut n = 0;
+    let mut prev_dash = true;
+    let mut i = 0;
+    while i < key.len() {
+        let b = key[i];
+        i += 1;
+        let (dash, c) = if b == b'_' || b == b'-' {
+            (false, b'-')
+        } else if b.is_ascii_uppercase() {
+            (!prev_dash, b.to_ascii_lowercase())
+        } else {
+            (false, b)
+        };
+        if dash {
+            if n < out.len() {
+                out[n] = b'-';
+            }
+            n += 1;
+        }
+        if n < out.len() {
+            out[n] = c;
+        }
+        n += 1;
+        prev_dash = c == b'-';
+    }
+    n
+}
+
+/// The length of a wire name's header name (see [`kebab_into`]).
+pub const fn header_name_len(key: &str) -> usize {
+    kebab_into(key.as_bytes(), &mut [])
+}
+
+/// A wire name's header name as an array (see [`kebab_into`]).
+pub const fn header_name<const N: usize>(key: &str) -> [u8; N] {
+    let mut out = [0u8; N];
+    let n = kebab_into(key.as_bytes(), &mut out);
+    assert!(n == N, "header_name: N must be header_name_len(key)");
+    out
+}
+
+/// Calls `f` with the header name for a field's wire name, built on the
+/// stack.
+#[inline]
+fn with_header_name<R>(key: &str, f: impl FnOnce(&[u8]) -> R) -> R {
     if key
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
     {
-        return HeaderBytes::from(key);
+        return f(key.as_bytes());
     }
     let mut out = [0u8; 64];
-    let mut n = 0;
-    let mut prev_dash = true;
-    for b in key.bytes() {
-        if n + 2 > out.len() {
-            let owned: String = kebab(key);
-            return HeaderBytes::from(owned);
-        }
-        if b == b'_' || b == b'-' {
-            out[n] = b'-';
-            n += 1;
-            prev_dash = true;
-        } else if b.is_ascii_uppercase() {
-            if !prev_dash {
-                out[n] = b'-';
-                n += 1;
-            }
-            out[n] = b.to_ascii_lowercase();
-            n += 1;
-            prev_dash = false;
-        } else {
-            out[n] = b;
-            n += 1;
-            prev_dash = false;
-        }
+    let n = kebab_into(key.as_bytes(), &mut out);
+    if n <= out.len() {
+        f(&out[..n])
+    } else {
+        f(kebab(key).as_bytes())
     }
-    HeaderBytes::copy_from_slice(&out[..n])
 }
 
 /// `x_rate_limit`, `xRateLimit` and `X-Rate-Limit` all give `x-rate-limit`.
 pub(crate) fn kebab(key: &str) -> String {
-    let mut s = String::with_capacity(key.len() + 4);
-    let mut prev_dash = true;
-    for c in key.chars() {
-        if c == '_' || c == '-' {
-            s.push('-');
-            prev_dash = true;
-        } else if c.is_ascii_uppercase() {
-            if !prev_dash {
-                s.push('-');
-            }
-            s.push(c.to_ascii_lowercase());
-            prev_dash = false;
-        } else {
-            s.push(c);
-            prev_dash = false;
-        }
+    let mut out = vec![0u8; header_name_len(key)];
+    kebab_into(key.as_bytes(), &mut out);
+    // Only ASCII bytes change; the rest are copied whole.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// One typed header whose name was computed at compile time (the fast
+/// path `#[jero::contract]` generates); returns whether it is
+/// `content-type`.
+#[inline]
+pub fn write_typed_header<T: ?Sized + Serialize>(
+    res: &mut Response,
+    checked: &Option<HeaderName>,
+    name: &[u8],
+    key: &'static str,
+    value: &T,
+) -> bool {
+    let line = match checked {
+        Some(n) => res.header_line_named(n),
+        None => res.header_line(name),
+    };
+    if let Err(e) = write_value(line, key, value) {
+        tracing::error!(error = %e.0, "typed header not written");
     }
-    s
+    name == b"content-type"
 }
 
 /// Why typed headers could not be written.
@@ -259,25 +304,40 @@ impl SerializeStruct for HeaderWriter<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), HeaderError> {
-        let v = match value.serialize(ValueWriter) {
-            Ok(Some(v)) => v,
-            Ok(None) => return Ok(()),
-            Err(Compound) => match sonic_rs::to_vec(value) {
-                Ok(json) => HeaderBytes::from(json),
-                Err(e) => return Err(HeaderError(format!("header `{key}`: {e}"))),
-            },
-        };
-        let name = header_name(key);
-        if name.as_bytes() == b"content-type" {
-            *self.content_type = true;
-        }
-        self.res.append_header(name, v);
-        Ok(())
+        let res = &mut *self.res;
+        let content_type = &mut *self.content_type;
+        with_header_name(key, |name| {
+            if name == b"content-type" {
+                *content_type = true;
+            }
+            write_value(res.header_line(name), key, value)
+        })
     }
 
     fn end(self) -> Result<(), HeaderError> {
         Ok(())
     }
+}
+
+/// Writes one header's value; an absent optional value omits the header.
+#[inline]
+fn write_value<T: ?Sized + Serialize>(
+    mut line: HeaderLine<'_>,
+    key: &'static str,
+    value: &T,
+) -> Result<(), HeaderError> {
+    match value.serialize(ValueWriter { line: &mut line }) {
+        Ok(true) => {}
+        // An absent optional header: dropping the line omits it.
+        Ok(false) => return Ok(()),
+        // Not a scalar (nothing written yet): sent as JSON.
+        Err(Compound) => match sonic_rs::to_vec(value) {
+            Ok(json) => line.push(&json),
+            Err(e) => return Err(HeaderError(format!("header `{key}`: {e}"))),
+        },
+    }
+    line.finish();
+    Ok(())
 }
 
 /// A value that is not a scalar: sent as JSON instead.
@@ -298,69 +358,41 @@ impl ser::Error for Compound {
     }
 }
 
-/// A small stack buffer for formatting numbers.
-struct Stack {
-    buf: [u8; 40],
-    len: usize,
+/// Serializes one field's value as header text straight into the
+/// response head; `Ok(false)` omits the header.
+struct ValueWriter<'a, 'r> {
+    line: &'a mut HeaderLine<'r>,
 }
 
-impl std::fmt::Write for Stack {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        if end > self.buf.len() {
-            return Err(std::fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
-fn display(v: impl std::fmt::Display) -> Option<HeaderBytes> {
-    let mut s = Stack { buf: [0; 40], len: 0 };
-    match write!(s, "{v}") {
-        Ok(()) => Some(HeaderBytes::copy_from_slice(&s.buf[..s.len])),
-        Err(_) => Some(HeaderBytes::from(v.to_string())),
-    }
-}
-
-/// Serializes one field's value as header text; `None` omits the header.
-struct ValueWriter;
-
-macro_rules! scalar {
+macro_rules! formatted {
     ($($method:ident($ty:ty);)*) => {
-        $(fn $method(self, v: $ty) -> Result<Self::Ok, Compound> { Ok(display(v)) })*
+        $(fn $method(self, v: $ty) -> Result<bool, Compound> {
+            let _ = write!(self.line, "{v}");
+            Ok(true)
+        })*
     };
 }
 
-macro_rules! integer {
+macro_rules! unsigned {
     ($($method:ident($ty:ty);)*) => {
-        $(fn $method(self, v: $ty) -> Result<Self::Ok, Compound> { Ok(Some(integer(i128::from(v)))) })*
+        $(fn $method(self, v: $ty) -> Result<bool, Compound> {
+            self.line.push_u64(u64::from(v));
+            Ok(true)
+        })*
     };
 }
 
-/// Formats an integer without going through `core::fmt`.
-fn integer(v: i128) -> HeaderBytes {
-    let mut buf = [0u8; 40];
-    let mut i = buf.len();
-    let mut n = v.unsigned_abs();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    if v < 0 {
-        i -= 1;
-        buf[i] = b'-';
-    }
-    HeaderBytes::copy_from_slice(&buf[i..])
+macro_rules! signed {
+    ($($method:ident($ty:ty);)*) => {
+        $(fn $method(self, v: $ty) -> Result<bool, Compound> {
+            self.line.push_i64(i64::from(v));
+            Ok(true)
+        })*
+    };
 }
 
-impl ser::Serializer for ValueWriter {
-    type Ok = Option<HeaderBytes>;
+impl ser::Serializer for ValueWriter<'_, '_> {
+    type Ok = bool;
     type Error = Compound;
     type SerializeSeq = Impossible<Self::Ok, Compound>;
     type SerializeTuple = Impossible<Self::Ok, Compound>;
@@ -370,29 +402,29 @@ impl ser::Serializer for ValueWriter {
     type SerializeStruct = Impossible<Self::Ok, Compound>;
     type SerializeStructVariant = Impossible<Self::Ok, Compound>;
 
-    fn serialize_bool(self, v: bool) -> Result<Self::Ok, Compound> {
-        Ok(Some(HeaderBytes::from(if v { "true" } else { "false" })))
+    fn serialize_bool(self, v: bool) -> Result<bool, Compound> {
+        self.line.push(if v { b"true" } else { b"false" });
+        Ok(true)
     }
 
-    integer! {
-        serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64); serialize_i128(i128);
-        serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64);
+    unsigned! { serialize_u8(u8); serialize_u16(u16); serialize_u32(u32); serialize_u64(u64); }
+    signed! { serialize_i8(i8); serialize_i16(i16); serialize_i32(i32); serialize_i64(i64); }
+    formatted! {
+        serialize_i128(i128); serialize_u128(u128); serialize_f32(f32); serialize_f64(f64); serialize_char(char);
     }
 
-    scalar! {
-        serialize_u128(u128); serialize_f32(f32); serialize_f64(f64); serialize_char(char);
+    fn serialize_str(self, v: &str) -> Result<bool, Compound> {
+        self.line.push(v.as_bytes());
+        Ok(true)
     }
 
-    fn serialize_str(self, v: &str) -> Result<Self::Ok, Compound> {
-        Ok(Some(HeaderBytes::copy_from_slice(v.as_bytes())))
-    }
-
-    fn serialize_bytes(self, v: &[u8]) -> Result<Self::Ok, Compound> {
-        Ok(Some(HeaderBytes::copy_from_slice(v)))
+    fn serialize_bytes(self, v: &[u8]) -> Result<bool, Compound> {
+        self.line.push(v);
+        Ok(true)
     }
 
     fn serialize_none(self) -> Result<Self::Ok, Compound> {
-        Ok(None)
+        Ok(false)
     }
 
     fn serialize_some<T: ?Sized + Serialize>(self, v: &T) -> Result<Self::Ok, Compound> {
@@ -400,11 +432,11 @@ impl ser::Serializer for ValueWriter {
     }
 
     fn serialize_unit(self) -> Result<Self::Ok, Compound> {
-        Ok(None)
+        Ok(false)
     }
 
     fn serialize_unit_struct(self, _: &'static str) -> Result<Self::Ok, Compound> {
-        Ok(None)
+        Ok(false)
     }
 
     fn serialize_unit_variant(
@@ -413,7 +445,8 @@ impl ser::Serializer for ValueWriter {
         _: u32,
         variant: &'static str,
     ) -> Result<Self::Ok, Compound> {
-        Ok(Some(HeaderBytes::from(variant)))
+        self.line.push(variant.as_bytes());
+        Ok(true)
     }
 
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
@@ -483,24 +516,90 @@ impl ser::Serializer for ValueWriter {
 mod tests {
     use super::*;
 
-    #[test]
-    fn names() {
-        assert_eq!(header_name("x_rate_limit").as_bytes(), b"x-rate-limit");
-        assert_eq!(header_name("xRateLimit").as_bytes(), b"x-rate-limit");
-        assert_eq!(header_name("X-Custom").as_bytes(), b"x-custom");
-        assert_eq!(header_name("location").as_bytes(), b"location");
-        assert_eq!(header_name("retry_after").as_bytes(), b"retry-after");
-        // Cached: the same answer the second time.
-        assert_eq!(header_name("x_rate_limit").as_bytes(), b"x-rate-limit");
+    fn name(key: &str) -> String {
+        with_header_name(key, |n| String::from_utf8(n.to_vec()).unwrap())
+    }
+
+    #[crate::contract]
+    struct Plain {
+        x_rate_limit: u32,
+        r#type: String,
+        #[serde(rename = "X-Trace")]
+        trace: Option<String>,
+        missing: Option<u32>,
+        content_type: String,
+        content_length: u32,
+        nested: Vec<u8>,
+    }
+
+    #[crate::contract]
+    #[serde(rename_all = "camelCase")]
+    struct Renamed {
+        x_rate_limit: u32,
+    }
+
+    fn head(res: &Response) -> Vec<(Vec<u8>, Vec<u8>)> {
+        res.headers().map(|(n, v)| (n.to_vec(), v.to_vec())).collect()
     }
 
     #[test]
-    fn integers() {
-        assert_eq!(integer(0).as_bytes(), b"0");
-        assert_eq!(integer(-42).as_bytes(), b"-42");
+    fn compile_time_names_match_the_serde_path() {
+        use crate::Contract;
+        let value = Plain {
+            x_rate_limit: 7,
+            r#type: "gizmo".into(),
+            trace: Some("t-1".into()),
+            missing: None,
+            content_type: "text/csv".into(),
+            content_length: 99,
+            nested: vec![1, 2],
+        };
+        let (mut fast, mut slow) = (Response::new(200), Response::new(200));
         assert_eq!(
-            integer(i128::from(u64::MAX)).as_bytes(),
-            u64::MAX.to_string().as_bytes()
+            value.__write_headers(&mut fast),
+            Some(true),
+            "plain structs take the fast path"
         );
+        assert!(write_with_serde(&value, &mut slow));
+        assert_eq!(head(&fast), head(&slow));
+        let expected: Vec<(Vec<u8>, Vec<u8>)> = [
+            ("x-rate-limit", "7"),
+            ("type", "gizmo"),
+            ("x-trace", "t-1"),
+            ("content-type", "text/csv"),
+            ("nested", "[1,2]"),
+        ]
+        .iter()
+        .map(|(n, v)| (n.as_bytes().to_vec(), v.as_bytes().to_vec()))
+        .collect();
+        assert_eq!(head(&fast), expected);
+
+        let renamed = Renamed { x_rate_limit: 3 };
+        assert_eq!(
+            renamed.__write_headers(&mut Response::new(200)),
+            None,
+            "rename_all goes through serde"
+        );
+        let mut res = Response::new(200);
+        assert!(!renamed.write_headers(&mut res));
+        assert_eq!(res.header("x-rate-limit"), Some(&b"3"[..]));
+    }
+
+    #[test]
+    fn const_names() {
+        const NAME: [u8; header_name_len("retryAfter_seconds")] = header_name("retryAfter_seconds");
+        assert_eq!(&NAME, b"retry-after-seconds");
+        assert_eq!(kebab("X-RateLimit"), "x-rate-limit");
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(name("x_rate_limit"), "x-rate-limit");
+        assert_eq!(name("xRateLimit"), "x-rate-limit");
+        assert_eq!(name("X-Custom"), "x-custom");
+        assert_eq!(name("location"), "location");
+        assert_eq!(name("retry_after"), "retry-after");
+        let long = "a_".repeat(40);
+        assert_eq!(name(&long), "a-".repeat(40));
     }
 }

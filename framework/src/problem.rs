@@ -131,8 +131,9 @@ impl Problem {
 
     /// Renders the problem as an `application/problem+json` response.
     pub fn into_response(self) -> Response {
-        let mut res = Response::new(self.inner.status).with_header("content-type", PROBLEM_JSON);
-        res.set_body(self.to_json());
+        const PROBLEM_CONTENT: jero_engine::StaticHeader =
+            jero_engine::StaticHeader::new("content-type", PROBLEM_JSON);
+        let mut res = crate::response::with_content(self.inner.status, &PROBLEM_CONTENT, self.to_json());
         for (n, v) in self.inner.headers {
             res.append_header(n, v);
         }

@@ -1,7 +1,7 @@
 //! What handlers return: plain values and the responses they become.
 
 use bytes::Bytes;
-use jero_engine::Response;
+use jero_engine::{Response, StaticHeader};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 
@@ -15,6 +15,26 @@ pub const APPLICATION_JSON: &str = "application/json";
 pub const TEXT_PLAIN: &str = "text/plain; charset=utf-8";
 /// `application/octet-stream`
 pub const OCTET_STREAM: &str = "application/octet-stream";
+
+/// `content-type: application/json`, checked at compile time.
+pub(crate) const JSON_CONTENT: StaticHeader = StaticHeader::new("content-type", APPLICATION_JSON);
+/// `content-type: text/plain; charset=utf-8`.
+pub(crate) const TEXT_CONTENT: StaticHeader = StaticHeader::new("content-type", TEXT_PLAIN);
+/// `content-type: application/octet-stream`.
+pub(crate) const OCTET_CONTENT: StaticHeader = StaticHeader::new("content-type", OCTET_STREAM);
+
+/// A response with this status, content type and body.
+#[inline]
+pub(crate) fn with_content(
+    status: u16,
+    content_type: &StaticHeader,
+    body: impl Into<jero_engine::Body>,
+) -> Response {
+    let mut res = Response::new(status);
+    res.append_static(content_type);
+    res.set_body(body);
+    res
+}
 
 /// The body kind of one documented response.
 #[derive(Debug, Clone)]
@@ -70,12 +90,7 @@ pub trait IntoResponse {
 
 pub(crate) fn json_response<T: Serialize + ?Sized>(cx: &RequestCx<'_>, value: &T) -> Response {
     match sonic_rs::to_vec(value) {
-        Ok(body) => Response::new(cx.default_status())
-            .with_header(
-                Bytes::from_static(b"content-type"),
-                Bytes::from_static(APPLICATION_JSON.as_bytes()),
-            )
-            .with_body(body),
+        Ok(body) => with_content(cx.default_status(), &JSON_CONTENT, body),
         Err(e) => {
             tracing::error!(error = %e, type_name = std::any::type_name::<T>(), "response serialization failed");
             cx.reject(Problem::internal())
@@ -117,9 +132,7 @@ impl<T: Contract + Serialize> IntoResponse for Vec<T> {
 
 impl IntoResponse for String {
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
-        Response::new(cx.default_status())
-            .with_header("content-type", TEXT_PLAIN)
-            .with_body(self)
+        with_content(cx.default_status(), &TEXT_CONTENT, self)
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -133,9 +146,7 @@ impl IntoResponse for String {
 
 impl IntoResponse for &'static str {
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
-        Response::new(cx.default_status())
-            .with_header("content-type", TEXT_PLAIN)
-            .with_body(self)
+        with_content(cx.default_status(), &TEXT_CONTENT, self)
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -149,9 +160,7 @@ impl IntoResponse for &'static str {
 
 impl IntoResponse for Bytes {
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
-        Response::new(cx.default_status())
-            .with_header("content-type", OCTET_STREAM)
-            .with_body(self)
+        with_content(cx.default_status(), &OCTET_CONTENT, self)
     }
 
     fn describe(r: &mut Responses<'_>) {

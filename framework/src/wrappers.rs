@@ -6,8 +6,10 @@
 //! `content-length` is always the framework's; `content-type` defaults per
 //! body kind unless a typed or raw header sets it.
 
+use std::fmt::Write as _;
+
 use bytes::Bytes;
-use jero_engine::{HeaderBytes, Response};
+use jero_engine::{Body, HeaderBytes, Response, StaticHeader};
 use schemars::Schema;
 use serde::Serialize;
 
@@ -15,7 +17,15 @@ use crate::binding::RequestCx;
 use crate::contract::Contract;
 use crate::cookie::SetCookie;
 use crate::headers::HeaderContract;
-use crate::response::{ContentSpec, IntoResponse, ResponseSpec, Responses, APPLICATION_JSON, OCTET_STREAM};
+use crate::response::{ContentSpec, IntoResponse, ResponseSpec, Responses, JSON_CONTENT, OCTET_CONTENT};
+
+/// A wrapper's default content type: a compile-time checked one, or one
+/// the application chose (checked when the response is built).
+#[derive(Debug, Clone, Copy)]
+enum ContentType {
+    Known(&'static StaticHeader),
+    Custom(&'static str),
+}
 
 /// A JSON body: a contract, a `Vec` of contracts, or `()` for no body.
 #[diagnostic::on_unimplemented(
@@ -62,35 +72,60 @@ impl JsonBody for () {
     }
 }
 
-/// The options every wrapper shares.
+/// The options every wrapper shares. Kept small (cookies and raw headers
+/// share one list, empty without allocation) because every wrapper is
+/// moved through the handler's return path.
 #[derive(Debug, Clone, Default)]
 struct Extras {
     status: Option<u16>,
     /// Whether a raw header sets `content-type` (checked as they are added).
     raw_content_type: bool,
-    cookies: Vec<SetCookie>,
-    raw: Vec<(HeaderBytes, HeaderBytes)>,
+    /// Cookies and raw headers, in the order they were added.
+    items: Vec<Extra>,
+}
+
+#[derive(Debug, Clone)]
+enum Extra {
+    Cookie(SetCookie),
+    Raw(HeaderBytes, HeaderBytes),
 }
 
 impl Extras {
     /// Writes typed headers, cookies, raw headers, then the default
     /// content type if none of them set one.
-    fn apply<H: HeaderContract>(self, headers: &H, res: &mut Response, content_type: Option<&'static str>) {
+    #[inline]
+    fn apply<H: HeaderContract>(self, headers: &H, res: &mut Response, content_type: Option<ContentType>) {
         let typed_content_type = headers.write_headers(res);
-        for c in &self.cookies {
+        if !self.items.is_empty() {
+            write_items(self.items, res);
+        }
+        if let Some(ct) = content_type {
+            if !typed_content_type && !self.raw_content_type {
+                match ct {
+                    ContentType::Known(h) => res.append_static(h),
+                    ContentType::Custom(ct) => res.append_header("content-type", ct),
+                }
+            }
+        }
+    }
+}
+
+/// Cookies first, then raw headers, each in the order they were added.
+fn write_items(items: Vec<Extra>, res: &mut Response) {
+    for item in &items {
+        if let Extra::Cookie(c) = item {
             if c.valid_name() {
-                res.append_header("set-cookie", c.to_string());
+                let mut line = res.header_line(b"set-cookie");
+                let _ = write!(line, "{c}");
+                line.finish();
             } else {
                 tracing::error!(name = c.name(), "cookie name is not a token; cookie not sent");
             }
         }
-        for (n, v) in self.raw {
+    }
+    for item in &items {
+        if let Extra::Raw(n, v) = item {
             res.append_header(n, v);
-        }
-        if let Some(ct) = content_type {
-            if !typed_content_type && !self.raw_content_type {
-                res.append_header("content-type", ct);
-            }
         }
     }
 }
@@ -114,7 +149,7 @@ macro_rules! options {
 
             /// Adds a cookie (secure by default, see [`SetCookie`]).
             pub fn cookie(mut self, cookie: SetCookie) -> Self {
-                self.extras.cookies.push(cookie);
+                self.extras.items.push(Extra::Cookie(cookie));
                 self
             }
 
@@ -124,7 +159,7 @@ macro_rules! options {
                 if name.eq_ignore_ascii_case(b"content-type") {
                     self.extras.raw_content_type = true;
                 }
-                self.extras.raw.push((name, value.into()));
+                self.extras.items.push(Extra::Raw(name, value.into()));
                 self
             }
 
@@ -183,10 +218,10 @@ impl<T, H> JsonResponse<T, H> {
 options!(JsonResponse<T>);
 
 /// Encodes a JSON body; a serialization failure is logged and becomes `Err`.
-fn encode_json<T: JsonBody>(body: &T) -> Result<Option<Bytes>, ()> {
+fn encode_json<T: JsonBody>(body: &T) -> Result<Option<Body>, ()> {
     match body.encode() {
         None => Ok(None),
-        Some(Ok(bytes)) => Ok(Some(Bytes::from(bytes))),
+        Some(Ok(bytes)) => Ok(Some(Body::Owned(bytes))),
         Some(Err(e)) => {
             tracing::error!(error = %e, type_name = std::any::type_name::<T>(), "response serialization failed");
             Err(())
@@ -196,10 +231,10 @@ fn encode_json<T: JsonBody>(body: &T) -> Result<Option<Bytes>, ()> {
 
 fn build<H: HeaderContract>(
     status: u16,
-    body: Option<Bytes>,
+    body: Option<Body>,
     headers: &H,
     extras: Extras,
-    content_type: &'static str,
+    content_type: ContentType,
 ) -> Response {
     let mut res = Response::new(extras.status.unwrap_or(status));
     let ct = body.as_ref().map(|_| content_type);
@@ -234,7 +269,7 @@ impl<T: JsonBody, H: HeaderContract> IntoResponse for JsonResponse<T, H> {
             body,
             &self.headers,
             self.extras,
-            APPLICATION_JSON,
+            ContentType::Known(&JSON_CONTENT),
         )
     }
 
@@ -252,7 +287,7 @@ impl<T: JsonBody, H: HeaderContract> IntoResponse for JsonResponse<T, H> {
 /// ```
 #[derive(Debug, Clone)]
 pub struct BytesResponse<H = ()> {
-    body: (Bytes, &'static str),
+    body: (Bytes, ContentType),
     headers: H,
     extras: Extras,
 }
@@ -261,7 +296,7 @@ impl BytesResponse {
     /// A response with these bytes (`application/octet-stream`).
     pub fn new(body: impl Into<Bytes>) -> BytesResponse {
         BytesResponse {
-            body: (body.into(), OCTET_STREAM),
+            body: (body.into(), ContentType::Known(&OCTET_CONTENT)),
             headers: (),
             extras: Extras::default(),
         }
@@ -271,7 +306,7 @@ impl BytesResponse {
 impl<H> BytesResponse<H> {
     /// Sets the content type.
     pub fn content_type(mut self, content_type: &'static str) -> Self {
-        self.body.1 = content_type;
+        self.body.1 = ContentType::Custom(content_type);
         self
     }
 }
@@ -281,7 +316,13 @@ options!(BytesResponse);
 impl<H: HeaderContract> IntoResponse for BytesResponse<H> {
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
         let (body, ct) = self.body;
-        build(cx.default_status(), Some(body), &self.headers, self.extras, ct)
+        build(
+            cx.default_status(),
+            Some(Body::Full(body)),
+            &self.headers,
+            self.extras,
+            ct,
+        )
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -318,7 +359,13 @@ options!(NoContent);
 
 impl<H: HeaderContract> IntoResponse for NoContent<H> {
     fn into_response(self, _cx: &RequestCx<'_>) -> Response {
-        build(204, None, &self.headers, self.extras, APPLICATION_JSON)
+        build(
+            204,
+            None,
+            &self.headers,
+            self.extras,
+            ContentType::Known(&JSON_CONTENT),
+        )
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -362,7 +409,7 @@ macro_rules! fixed_status {
                 let Ok(body) = encode_json(&self.body) else {
                     return cx.reject(crate::Problem::internal());
                 };
-                build($status, body, &self.headers, self.extras, APPLICATION_JSON)
+                build($status, body, &self.headers, self.extras, ContentType::Known(&JSON_CONTENT))
             }
 
             fn describe(r: &mut Responses<'_>) {

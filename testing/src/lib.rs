@@ -187,14 +187,14 @@ impl TestClient {
             !n.eq_ignore_ascii_case("content-length") && !n.eq_ignore_ascii_case("transfer-encoding")
         });
         let bodiless = status < 200 || status == 204 || status == 304;
-        let body = match body {
-            Body::Empty => {
-                if !bodiless {
-                    headers.push(("content-length".into(), b"0".to_vec()));
-                }
-                Bytes::new()
-            }
-            Body::Full(b) => {
+        let known = match body {
+            Body::Empty => Ok(Bytes::new()),
+            Body::Full(b) => Ok(b),
+            Body::Owned(v) => Ok(Bytes::from(v)),
+            Body::Stream(stream) => Err(stream),
+        };
+        let body = match known {
+            Ok(b) => {
                 if !bodiless {
                     headers.push(("content-length".into(), b.len().to_string().into_bytes()));
                 }
@@ -204,7 +204,7 @@ impl TestClient {
                     b
                 }
             }
-            Body::Stream(mut stream) => {
+            Err(mut stream) => {
                 if !bodiless {
                     headers.push(("transfer-encoding".into(), b"chunked".to_vec()));
                 }

@@ -358,14 +358,112 @@ pub fn contract(args: TokenStream, input: TokenStream) -> TokenStream {
     if de {
         derives.push(quote!(::jero::__private::serde::Deserialize));
     }
+    let write_headers = if ser { header_fast_path(&item) } else { None };
     quote! {
         #[derive(#(#derives),*)]
         #[serde(crate = "::jero::__private::serde")]
         #[schemars(crate = "::jero::__private::schemars")]
         #item
-        impl #impl_g ::jero::Contract for #name #ty_g #where_g {}
+        impl #impl_g ::jero::Contract for #name #ty_g #where_g {
+            #write_headers
+        }
     }
     .into()
+}
+
+/// The serde wire names of a plain struct's fields: named fields, no
+/// generics, and no serde attribute that changes serialization other than
+/// a field's `rename = "..."`. `None` otherwise (serde decides at run time).
+fn plain_wire_names(item: &syn::DeriveInput) -> Option<Vec<(syn::Ident, String)>> {
+    use syn::ext::IdentExt;
+    // Attributes that only affect deserialization (or nothing here).
+    const HARMLESS: &[&str] = &["default", "deny_unknown_fields", "alias"];
+    fn serde_metas(
+        attrs: &[syn::Attribute],
+        mut each: impl FnMut(&syn::meta::ParseNestedMeta) -> bool,
+    ) -> bool {
+        attrs.iter().filter(|a| a.path().is_ident("serde")).all(|a| {
+            let mut ok = true;
+            let parsed = a.parse_nested_meta(|meta| {
+                ok &= each(&meta);
+                // Consume any value so parsing goes on.
+                if meta.input.peek(syn::Token![=]) {
+                    let _: syn::Expr = meta.value()?.parse()?;
+                } else if meta.input.peek(syn::token::Paren) {
+                    let _content;
+                    syn::parenthesized!(_content in meta.input);
+                    let _: TokenStream2 = _content.parse()?;
+                }
+                Ok(())
+            });
+            ok && parsed.is_ok()
+        })
+    }
+    if !item.generics.params.is_empty() {
+        return None;
+    }
+    let syn::Data::Struct(data) = &item.data else {
+        return None;
+    };
+    let syn::Fields::Named(fields) = &data.fields else {
+        return None;
+    };
+    let plain_struct = serde_metas(&item.attrs, |m| HARMLESS.iter().any(|h| m.path.is_ident(h)));
+    if !plain_struct {
+        return None;
+    }
+    let mut names = Vec::new();
+    for f in &fields.named {
+        let ident = f.ident.clone()?;
+        let mut wire = ident.unraw().to_string();
+        let plain = serde_metas(&f.attrs, |m| {
+            if m.path.is_ident("rename") && m.input.peek(syn::Token![=]) {
+                let fork = m.input.fork();
+                let lit = fork
+                    .parse::<syn::Token![=]>()
+                    .and_then(|_| fork.parse::<LitStr>());
+                match lit {
+                    Ok(lit) => {
+                        wire = lit.value();
+                        true
+                    }
+                    Err(_) => false,
+                }
+            } else {
+                HARMLESS.iter().any(|h| m.path.is_ident(h))
+            }
+        });
+        if !plain {
+            return None;
+        }
+        names.push((ident, wire));
+    }
+    Some(names)
+}
+
+/// `Contract::__write_headers` for a plain struct: each field is written
+/// as a typed header whose name was computed and checked at compile time.
+fn header_fast_path(item: &syn::DeriveInput) -> Option<TokenStream2> {
+    let names = plain_wire_names(item)?;
+    let fields = names.iter().map(|(ident, wire)| {
+        quote! {
+            {
+                const KEY: &str = #wire;
+                const NAME: [u8; ::jero::__private::header_name_len(KEY)] = ::jero::__private::header_name(KEY);
+                const CHECKED: ::core::option::Option<::jero::__private::HeaderName> =
+                    ::jero::__private::HeaderName::from_static(&NAME);
+                content_type |= ::jero::__private::write_typed_header(res, &CHECKED, &NAME, KEY, &self.#ident);
+            }
+        }
+    });
+    Some(quote! {
+        #[inline]
+        fn __write_headers(&self, res: &mut ::jero::__private::Response) -> ::core::option::Option<bool> {
+            let mut content_type = false;
+            #(#fields)*
+            ::core::option::Option::Some(content_type)
+        }
+    })
 }
 
 /// Declares an application error: a struct whose fields are the error's
