@@ -9,6 +9,9 @@
 # Knobs (environment):
 #   SUITE       app | engine: the default SERVERS and ROUTES   (default app)
 #   DURATION    seconds per wrk run                         (default 10)
+#   REPEAT      rounds: every server runs every route once per round, the
+#               servers interleaved; the tables give each figure's median
+#               over the rounds (default 1)
 #   SERVERS     space-separated server names, any suite     (default: the suite's, in order)
 #   ROUTES      space-separated route names, any suite      (default: the suite's, in order)
 #   CONNS       wrk connections                             (default 64)
@@ -30,6 +33,7 @@ HOST=127.0.0.1
 
 SUITE=${SUITE:-app}
 DURATION=${DURATION:-10}
+REPEAT=${REPEAT:-1}
 CONNS=${CONNS:-64}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 IDLE_HOLD=${IDLE_HOLD:-3}
@@ -41,7 +45,7 @@ CLIENT_CORE=1
 
 # The exact command, for the results header.
 COMMAND=""
-for var in SUITE DURATION SERVERS ROUTES CONNS IDLE_CONNS IDLE_HOLD PORT_BASE BUILD RESULTS; do
+for var in SUITE DURATION REPEAT SERVERS ROUTES CONNS IDLE_CONNS IDLE_HOLD PORT_BASE BUILD RESULTS; do
     val=$(printenv "$var" || true)
     [[ -n "$val" ]] && COMMAND+="$var=$(printf '%q' "$val") "
 done
@@ -144,6 +148,7 @@ select_names ROUTES_RUN  route  "${ROUTES:-${SUITE_ROUTES[$SUITE]}}"  "${ROUTE_N
 [[ ${#SERVERS_RUN[@]} -gt 0 ]] || die "no servers selected"
 [[ ${#ROUTES_RUN[@]} -gt 0 ]] || die "no routes selected"
 [[ "$DURATION" =~ ^[0-9]+$ && "$DURATION" -gt 0 ]] || die "DURATION must be a positive integer"
+[[ "$REPEAT" =~ ^[0-9]+$ && "$REPEAT" -gt 0 ]] || die "REPEAT must be a positive integer"
 [[ $(nproc) -ge 2 ]] || die "needs at least 2 cores (server on core $SERVER_CORE, client on core $CLIENT_CORE)"
 
 RUN_ID=$(date -u +%Y%m%dT%H%M%SZ)
@@ -259,7 +264,7 @@ quiet_check() {
     local n0 n1
     read -r n0 n1 <<<"$(cores_busy_pct 1)"
     if (( n0 > 5 || n1 > 5 )); then
-        NOISE[$1]="core $SERVER_CORE $n0%, core $CLIENT_CORE $n1%"
+        NOISE[$1]+="${NOISE[$1]:+; }core $SERVER_CORE $n0%, core $CLIENT_CORE $n1%"
         log "warning: other work is running (${NOISE[$1]} busy just before $1)"
     fi
 }
@@ -368,7 +373,7 @@ run_load() {
     else
         script_args=("http://$HOST:$port${R_PATH[$r]}")
     fi
-    out="$LOG_DIR/wrk-$s-$r.txt"
+    out="$LOG_DIR/wrk-$s-$r${ROUND_TAG:-}.txt"
     log "$s $r: wrk -t1 -c$CONNS -d${DURATION}s ${script_args[*]}"
     cpu0=$(cpu_jiffies); u0=$(proc_times "$pid")
     # timeout is a backstop only; wrk stops by itself after DURATION.
@@ -441,27 +446,72 @@ measure_memory() {
 }
 
 # ---- the runs -------------------------------------------------------------
-for idx in "${!SERVERS_RUN[@]}"; do
-    s=${SERVERS_RUN[$idx]}
-    [[ -n "${SKIP_REASON[$s]:-}" ]] && { log "skipping $s: ${SKIP_REASON[$s]}"; continue; }
-    port=$((PORT_BASE + idx))
-    log "starting $s on $HOST:$port (core $SERVER_CORE${S_ENV[$s]:+, ${S_ENV[$s]}})"
-    if ! start_server "$s" "$port"; then
-        SKIP_REASON[$s]="did not start"; continue
-    fi
-    pid=$SERVER_PID
-    for r in "${ROUTES_RUN[@]}"; do
-        if ! why=$(check_route "$port" "$r"); then
-            NOTE["$s|$r"]="check failed: $why"; log "$s $r: check failed: $why"; continue
+# Per-round figures, keyed "server|route#round"; the tables show medians.
+declare -A ROUND_RPS ROUND_P99 ROUND_CORE ROUND_USER ROUND_SYS ROUND_ERRS
+for round in $(seq 1 "$REPEAT"); do
+    ROUND_TAG=""
+    (( REPEAT > 1 )) && { ROUND_TAG="-round$round"; log "round $round of $REPEAT"; }
+    for idx in "${!SERVERS_RUN[@]}"; do
+        s=${SERVERS_RUN[$idx]}
+        [[ -n "${SKIP_REASON[$s]:-}" ]] && { log "skipping $s: ${SKIP_REASON[$s]}"; continue; }
+        port=$((PORT_BASE + idx))
+        log "starting $s on $HOST:$port (core $SERVER_CORE${S_ENV[$s]:+, ${S_ENV[$s]}})"
+        if ! start_server "$s" "$port"; then
+            SKIP_REASON[$s]="did not start"; continue
         fi
-        # Other work on the measured cores inflates "core µs/req"; note it.
-        quiet_check "$s $r"
-        run_load "$s" "$pid" "$port" "$r"
+        pid=$SERVER_PID
+        for r in "${ROUTES_RUN[@]}"; do
+            key="$s|$r"
+            if ! why=$(check_route "$port" "$r"); then
+                NOTE[$key]="check failed: $why"; log "$s $r: check failed: $why"; continue
+            fi
+            # Other work on the measured cores inflates "core µs/req"; note it.
+            quiet_check "$s $r"
+            unset "RPS[$key]"
+            run_load "$s" "$pid" "$port" "$r"
+            if [[ -n "${RPS[$key]:-}" ]]; then
+                ROUND_RPS[$key#$round]=${RPS[$key]}; ROUND_P99[$key#$round]=${P99[$key]}
+                ROUND_CORE[$key#$round]=${CORE_US[$key]}; ROUND_USER[$key#$round]=${USER_US[$key]}
+                ROUND_SYS[$key#$round]=${SYS_US[$key]}; ROUND_ERRS[$key#$round]=${ERRS[$key]}
+            fi
+        done
+        # Memory once, in the last round.
+        if (( round == REPEAT && IDLE_CONNS > 0 )) && kill -0 "$pid" 2>/dev/null; then
+            measure_memory "$s" "$pid" "$port"
+        fi
+        stop_pid "$pid"
     done
-    if (( IDLE_CONNS > 0 )) && kill -0 "$pid" 2>/dev/null; then
-        measure_memory "$s" "$pid" "$port"
-    fi
-    stop_pid "$pid"
+done
+
+# median VALUES... -> the median ("n/a" when any value is n/a)
+median() {
+    printf '%s\n' "$@" | sort -g | awk '
+        $1 == "n/a" { na = 1 } { v[NR] = $1 + 0 }
+        END {
+            if (na || NR == 0) { print "n/a"; exit }
+            n = NR
+            if (n % 2) m = v[(n + 1) / 2]; else m = (v[n / 2] + v[n / 2 + 1]) / 2
+            printf "%.3f", m
+        }'
+}
+
+# Each figure's median over the rounds that produced numbers.
+for s in "${SERVERS_RUN[@]}"; do
+    for r in "${ROUTES_RUN[@]}"; do
+        key="$s|$r"
+        rps=() p99=() core=() user=() sys=() errs=0 missing=0
+        for round in $(seq 1 "$REPEAT"); do
+            if [[ -z "${ROUND_RPS[$key#$round]:-}" ]]; then missing=$((missing + 1)); continue; fi
+            rps+=("${ROUND_RPS[$key#$round]}"); p99+=("${ROUND_P99[$key#$round]}")
+            core+=("${ROUND_CORE[$key#$round]}"); user+=("${ROUND_USER[$key#$round]}")
+            sys+=("${ROUND_SYS[$key#$round]}"); errs=$((errs + ROUND_ERRS[$key#$round]))
+        done
+        if (( ${#rps[@]} == 0 )); then unset "RPS[$key]"; continue; fi
+        RPS[$key]=$(median "${rps[@]}"); P99[$key]=$(median "${p99[@]}")
+        CORE_US[$key]=$(median "${core[@]}"); USER_US[$key]=$(median "${user[@]}")
+        SYS_US[$key]=$(median "${sys[@]}"); ERRS[$key]=$errs
+        (( missing > 0 )) && NOISE["$s $r"]+="${NOISE["$s $r"]:+, }$missing of $REPEAT rounds failed: ${NOTE[$key]:-?}"
+    done
 done
 
 # ---- report ---------------------------------------------------------------
@@ -472,7 +522,9 @@ report() {
     w=$(( ${#vs} > 10 ? ${#vs} : 10 ))
     local row="| %-18s | %-14s | %10s | %9s | %12s | %12s | %12s | %${w}s | %6s |\n"
     local dash; dash=$(printf "%${w}s" "" | tr ' ' -)
-    echo "### Throughput and CPU (wrk -t1 -c$CONNS -d${DURATION}s; server on core $SERVER_CORE, wrk on core $CLIENT_CORE)"
+    local rounds=""
+    (( REPEAT > 1 )) && rounds="; medians of $REPEAT interleaved rounds"
+    echo "### Throughput and CPU (wrk -t1 -c$CONNS -d${DURATION}s; server on core $SERVER_CORE, wrk on core $CLIENT_CORE$rounds)"
     echo
     # "µ" is two bytes, so its headers get one more byte of padding.
     printf "| %-18s | %-14s | %10s | %9s | %13s | %13s | %13s | %${w}s | %6s |\n" \
