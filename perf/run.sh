@@ -554,6 +554,33 @@ report() {
         echo
         echo "**Noisy run:** other work was using the cores just before:${noisy%;}. Those rows' core µs/req and req/s are suspect; re-run on a quiet machine."
     fi
+    if (( REPEAT > 1 )); then
+        echo
+        echo "### Rounds: req/s and core µs/req of each round, in order"
+        echo
+        echo "The machine's noise is bimodal; the rounds show which mode each sample caught."
+        echo
+        printf '| %-18s | %-14s |' server route
+        for round in $(seq 1 "$REPEAT"); do printf ' %18s |' "round $round"; done
+        echo
+        printf '|--------------------|----------------|'
+        for _ in $(seq 1 "$REPEAT"); do printf -- '-------------------:|'; done
+        echo
+        for r in "${ROUTES_RUN[@]}"; do
+            for s in "${SERVERS_RUN[@]}"; do
+                printf '| %-18s | %-14s |' "$s" "$r"
+                for round in $(seq 1 "$REPEAT"); do
+                    key="$s|$r#$round"
+                    if [[ -n "${ROUND_RPS[$key]:-}" ]]; then
+                        printf ' %9s / %6s |' "$(fmt_int "${ROUND_RPS[$key]}")" "${ROUND_CORE[$key]}"
+                    else
+                        printf ' %18s |' "n/a"
+                    fi
+                done
+                echo
+            done
+        done
+    fi
     if (( IDLE_CONNS > 0 )); then
         echo
         echo "### Memory: RSS with $IDLE_CONNS idle keep-alive connections (each served one GET /plaintext)"
