@@ -130,6 +130,9 @@ pub struct Response {
     close: bool,
     /// A header with invalid bytes was refused: answer 500 instead.
     invalid: bool,
+    /// A [`HeaderLine`] was started and neither finished nor dropped (it
+    /// was forgotten): its unchecked bytes must not reach the wire.
+    open: bool,
     /// `name: value\r\n` lines, validated.
     lines: Lines,
     body: Body,
@@ -297,6 +300,7 @@ impl Response {
             status,
             close: false,
             invalid: false,
+            open: false,
             lines: Lines::new(),
             body: Body::Empty,
         }
@@ -332,6 +336,7 @@ impl Response {
     /// Appends a header checked at compile time.
     #[inline]
     pub fn append_static(&mut self, header: &StaticHeader) {
+        self.invalid |= self.open;
         self.lines
             .push_line(header.name.as_bytes(), header.value.as_bytes());
     }
@@ -354,16 +359,24 @@ impl Response {
     /// let headers: Vec<_> = res.headers().collect();
     /// assert_eq!(headers, [(&b"x-rate-limit"[..], &b"100"[..]), (&b"x-window"[..], &b"60s"[..])]);
     /// ```
+    ///
+    /// A name that is not a token is refused when the line is finished (the
+    /// response becomes a 500); an abandoned line with such a name changes
+    /// nothing.
     #[inline]
-    pub fn header_line(&mut self, name: &[u8]) -> HeaderLine<'_> {
+    pub fn header_line<'r>(&'r mut self, name: &'r [u8]) -> HeaderLine<'r> {
+        // A line forgotten before this one left unchecked bytes behind.
+        self.invalid |= self.open;
         let start = self.lines.len();
         let ok = crate::encode::is_token(name);
-        if ok {
+        let bad_name = if ok {
             self.lines.push(name);
             self.lines.push(b": ");
+            self.open = true;
+            None
         } else {
-            self.refuse(name, "name is not a token");
-        }
+            Some(name)
+        };
         HeaderLine {
             value_start: self.lines.len(),
             res: self,
@@ -372,6 +385,7 @@ impl Response {
             ok,
             framing: ok && crate::encode::is_framing_header(name),
             valid: true,
+            bad_name,
         }
     }
 
@@ -389,9 +403,12 @@ impl Response {
     #[inline]
     pub fn header_line_named(&mut self, name: &HeaderName) -> HeaderLine<'_> {
         let name = name.as_bytes();
+        // A line forgotten before this one left unchecked bytes behind.
+        self.invalid |= self.open;
         let start = self.lines.len();
         self.lines.push(name);
         self.lines.push(b": ");
+        self.open = true;
         HeaderLine {
             value_start: self.lines.len(),
             res: self,
@@ -400,6 +417,7 @@ impl Response {
             ok: true,
             framing: false,
             valid: true,
+            bad_name: None,
         }
     }
 
@@ -414,7 +432,8 @@ impl Response {
         self.invalid = true;
     }
 
-    /// The header fields, in order.
+    /// The header fields, in order (framing headers are not kept: see the
+    /// type's documentation).
     pub fn headers(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
         HeaderLines {
             rest: self.lines.as_slice(),
@@ -428,7 +447,8 @@ impl Response {
             .map(|(_, v)| v)
     }
 
-    /// Removes every header named `name` (ASCII case-insensitive).
+    /// Removes every header named `name` (ASCII case-insensitive). A header
+    /// that was refused was never kept, so removing it does not undo the 500.
     pub fn remove_header(&mut self, name: &str) {
         let mut kept = Lines::new();
         for (n, v) in self.headers() {
@@ -458,8 +478,19 @@ impl Response {
         self
     }
 
-    /// Splits the response into its parts.
+    /// Splits the response into its parts, as the engine would send them: a
+    /// response with a refused header comes out as a bare 500.
+    ///
+    /// ```
+    /// let res = jero_engine::Response::new(200).with_header("x-a", "a\nb").with_body("hi");
+    /// let (status, headers, body) = res.into_parts();
+    /// assert_eq!((status, headers.len()), (500, 0));
+    /// assert!(matches!(body, jero_engine::Body::Empty));
+    /// ```
     pub fn into_parts(self) -> (u16, Vec<(HeaderBytes, HeaderBytes)>, Body) {
+        if self.is_invalid() {
+            return (500, Vec::new(), Body::Empty);
+        }
         let headers = self
             .headers()
             .map(|(n, v)| (HeaderBytes::copy_from_slice(n), HeaderBytes::copy_from_slice(v)))
@@ -473,15 +504,32 @@ impl Response {
         self.lines.as_slice()
     }
 
-    /// Whether a refused header makes this response a 500.
+    /// Whether a refused header (or a [`HeaderLine`] that was forgotten
+    /// instead of finished or dropped) makes the engine answer a bare 500
+    /// instead of this response.
+    ///
+    /// ```
+    /// let mut res = jero_engine::Response::new(200);
+    /// let mut line = res.header_line(b"x-a");
+    /// line.push(b"evil\r\ninjected: 1");
+    /// std::mem::forget(line);
+    /// assert!(res.is_invalid());
+    /// ```
     #[inline]
-    pub(crate) fn is_invalid(&self) -> bool {
-        self.invalid
+    pub fn is_invalid(&self) -> bool {
+        self.invalid || self.open
     }
 
-    /// Whether the service asked to close the connection.
+    /// Whether the service asked to close the connection after this
+    /// response (a `connection: close` header, which is not kept as a line).
+    ///
+    /// ```
+    /// let res = jero_engine::Response::new(200).with_header("Connection", "close");
+    /// assert!(res.wants_close());
+    /// assert!(res.header("connection").is_none());
+    /// ```
     #[inline]
-    pub(crate) fn wants_close(&self) -> bool {
+    pub fn wants_close(&self) -> bool {
         self.close
     }
 
@@ -504,6 +552,8 @@ pub struct HeaderLine<'r> {
     /// Whether every byte pushed so far may appear in a value (checked as
     /// the bytes are pushed, while they are in cache).
     valid: bool,
+    /// A name that is not a token, refused when the line is finished.
+    bad_name: Option<&'r [u8]>,
 }
 
 impl HeaderLine<'_> {
@@ -547,6 +597,10 @@ impl HeaderLine<'_> {
     /// framing header the engine writes itself.
     #[inline]
     pub fn finish(mut self) {
+        if let Some(name) = self.bad_name {
+            self.res.refuse(name, "name is not a token");
+            return;
+        }
         if !self.ok {
             return;
         }
@@ -559,6 +613,7 @@ impl HeaderLine<'_> {
             return;
         }
         self.res.lines.push(b"\r\n");
+        self.res.open = false;
         self.start = usize::MAX;
     }
 
@@ -589,6 +644,7 @@ impl Drop for HeaderLine<'_> {
     fn drop(&mut self) {
         if self.start != usize::MAX {
             self.res.lines.truncate(self.start);
+            self.res.open = false;
         }
     }
 }
@@ -808,6 +864,31 @@ mod tests {
         line.push(b"a\nb");
         line.finish();
         assert_eq!(lines(&res), [("x-first".to_owned(), "1".to_owned())]);
+        assert!(res.is_invalid());
+    }
+
+    #[test]
+    fn forgotten_lines_never_reach_the_wire() {
+        let mut res = Response::new(200);
+        let mut line = res.header_line(b"x-a");
+        line.push(b"evil\r\ninjected: 1");
+        std::mem::forget(line);
+        assert!(res.is_invalid());
+        // A later line does not clear it.
+        res.append_header("x-b", "fine");
+        assert!(res.is_invalid());
+        let (status, headers, _) = res.into_parts();
+        assert_eq!((status, headers.len()), (500, 0));
+    }
+
+    #[test]
+    fn bad_names_are_refused_only_when_finished() {
+        let mut res = Response::new(200);
+        drop(res.header_line(b"bad name"));
+        assert!(!res.is_invalid(), "an abandoned line changes nothing");
+        let mut line = res.header_line(b"bad name");
+        line.push(b"v");
+        line.finish();
         assert!(res.is_invalid());
     }
 

@@ -151,10 +151,13 @@ pub fn write_typed_header<T: ?Sized + Serialize>(
         Some(n) => res.header_line_named(n),
         None => res.header_line(name),
     };
-    if let Err(e) = write_value(line, key, value) {
-        tracing::error!(error = %e.0, "typed header not written");
+    match write_value(line, key, value) {
+        Ok(written) => written && name == b"content-type",
+        Err(e) => {
+            tracing::error!(error = %e.0, "typed header not written");
+            false
+        }
     }
-    name == b"content-type"
 }
 
 /// Why typed headers could not be written.
@@ -307,10 +310,10 @@ impl SerializeStruct for HeaderWriter<'_> {
         let res = &mut *self.res;
         let content_type = &mut *self.content_type;
         with_header_name(key, |name| {
-            if name == b"content-type" {
+            if write_value(res.header_line(name), key, value)? && name == b"content-type" {
                 *content_type = true;
             }
-            write_value(res.header_line(name), key, value)
+            Ok(())
         })
     }
 
@@ -320,16 +323,17 @@ impl SerializeStruct for HeaderWriter<'_> {
 }
 
 /// Writes one header's value; an absent optional value omits the header.
+/// Returns whether the header was written.
 #[inline]
 fn write_value<T: ?Sized + Serialize>(
     mut line: HeaderLine<'_>,
     key: &'static str,
     value: &T,
-) -> Result<(), HeaderError> {
+) -> Result<bool, HeaderError> {
     match value.serialize(ValueWriter { line: &mut line }) {
         Ok(true) => {}
         // An absent optional header: dropping the line omits it.
-        Ok(false) => return Ok(()),
+        Ok(false) => return Ok(false),
         // Not a scalar (nothing written yet): sent as JSON.
         Err(Compound) => match sonic_rs::to_vec(value) {
             Ok(json) => line.push(&json),
@@ -337,7 +341,7 @@ fn write_value<T: ?Sized + Serialize>(
         },
     }
     line.finish();
-    Ok(())
+    Ok(true)
 }
 
 /// A value that is not a scalar: sent as JSON instead.
@@ -536,6 +540,23 @@ mod tests {
     #[serde(rename_all = "camelCase")]
     struct Renamed {
         x_rate_limit: u32,
+    }
+
+    /// `cfg_attr` can add serde attributes the macro cannot see.
+    #[crate::contract]
+    struct Conditional {
+        #[cfg_attr(all(), serde(rename = "x-other"))]
+        limit: u32,
+    }
+
+    #[test]
+    fn cfg_attr_leaves_the_struct_to_serde() {
+        use crate::Contract;
+        let value = Conditional { limit: 1 };
+        assert_eq!(value.__write_headers(&mut Response::new(200)), None);
+        let mut res = Response::new(200);
+        value.write_headers(&mut res);
+        assert_eq!(res.header("x-other"), Some(&b"1"[..]));
     }
 
     fn head(res: &Response) -> Vec<(Vec<u8>, Vec<u8>)> {

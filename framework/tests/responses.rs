@@ -91,6 +91,19 @@ struct RateHeaders {
     x_rate_limit: u32,
 }
 
+/// An optional content type: absent, the default one is sent.
+#[contract]
+struct MaybeContentType {
+    content_type: Option<String>,
+}
+
+/// The same through the serde path (`rename_all` is resolved at run time).
+#[contract]
+#[serde(rename_all = "kebab-case")]
+struct MaybeContentTypeSerde {
+    content_type: Option<String>,
+}
+
 #[contract]
 struct ContentTypeHeader {
     content_type: String,
@@ -376,6 +389,14 @@ impl TypedContentType {
         JsonResponse::new(widget("t1")).headers(ContentTypeHeader {
             content_type: "application/merge-patch+json".into(),
         })
+    }
+
+    async fn put(&self) -> JsonResponse<Widget, MaybeContentType> {
+        JsonResponse::new(widget("t1")).headers(MaybeContentType { content_type: None })
+    }
+
+    async fn patch(&self) -> JsonResponse<Widget, MaybeContentTypeSerde> {
+        JsonResponse::new(widget("t1")).headers(MaybeContentTypeSerde { content_type: None })
     }
 }
 
@@ -876,6 +897,18 @@ fn typed_content_type_overrides_the_json_default() {
     let types: Vec<&str> = resp.header_all("content-type").collect();
     assert_eq!(types, ["application/merge-patch+json"]);
     assert_eq!(resp.json::<Value>(), json!({"id": "t1", "name": "gear"}));
+}
+
+#[test]
+fn an_absent_typed_content_type_keeps_the_default() {
+    for resp in [
+        client().put("/typed-content-type").send(),
+        client().patch("/typed-content-type").send(),
+    ] {
+        let types: Vec<&str> = resp.header_all("content-type").collect();
+        assert_eq!(types, ["application/json"]);
+        assert_eq!(resp.json::<Value>(), json!({"id": "t1", "name": "gear"}));
+    }
 }
 
 // ---------------------------------------------------------------------------

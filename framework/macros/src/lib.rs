@@ -399,7 +399,14 @@ fn plain_wire_names(item: &syn::DeriveInput) -> Option<Vec<(syn::Ident, String)>
             ok && parsed.is_ok()
         })
     }
-    if !item.generics.params.is_empty() {
+    // `cfg`/`cfg_attr` may remove fields or add serde attributes the macro
+    // cannot see: leave such structs to serde.
+    let conditional = |attrs: &[syn::Attribute]| {
+        attrs
+            .iter()
+            .any(|a| a.path().is_ident("cfg") || a.path().is_ident("cfg_attr"))
+    };
+    if !item.generics.params.is_empty() || conditional(&item.attrs) {
         return None;
     }
     let syn::Data::Struct(data) = &item.data else {
@@ -414,6 +421,9 @@ fn plain_wire_names(item: &syn::DeriveInput) -> Option<Vec<(syn::Ident, String)>
     }
     let mut names = Vec::new();
     for f in &fields.named {
+        if conditional(&f.attrs) {
+            return None;
+        }
         let ident = f.ident.clone()?;
         let mut wire = ident.unraw().to_string();
         let plain = serde_metas(&f.attrs, |m| {
