@@ -96,12 +96,12 @@ pub const fn kebab_into(key: &[u8], out: &mut [u8]) -> usize {
     n
 }
 
-/// The length of a wire name's header name (see [`kebab_into`]).
+/// The length of a wire name's header name (`kebab_into`'s rule).
 pub const fn header_name_len(key: &str) -> usize {
     kebab_into(key.as_bytes(), &mut [])
 }
 
-/// A wire name's header name as an array (see [`kebab_into`]).
+/// A wire name's header name as an array (`kebab_into`'s rule).
 pub const fn header_name<const N: usize>(key: &str) -> [u8; N] {
     let mut out = [0u8; N];
     let n = kebab_into(key.as_bytes(), &mut out);
