@@ -382,7 +382,6 @@ impl Response {
             res: self,
             start,
             name_len: name.len(),
-            ok,
             framing: ok && crate::encode::is_framing_header(name),
             valid: true,
             bad_name,
@@ -414,7 +413,6 @@ impl Response {
             res: self,
             start,
             name_len: name.len(),
-            ok: true,
             framing: false,
             valid: true,
             bad_name: None,
@@ -545,14 +543,13 @@ pub struct HeaderLine<'r> {
     start: usize,
     value_start: usize,
     name_len: usize,
-    /// Whether the name was accepted.
-    ok: bool,
     /// Whether the name is a framing header (checked, then dropped).
     framing: bool,
     /// Whether every byte pushed so far may appear in a value (checked as
     /// the bytes are pushed, while they are in cache).
     valid: bool,
-    /// A name that is not a token, refused when the line is finished.
+    /// A name that is not a token, refused when the line is finished
+    /// (nothing of such a line is written).
     bad_name: Option<&'r [u8]>,
 }
 
@@ -567,7 +564,7 @@ impl HeaderLine<'_> {
     /// Appends bytes known to be valid in a value.
     #[inline]
     fn push_valid(&mut self, bytes: &[u8]) {
-        if self.ok {
+        if self.bad_name.is_none() {
             self.res.lines.push(bytes);
         }
     }
@@ -586,7 +583,7 @@ impl HeaderLine<'_> {
 
     /// The value written so far.
     pub fn value(&self) -> &[u8] {
-        if self.ok {
+        if self.bad_name.is_none() {
             &self.res.lines.as_slice()[self.value_start..]
         } else {
             &[]
@@ -599,9 +596,6 @@ impl HeaderLine<'_> {
     pub fn finish(mut self) {
         if let Some(name) = self.bad_name {
             self.res.refuse(name, "name is not a token");
-            return;
-        }
-        if !self.ok {
             return;
         }
         if !self.valid {
