@@ -196,7 +196,7 @@ impl Lines {
     }
 
     /// Appends bytes.
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, bytes: &[u8]) {
         let at = self.len as usize;
         let end = at + bytes.len();
@@ -399,7 +399,7 @@ impl Response {
     /// line.finish();
     /// assert_eq!(res.header("x-request-id"), Some(&b"r-1"[..]));
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn header_line_named(&mut self, name: &HeaderName) -> HeaderLine<'_> {
         let name = name.as_bytes();
         // A line forgotten before this one left unchecked bytes behind.
@@ -555,14 +555,14 @@ pub struct HeaderLine<'r> {
 
 impl HeaderLine<'_> {
     /// Appends bytes to the value.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, bytes: &[u8]) {
         self.valid &= crate::encode::valid_value(bytes);
         self.push_valid(bytes);
     }
 
     /// Appends bytes known to be valid in a value.
-    #[inline]
+    #[inline(always)]
     fn push_valid(&mut self, bytes: &[u8]) {
         if self.bad_name.is_none() {
             self.res.lines.push(bytes);
@@ -570,7 +570,7 @@ impl HeaderLine<'_> {
     }
 
     /// Appends an unsigned number in decimal.
-    #[inline]
+    #[inline(always)]
     pub fn push_u64(&mut self, n: u64) {
         self.push_valid(itoa::Buffer::new().format(n).as_bytes());
     }
@@ -592,7 +592,7 @@ impl HeaderLine<'_> {
 
     /// Adds the header: checks the value, and keeps the line unless it is a
     /// framing header the engine writes itself.
-    #[inline]
+    #[inline(always)]
     pub fn finish(mut self) {
         if let Some(name) = self.bad_name {
             self.res.refuse(name, "name is not a token");
