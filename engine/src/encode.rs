@@ -137,18 +137,9 @@ fn status_line(status: u16) -> Option<&'static [u8]> {
     })
 }
 
-pub(crate) fn push_usize(out: &mut Vec<u8>, mut n: usize) {
-    let mut tmp = [0u8; 20];
-    let mut i = tmp.len();
-    loop {
-        i -= 1;
-        tmp[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&tmp[i..]);
+#[inline]
+pub(crate) fn push_usize(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 pub(crate) fn push_hex(out: &mut Vec<u8>, mut n: usize) {

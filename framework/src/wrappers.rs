@@ -42,7 +42,7 @@ pub trait JsonBody {
 impl<T: Contract + Serialize> JsonBody for T {
     #[inline]
     fn encode(&self) -> Option<Result<Vec<u8>, sonic_rs::Error>> {
-        Some(sonic_rs::to_vec(self))
+        Some(crate::response::json_bytes(self))
     }
 
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<Schema> {
@@ -53,7 +53,7 @@ impl<T: Contract + Serialize> JsonBody for T {
 impl<T: Contract + Serialize> JsonBody for Vec<T> {
     #[inline]
     fn encode(&self) -> Option<Result<Vec<u8>, sonic_rs::Error>> {
-        Some(sonic_rs::to_vec(self))
+        Some(crate::response::json_bytes(self))
     }
 
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<Schema> {
