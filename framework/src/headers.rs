@@ -3,9 +3,11 @@
 //! Field `x_rate_limit` is sent as `x-rate-limit` (serde renames are applied
 //! first, then the name is lowercased with `_` and camel humps turned into
 //! `-`). Scalars are sent as plain text, booleans as `true`/`false`, nested
-//! structs and lists as JSON, and absent `Option` fields are omitted. Each
-//! header is written straight into the response head as it is serialized:
-//! no allocation and no intermediate copy per header.
+//! structs and lists as JSON, and absent `Option` fields are omitted. A
+//! field whose `Serialize` fails is logged and left out; the other headers
+//! are still written. Each header is written straight into the response
+//! head as it is serialized: no allocation and no intermediate copy per
+//! header.
 
 use std::fmt::Write as _;
 
@@ -309,12 +311,13 @@ impl SerializeStruct for HeaderWriter<'_> {
     ) -> Result<(), HeaderError> {
         let res = &mut *self.res;
         let content_type = &mut *self.content_type;
-        with_header_name(key, |name| {
-            if write_value(res.header_line(name), key, value)? && name == b"content-type" {
-                *content_type = true;
-            }
-            Ok(())
-        })
+        with_header_name(key, |name| match write_value(res.header_line(name), key, value) {
+            Ok(written) => *content_type |= written && name == b"content-type",
+            // As on the compile-time path: this header is left out, the
+            // others are still written.
+            Err(e) => tracing::error!(error = %e.0, "typed header not written"),
+        });
+        Ok(())
     }
 
     fn end(self) -> Result<(), HeaderError> {
@@ -604,6 +607,75 @@ mod tests {
         let mut res = Response::new(200);
         assert!(!renamed.write_headers(&mut res));
         assert_eq!(res.header("x-rate-limit"), Some(&b"3"[..]));
+    }
+
+    /// A field whose `Serialize` fails (as a custom impl may).
+    #[derive(Debug)]
+    struct Fails;
+
+    impl Serialize for Fails {
+        fn serialize<S: ser::Serializer>(&self, _: S) -> Result<S::Ok, S::Error> {
+            Err(ser::Error::custom("no header text for this"))
+        }
+    }
+
+    impl<'de> serde::Deserialize<'de> for Fails {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            <()>::deserialize(d).map(|()| Fails)
+        }
+    }
+
+    impl schemars::JsonSchema for Fails {
+        fn schema_name() -> std::borrow::Cow<'static, str> {
+            "Fails".into()
+        }
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!({})
+        }
+    }
+
+    #[crate::contract]
+    struct OneFails {
+        x_before: u32,
+        x_broken: Fails,
+        x_after: bool,
+    }
+
+    #[crate::contract]
+    #[serde(rename_all = "kebab-case")]
+    struct OneFailsRenamed {
+        x_before: u32,
+        x_broken: Fails,
+        x_after: bool,
+    }
+
+    #[test]
+    fn a_failing_header_is_left_out_on_both_paths() {
+        use crate::Contract;
+        let expected: Vec<(Vec<u8>, Vec<u8>)> = vec![
+            (b"x-before".to_vec(), b"1".to_vec()),
+            (b"x-after".to_vec(), b"true".to_vec()),
+        ];
+        let fast = OneFails {
+            x_before: 1,
+            x_broken: Fails,
+            x_after: true,
+        };
+        let mut res = Response::new(200);
+        assert_eq!(fast.__write_headers(&mut res), Some(false));
+        assert_eq!(head(&res), expected);
+        assert!(!res.is_invalid());
+
+        let slow = OneFailsRenamed {
+            x_before: 1,
+            x_broken: Fails,
+            x_after: true,
+        };
+        let mut res = Response::new(200);
+        assert_eq!(slow.__write_headers(&mut Response::new(200)), None);
+        assert!(!slow.write_headers(&mut res));
+        assert_eq!(head(&res), expected);
+        assert!(!res.is_invalid());
     }
 
     #[test]
