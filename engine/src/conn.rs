@@ -187,7 +187,7 @@ impl Conn {
         let mut req = head.into_request(head_bytes);
         req.body = body;
         let mut panicked = false;
-        let res = match crate::panic::catch_unwind(service.call(req)).await {
+        let mut res = match crate::panic::catch_unwind(service.call(req)).await {
             Ok(res) => res,
             Err(payload) => {
                 // The service is broken for this request; answer 500 and close,
@@ -204,7 +204,8 @@ impl Conn {
             is_head,
             keep_alive: wants_keep_alive && !panicked && !self.worker.shutting_down(),
         };
-        let (rest, keep_alive) = encode::encode(res, ctx, &mut self.wbuf);
+        let (rest, keep_alive) = encode::encode(&mut res, ctx, &mut self.wbuf);
+        drop(res);
         let ok = match rest {
             Rest::Done => true,
             Rest::Large(bytes) => self.flush().await && self.write_bytes(bytes).await,
