@@ -205,6 +205,7 @@ impl Conn {
             keep_alive: wants_keep_alive && !panicked && !self.worker.shutting_down(),
         };
         let (rest, keep_alive) = encode::encode(&mut res, ctx, &mut self.wbuf);
+        // Encoded: not kept in this future's state across the writes below.
         drop(res);
         let ok = match rest {
             Rest::Done => true,

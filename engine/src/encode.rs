@@ -160,7 +160,7 @@ pub(crate) fn push_hex(out: &mut Vec<u8>, mut n: usize) {
 /// the connection stays open afterwards.
 ///
 /// Takes the response by reference (its body is taken out): a `Response` is
-/// 168 bytes, and passing it by value cost the connection loop a copy.
+/// 176 bytes, and passing it by value cost the connection loop a copy.
 pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, bool) {
     // A refused header (injection attempt) turns the response into a 500.
     if res.is_invalid() {
