@@ -186,27 +186,29 @@ impl Conn {
             (head.version, head.method == Method::Head, head.keep_alive);
         let mut req = head.into_request(head_bytes);
         req.body = body;
-        let mut panicked = false;
-        let mut res = match crate::panic::catch_unwind(service.call(req)).await {
-            Ok(res) => res,
-            Err(payload) => {
-                // The service is broken for this request; answer 500 and close,
-                // the worker and its other connections carry on.
-                tracing::error!(panic = crate::panic::panic_message(&payload), "service panicked");
-                panicked = true;
-                guarded_engine_error(service, 500, "internal server error")
-            }
+        // The response lives in this block only: encoded, it must not be
+        // kept in this future's state across the writes below.
+        let (rest, keep_alive) = {
+            let mut panicked = false;
+            let mut res = match crate::panic::catch_unwind(service.call(req)).await {
+                Ok(res) => res,
+                Err(payload) => {
+                    // The service is broken for this request; answer 500 and close,
+                    // the worker and its other connections carry on.
+                    tracing::error!(panic = crate::panic::panic_message(&payload), "service panicked");
+                    panicked = true;
+                    guarded_engine_error(service, 500, "internal server error")
+                }
+            };
+            // Checked after the call: a shutdown that began while the service ran
+            // makes this the connection's last response, and it says so.
+            let ctx = Ctx {
+                version,
+                is_head,
+                keep_alive: wants_keep_alive && !panicked && !self.worker.shutting_down(),
+            };
+            encode::encode(&mut res, ctx, &mut self.wbuf)
         };
-        // Checked after the call: a shutdown that began while the service ran
-        // makes this the connection's last response, and it says so.
-        let ctx = Ctx {
-            version,
-            is_head,
-            keep_alive: wants_keep_alive && !panicked && !self.worker.shutting_down(),
-        };
-        let (rest, keep_alive) = encode::encode(&mut res, ctx, &mut self.wbuf);
-        // Encoded: not kept in this future's state across the writes below.
-        drop(res);
         let ok = match rest {
             Rest::Done => true,
             Rest::Large(bytes) => self.flush().await && self.write_bytes(bytes).await,

@@ -159,8 +159,9 @@ pub(crate) fn push_hex(out: &mut Vec<u8>, mut n: usize) {
 /// Encodes `res` into `out`. Returns what remains to be written and whether
 /// the connection stays open afterwards.
 ///
-/// Takes the response by reference (its body is taken out): a `Response` is
-/// 176 bytes, and passing it by value cost the connection loop a copy.
+/// Takes the response by reference: a `Response` is 176 bytes, and passing
+/// it by value cost the connection loop a copy. The response is left with
+/// its body taken out (and replaced by a bare 500 if it was invalid).
 pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, bool) {
     // A refused header (injection attempt) turns the response into a 500.
     if res.is_invalid() {
