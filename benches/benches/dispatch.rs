@@ -82,8 +82,8 @@ impl App for WidgetApp {
 fn jero_round(router: &Router, raw: &'static [u8], out: &mut Vec<u8>) {
     out.clear();
     let req = Request::parse(Bytes::from_static(raw)).expect("sample request parses");
-    let res = now_or_never(router.dispatch(req));
-    let stream = encode_response(res, false, out);
+    let mut res = now_or_never(router.dispatch(req));
+    let stream = encode_response(&mut res, false, out);
     debug_assert!(stream.is_none());
 }
 

@@ -286,20 +286,24 @@ const fn eq_ignore_case(a: &[u8], lower: &[u8]) -> bool {
 /// A streamed body is handed back unpolled (the head announces chunked
 /// coding). For tests, benchmarks and in-process drivers.
 ///
+/// The response is taken by reference, as the server does, so that it is
+/// encoded where it was built rather than moved first; its body is taken
+/// out of it.
+///
 /// ```
 /// let mut out = Vec::new();
-/// let res = jero_engine::Response::new(200).with_body("hi");
-/// assert!(jero_engine::encode_response(res, false, &mut out).is_none());
+/// let mut res = jero_engine::Response::new(200).with_body("hi");
+/// assert!(jero_engine::encode_response(&mut res, false, &mut out).is_none());
 /// assert!(out.starts_with(b"HTTP/1.1 200 OK\r\n"));
 /// assert!(out.ends_with(b"content-length: 2\r\n\r\nhi"));
 /// ```
-pub fn encode_response(res: Response, is_head: bool, out: &mut Vec<u8>) -> Option<BodyStream> {
+pub fn encode_response(res: &mut Response, is_head: bool, out: &mut Vec<u8>) -> Option<BodyStream> {
     let ctx = Ctx {
         version: Version::Http11,
         is_head,
         keep_alive: true,
     };
-    match encode(&mut { res }, ctx, out).0 {
+    match encode(res, ctx, out).0 {
         Rest::Done => None,
         Rest::Large(bytes) => {
             out.extend_from_slice(&bytes);

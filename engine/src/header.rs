@@ -199,3 +199,52 @@ impl std::fmt::Debug for HeaderName {
         self.0.fmt(f)
     }
 }
+
+/// The start of a header line, `name: `, checked once (in a `const`, at
+/// compile time): the name is a token and not one of the framing headers
+/// the engine writes itself. [`Response::append_prefixed`] appends a header
+/// from it with one bounds check and no name checks, which is what typed
+/// headers use on every response.
+///
+/// [`Response::append_prefixed`]: crate::Response::append_prefixed
+///
+/// ```
+/// use jero_engine::LinePrefix;
+/// const RATE: Option<LinePrefix> = LinePrefix::from_static(b"x-rate-limit: ");
+/// assert_eq!(RATE.unwrap().name(), b"x-rate-limit");
+/// assert!(LinePrefix::from_static(b"x-rate-limit").is_none()); // no `: `
+/// assert!(LinePrefix::from_static(b"bad name: ").is_none());
+/// assert!(LinePrefix::from_static(b"Content-Length: ").is_none());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinePrefix(&'static [u8]);
+
+impl LinePrefix {
+    /// Checks `prefix`: a header name followed by `: `. `None` when it is
+    /// not of that form, the name is not a token, or it names a framing
+    /// header.
+    pub const fn from_static(prefix: &'static [u8]) -> Option<LinePrefix> {
+        let n = prefix.len();
+        if n < 3 || prefix[n - 2] != b':' || prefix[n - 1] != b' ' {
+            return None;
+        }
+        let (name, _) = prefix.split_at(n - 2);
+        if crate::encode::is_token(name) && !crate::encode::is_framing_header(name) {
+            Some(LinePrefix(prefix))
+        } else {
+            None
+        }
+    }
+
+    /// The whole prefix, `name: `.
+    #[inline(always)]
+    pub fn as_bytes(&self) -> &'static [u8] {
+        self.0
+    }
+
+    /// The header name.
+    #[inline]
+    pub fn name(&self) -> &'static [u8] {
+        &self.0[..self.0.len() - 2]
+    }
+}

@@ -54,7 +54,7 @@ mod worker;
 
 pub use config::{Driver, Limits, Timeouts};
 pub use encode::{encode_response, is_token};
-pub use header::{HeaderBytes, HeaderName};
+pub use header::{HeaderBytes, HeaderName, LinePrefix};
 pub use panic::{catch_unwind, panic_message, CatchUnwind, PanicPayload};
 pub use parse::ParseError;
 pub use request::{Method, Request, Version};

@@ -403,16 +403,15 @@ impl Wiring {
     {
         self.shared.format = Some(Box::new(move |p: &Problem| {
             let body = format(p);
-            let mut res = match body.encode() {
-                Some(Ok(bytes)) => {
-                    crate::response::with_content(p.status(), &crate::response::JSON_CONTENT, bytes)
-                }
-                Some(Err(e)) => {
+            let mut res = jero_engine::Response::new(p.status());
+            match body.write_body(&mut res) {
+                Ok(true) => res.append_static(&crate::response::JSON_CONTENT),
+                Ok(false) => {}
+                Err(e) => {
                     tracing::error!(error = %e, "error format failed to serialize; sending Problem Details");
                     return p.clone().into_response();
                 }
-                None => jero_engine::Response::new(p.status()),
-            };
+            }
             for (n, v) in p.headers() {
                 res.append_header(n.clone(), v.clone());
             }
@@ -742,5 +741,7 @@ pub async fn wire<A: App>(app: &A) -> Result<Wired, WiringError> {
 /// Used by generated code: the response of a handler's return value.
 #[inline]
 pub fn respond<T: crate::IntoResponse>(value: T, cx: &RequestCx<'_>) -> jero_engine::Response {
-    value.into_response(cx)
+    let mut res = jero_engine::Response::new(cx.default_status());
+    value.write_response(cx, &mut res);
+    res
 }

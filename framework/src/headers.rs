@@ -8,10 +8,18 @@
 //! are still written. Each header is written straight into the response
 //! head as it is serialized: no allocation and no intermediate copy per
 //! header.
+//!
+//! For a plain struct (no `rename_all`, `flatten`, generics and the like),
+//! `#[jero::contract]` computes each header's `name: ` prefix at compile
+//! time, and fields whose type is a [`HeaderScalar`] (integers, `bool`,
+//! `String`, `&str`, `Box<str>`, `Cow<str>`, and `Option`s of them) are
+//! written without serde: one bounds check, the prefix, the value (checked
+//! for control bytes) and CRLF. Other types go through serde; both paths
+//! send the same bytes.
 
 use std::fmt::Write as _;
 
-use jero_engine::{HeaderLine, HeaderName, Response};
+use jero_engine::{HeaderLine, LinePrefix, Response};
 use serde::ser::{self, Impossible, Serialize, SerializeStruct};
 
 /// Types usable as a response's typed headers: `()` (none) or a contract struct.
@@ -138,27 +146,230 @@ pub(crate) fn kebab(key: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// One typed header whose name was computed at compile time (the fast
-/// path `#[jero::contract]` generates); returns whether it is
-/// `content-type`.
+/// A wire name's header line prefix, `name: ` (`kebab_into`'s rule), as an
+/// array of `header_name_len(key) + 2` bytes.
+pub const fn line_prefix<const N: usize>(key: &str) -> [u8; N] {
+    let mut out = [0u8; N];
+    let n = kebab_into(key.as_bytes(), &mut out);
+    assert!(n + 2 == N, "line_prefix: N must be header_name_len(key) + 2");
+    out[n] = b':';
+    out[n + 1] = b' ';
+    out
+}
+
+/// Whether a header name is `content-type` (any case).
+pub const fn is_content_type(name: &[u8]) -> bool {
+    let lower = b"content-type";
+    if name.len() != lower.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < name.len() {
+        if name[i].to_ascii_lowercase() != lower[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// One typed header whose name was computed at compile time, through
+/// serde (the fast path `#[jero::contract]` generates for values that are
+/// not [`HeaderScalar`]s); returns whether it was written.
 #[inline]
 pub fn write_typed_header<T: ?Sized + Serialize>(
     res: &mut Response,
-    checked: &Option<HeaderName>,
+    prefix: Option<LinePrefix>,
     name: &[u8],
     key: &'static str,
     value: &T,
 ) -> bool {
-    let line = match checked {
-        Some(n) => res.header_line_named(n),
+    let line = match prefix {
+        Some(p) => res.header_line_prefixed(p),
         None => res.header_line(name),
     };
     match write_value(line, key, value) {
-        Ok(written) => written && name == b"content-type",
+        Ok(written) => written,
         Err(e) => {
             tracing::error!(error = %e.0, "typed header not written");
             false
         }
+    }
+}
+
+/// A typed header value written without serde: integers, `bool`, strings,
+/// and `Option`s and references of them. Each is sent exactly as the serde
+/// path would send it (numbers in decimal, `true`/`false`, text as is, an
+/// absent `Option` omitted); `#[jero::contract]` picks this path for such
+/// fields, and serde for every other type.
+pub trait HeaderScalar {
+    /// Appends the header `prefix` + value; `false` when the value is
+    /// absent (nothing appended).
+    fn append(&self, res: &mut Response, prefix: LinePrefix) -> bool;
+    /// Writes the value into a started line; `false` when it is absent.
+    fn push(&self, line: &mut HeaderLine<'_>) -> bool;
+}
+
+macro_rules! scalar_ints {
+    ($append:ident, $push:ident, $wide:ty: $($ty:ty),*) => {$(
+        impl HeaderScalar for $ty {
+            #[inline(always)]
+            fn append(&self, res: &mut Response, prefix: LinePrefix) -> bool {
+                res.$append(prefix, *self as $wide);
+                true
+            }
+
+            #[inline]
+            fn push(&self, line: &mut HeaderLine<'_>) -> bool {
+                line.$push(*self as $wide);
+                true
+            }
+        }
+    )*};
+}
+
+scalar_ints!(append_prefixed_u64, push_u64, u64: u8, u16, u32, u64, usize);
+scalar_ints!(append_prefixed_i64, push_i64, i64: i8, i16, i32, i64, isize);
+
+impl HeaderScalar for bool {
+    #[inline(always)]
+    fn append(&self, res: &mut Response, prefix: LinePrefix) -> bool {
+        res.append_prefixed(prefix, if *self { b"true" } else { b"false" });
+        true
+    }
+
+    #[inline]
+    fn push(&self, line: &mut HeaderLine<'_>) -> bool {
+        line.push(if *self { b"true" } else { b"false" });
+        true
+    }
+}
+
+macro_rules! scalar_text {
+    ($($ty:ty),*) => {$(
+        impl HeaderScalar for $ty {
+            #[inline(always)]
+            fn append(&self, res: &mut Response, prefix: LinePrefix) -> bool {
+                res.append_prefixed(prefix, self.as_bytes());
+                true
+            }
+
+            #[inline]
+            fn push(&self, line: &mut HeaderLine<'_>) -> bool {
+                line.push(self.as_bytes());
+                true
+            }
+        }
+    )*};
+}
+
+scalar_text!(
+    str,
+    String,
+    Box<str>,
+    std::borrow::Cow<'_, str>,
+    std::sync::Arc<str>,
+    std::rc::Rc<str>
+);
+
+impl<T: HeaderScalar + ?Sized> HeaderScalar for &T {
+    #[inline(always)]
+    fn append(&self, res: &mut Response, prefix: LinePrefix) -> bool {
+        (**self).append(res, prefix)
+    }
+
+    #[inline]
+    fn push(&self, line: &mut HeaderLine<'_>) -> bool {
+        (**self).push(line)
+    }
+}
+
+impl<T: HeaderScalar> HeaderScalar for Option<T> {
+    #[inline(always)]
+    fn append(&self, res: &mut Response, prefix: LinePrefix) -> bool {
+        match self {
+            Some(v) => v.append(res, prefix),
+            None => false,
+        }
+    }
+
+    #[inline]
+    fn push(&self, line: &mut HeaderLine<'_>) -> bool {
+        match self {
+            Some(v) => v.push(line),
+            None => false,
+        }
+    }
+}
+
+/// A typed header field, as the code `#[jero::contract]` generates sees it:
+/// `(&&HeaderField(&value)).write_field(..)` resolves to [`ScalarField`]
+/// for a [`HeaderScalar`] and to [`SerdeField`] for any other `Serialize`
+/// type (method resolution tries the doubly referenced receiver first).
+pub struct HeaderField<'a, T: ?Sized>(pub &'a T);
+
+/// The [`HeaderScalar`] path of [`HeaderField`].
+pub trait ScalarField {
+    /// Writes the header; returns whether it was written.
+    fn write_field(
+        &self,
+        res: &mut Response,
+        prefix: Option<LinePrefix>,
+        name: &[u8],
+        key: &'static str,
+    ) -> bool;
+}
+
+impl<T: HeaderScalar + ?Sized> ScalarField for &HeaderField<'_, T> {
+    #[inline(always)]
+    fn write_field(
+        &self,
+        res: &mut Response,
+        prefix: Option<LinePrefix>,
+        name: &[u8],
+        _key: &'static str,
+    ) -> bool {
+        match prefix {
+            Some(p) => self.0.append(res, p),
+            // A name the engine refuses or keeps for itself: the checked
+            // path decides (a 500, or a dropped framing header).
+            None => scalar_unchecked(res, name, self.0),
+        }
+    }
+}
+
+#[cold]
+fn scalar_unchecked<T: HeaderScalar + ?Sized>(res: &mut Response, name: &[u8], value: &T) -> bool {
+    let mut line = res.header_line(name);
+    let written = value.push(&mut line);
+    if written {
+        line.finish();
+    }
+    written
+}
+
+/// The serde path of [`HeaderField`].
+pub trait SerdeField {
+    /// Writes the header; returns whether it was written.
+    fn write_field(
+        &self,
+        res: &mut Response,
+        prefix: Option<LinePrefix>,
+        name: &[u8],
+        key: &'static str,
+    ) -> bool;
+}
+
+impl<T: Serialize + ?Sized> SerdeField for HeaderField<'_, T> {
+    #[inline]
+    fn write_field(
+        &self,
+        res: &mut Response,
+        prefix: Option<LinePrefix>,
+        name: &[u8],
+        key: &'static str,
+    ) -> bool {
+        write_typed_header(res, prefix, name, key, self.0)
     }
 }
 
@@ -607,6 +818,153 @@ mod tests {
         let mut res = Response::new(200);
         assert!(!renamed.write_headers(&mut res));
         assert_eq!(res.header("x-rate-limit"), Some(&b"3"[..]));
+    }
+
+    /// Every scalar type the generated code writes without serde.
+    #[crate::contract]
+    struct Scalars {
+        x_u8: u8,
+        x_i16: i16,
+        x_i64: i64,
+        x_u64: u64,
+        x_usize: usize,
+        x_isize: isize,
+        x_yes: bool,
+        x_no: bool,
+        x_text: String,
+        x_boxed: Box<str>,
+        x_cow: std::borrow::Cow<'static, str>,
+        x_some: Option<bool>,
+        x_none: Option<i32>,
+        x_float: f64,
+        x_char: char,
+        connection: String,
+        date: String,
+    }
+
+    fn scalars() -> Scalars {
+        Scalars {
+            x_u8: 255,
+            x_i16: -32768,
+            x_i64: i64::MIN,
+            x_u64: u64::MAX,
+            x_usize: 0,
+            x_isize: -1,
+            x_yes: true,
+            x_no: false,
+            x_text: "a b\tc".into(),
+            x_boxed: "boxed".into(),
+            x_cow: "cow".into(),
+            x_some: Some(true),
+            x_none: None,
+            x_float: 1.5,
+            x_char: 'z',
+            connection: "keep-alive, close".into(),
+            date: "yesterday".into(),
+        }
+    }
+
+    #[test]
+    fn scalars_are_written_as_serde_writes_them() {
+        use crate::Contract;
+        let value = scalars();
+        let (mut fast, mut slow) = (Response::new(200), Response::new(200));
+        assert_eq!(value.__write_headers(&mut fast), Some(false));
+        assert!(!write_with_serde(&value, &mut slow));
+        assert_eq!(head(&fast), head(&slow));
+        let expected: Vec<(Vec<u8>, Vec<u8>)> = [
+            ("x-u8", "255"),
+            ("x-i16", "-32768"),
+            ("x-i64", "-9223372036854775808"),
+            ("x-u64", "18446744073709551615"),
+            ("x-usize", "0"),
+            ("x-isize", "-1"),
+            ("x-yes", "true"),
+            ("x-no", "false"),
+            ("x-text", "a b\tc"),
+            ("x-boxed", "boxed"),
+            ("x-cow", "cow"),
+            ("x-some", "true"),
+            ("x-float", "1.5"),
+            ("x-char", "z"),
+        ]
+        .iter()
+        .map(|(n, v)| (n.as_bytes().to_vec(), v.as_bytes().to_vec()))
+        .collect();
+        assert_eq!(head(&fast), expected, "framing headers are not kept");
+        assert!(
+            fast.wants_close() && slow.wants_close(),
+            "`connection: close` is remembered"
+        );
+        assert!(!fast.is_invalid() && !slow.is_invalid());
+    }
+
+    #[test]
+    fn a_scalar_with_control_bytes_refuses_the_response_on_both_paths() {
+        use crate::Contract;
+        let value = Scalars {
+            x_text: "1\r\nx-injected: 1".into(),
+            ..scalars()
+        };
+        let (mut fast, mut slow) = (Response::new(200), Response::new(200));
+        value.__write_headers(&mut fast);
+        write_with_serde(&value, &mut slow);
+        assert!(fast.is_invalid() && slow.is_invalid());
+        assert!(head(&fast).iter().all(|(n, _)| n != b"x-injected"));
+    }
+
+    /// Written differently by the two paths, to see which one runs.
+    struct Marked;
+
+    impl HeaderScalar for Marked {
+        fn append(&self, res: &mut Response, prefix: LinePrefix) -> bool {
+            res.append_prefixed(prefix, b"scalar");
+            true
+        }
+        fn push(&self, line: &mut HeaderLine<'_>) -> bool {
+            line.push(b"scalar");
+            true
+        }
+    }
+
+    impl Serialize for Marked {
+        fn serialize<S: ser::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str("serde")
+        }
+    }
+
+    impl<'de> serde::Deserialize<'de> for Marked {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            <()>::deserialize(d).map(|()| Marked)
+        }
+    }
+
+    impl schemars::JsonSchema for Marked {
+        fn schema_name() -> std::borrow::Cow<'static, str> {
+            "Marked".into()
+        }
+        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+            schemars::json_schema!({})
+        }
+    }
+
+    #[crate::contract]
+    struct WithMarked {
+        x_marked: Marked,
+        x_list: Vec<u8>,
+    }
+
+    #[test]
+    fn header_scalars_skip_serde_and_other_types_use_it() {
+        use crate::Contract;
+        let mut res = Response::new(200);
+        let value = WithMarked {
+            x_marked: Marked,
+            x_list: vec![1],
+        };
+        assert_eq!(value.__write_headers(&mut res), Some(false));
+        assert_eq!(res.header("x-marked"), Some(&b"scalar"[..]));
+        assert_eq!(res.header("x-list"), Some(&b"[1]"[..]));
     }
 
     /// A field whose `Serialize` fails (as a custom impl may).

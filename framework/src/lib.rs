@@ -143,10 +143,13 @@ pub mod __private {
         bind_content, bind_cookies, bind_headers, bind_json, bind_params, bind_path, bind_raw_headers,
     };
     pub use crate::error::{describe_api_error, render_api_error};
-    pub use crate::headers::{header_name, header_name_len, write_typed_header};
+    pub use crate::headers::{
+        header_name, header_name_len, is_content_type, line_prefix, write_typed_header, HeaderField,
+        HeaderScalar, ScalarField, SerdeField,
+    };
     pub use crate::response::contract_info;
     pub use crate::{ArgSpec, BoxFuture, OpKind, OperationDef, RequestCx};
-    pub use jero_engine::{HeaderName, Method, Response};
+    pub use jero_engine::{HeaderName, LinePrefix, Method, Response};
     pub use schemars;
     pub use serde;
     pub use serde_json;

@@ -84,6 +84,35 @@ pub trait IntoResponse {
     /// Builds the response.
     fn into_response(self, cx: &RequestCx<'_>) -> Response;
 
+    /// Builds the response into `res`, a fresh response with the
+    /// operation's default status and no headers or body. This is what the
+    /// framework calls: a response built where it is then encoded is never
+    /// moved (a [`Response`] is 176 bytes). The default replaces `res` with
+    /// [`IntoResponse::into_response`]'s result; the framework's own types
+    /// build in place.
+    ///
+    /// ```
+    /// use jero::{contract, IntoResponse, JsonResponse};
+    /// use jero::engine::Response;
+    ///
+    /// #[contract]
+    /// struct Widget { id: u32 }
+    ///
+    /// jero::__private::with_detached_cx(200, |cx| {
+    ///     let mut res = Response::new(200);
+    ///     JsonResponse::new(Widget { id: 7 }).status(202).write_response(cx, &mut res);
+    ///     assert_eq!(res.status(), 202);
+    ///     assert_eq!(res.header("content-type"), Some(&b"application/json"[..]));
+    /// });
+    /// ```
+    #[inline]
+    fn write_response(self, cx: &RequestCx<'_>, res: &mut Response)
+    where
+        Self: Sized,
+    {
+        *res = self.into_response(cx);
+    }
+
     /// Describes the responses this type can produce (wiring checks and OpenAPI).
     fn describe(responses: &mut Responses<'_>);
 }
@@ -102,13 +131,31 @@ pub(crate) fn json_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, so
     Ok(body)
 }
 
+/// Sets `value` as `res`'s JSON body, with its content type; a
+/// serialization failure is logged and `res` becomes the generic 500.
+#[inline]
+pub(crate) fn write_json<T: Serialize + ?Sized>(cx: &RequestCx<'_>, value: &T, res: &mut Response) {
+    match json_bytes(value) {
+        Ok(body) => {
+            res.append_static(&JSON_CONTENT);
+            res.set_body(jero_engine::Body::Owned(body));
+        }
+        Err(e) => *res = json_failed::<T>(cx, e),
+    }
+}
+
+/// Logs a response body that failed to serialize; the generic 500.
+#[cold]
+#[inline(never)]
+pub(crate) fn json_failed<T: ?Sized>(cx: &RequestCx<'_>, e: sonic_rs::Error) -> Response {
+    tracing::error!(error = %e, type_name = std::any::type_name::<T>(), "response serialization failed");
+    cx.reject(Problem::internal())
+}
+
 pub(crate) fn json_response<T: Serialize + ?Sized>(cx: &RequestCx<'_>, value: &T) -> Response {
     match json_bytes(value) {
         Ok(body) => with_content(cx.default_status(), &JSON_CONTENT, body),
-        Err(e) => {
-            tracing::error!(error = %e, type_name = std::any::type_name::<T>(), "response serialization failed");
-            cx.reject(Problem::internal())
-        }
+        Err(e) => json_failed::<T>(cx, e),
     }
 }
 
@@ -116,6 +163,11 @@ impl<T: Contract + Serialize> IntoResponse for T {
     #[inline]
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
         json_response(cx, &self)
+    }
+
+    #[inline]
+    fn write_response(self, cx: &RequestCx<'_>, res: &mut Response) {
+        write_json(cx, &self, res)
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -132,6 +184,11 @@ impl<T: Contract + Serialize> IntoResponse for Vec<T> {
     #[inline]
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
         json_response(cx, &self)
+    }
+
+    #[inline]
+    fn write_response(self, cx: &RequestCx<'_>, res: &mut Response) {
+        write_json(cx, &self, res)
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -214,6 +271,14 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
         match self {
             Ok(v) => v.into_response(cx),
             Err(e) => e.into_response(cx),
+        }
+    }
+
+    #[inline]
+    fn write_response(self, cx: &RequestCx<'_>, res: &mut Response) {
+        match self {
+            Ok(v) => v.write_response(cx, res),
+            Err(e) => e.write_response(cx, res),
         }
     }
 

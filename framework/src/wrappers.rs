@@ -33,16 +33,28 @@ enum ContentType {
     note = "use a #[jero::contract] struct, a Vec of them, or () for no body"
 )]
 pub trait JsonBody {
-    /// Encodes the body; `None` for no body.
-    fn encode(&self) -> Option<Result<Vec<u8>, sonic_rs::Error>>;
+    /// Serializes the body into `res`; returns whether there is one
+    /// (`false` for `()`).
+    ///
+    /// ```
+    /// use jero::JsonBody;
+    /// #[jero::contract]
+    /// struct Id { id: u32 }
+    /// let mut res = jero::engine::Response::new(200);
+    /// assert!(Id { id: 7 }.write_body(&mut res).unwrap());
+    /// assert_eq!(res.body().bytes(), Some(&br#"{"id":7}"#[..]));
+    /// assert!(!().write_body(&mut res).unwrap());
+    /// ```
+    fn write_body(&self, res: &mut Response) -> Result<bool, sonic_rs::Error>;
     /// The body's schema; `None` for no body.
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<Schema>;
 }
 
 impl<T: Contract + Serialize> JsonBody for T {
     #[inline]
-    fn encode(&self) -> Option<Result<Vec<u8>, sonic_rs::Error>> {
-        Some(crate::response::json_bytes(self))
+    fn write_body(&self, res: &mut Response) -> Result<bool, sonic_rs::Error> {
+        res.set_body(Body::Owned(crate::response::json_bytes(self)?));
+        Ok(true)
     }
 
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<Schema> {
@@ -52,8 +64,9 @@ impl<T: Contract + Serialize> JsonBody for T {
 
 impl<T: Contract + Serialize> JsonBody for Vec<T> {
     #[inline]
-    fn encode(&self) -> Option<Result<Vec<u8>, sonic_rs::Error>> {
-        Some(crate::response::json_bytes(self))
+    fn write_body(&self, res: &mut Response) -> Result<bool, sonic_rs::Error> {
+        res.set_body(Body::Owned(crate::response::json_bytes(self)?));
+        Ok(true)
     }
 
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<Schema> {
@@ -63,8 +76,8 @@ impl<T: Contract + Serialize> JsonBody for Vec<T> {
 
 impl JsonBody for () {
     #[inline]
-    fn encode(&self) -> Option<Result<Vec<u8>, sonic_rs::Error>> {
-        None
+    fn write_body(&self, _res: &mut Response) -> Result<bool, sonic_rs::Error> {
+        Ok(false)
     }
 
     fn schema(_: &mut schemars::SchemaGenerator) -> Option<Schema> {
@@ -94,10 +107,10 @@ impl Extras {
     /// Writes typed headers, cookies, raw headers, then the default
     /// content type if none of them set one.
     #[inline]
-    fn apply<H: HeaderContract>(self, headers: &H, res: &mut Response, content_type: Option<ContentType>) {
+    fn apply<H: HeaderContract>(&self, headers: &H, res: &mut Response, content_type: Option<ContentType>) {
         let typed_content_type = headers.write_headers(res);
         if !self.items.is_empty() {
-            write_items(self.items, res);
+            write_items(&self.items, res);
         }
         if let Some(ct) = content_type {
             if !typed_content_type && !self.raw_content_type {
@@ -111,8 +124,9 @@ impl Extras {
 }
 
 /// Cookies first, then raw headers, each in the order they were added.
-fn write_items(items: Vec<Extra>, res: &mut Response) {
-    for item in &items {
+#[inline(never)]
+fn write_items(items: &[Extra], res: &mut Response) {
+    for item in items {
         if let Extra::Cookie(c) = item {
             if c.valid_name() {
                 let mut line = res.header_line(b"set-cookie");
@@ -123,7 +137,7 @@ fn write_items(items: Vec<Extra>, res: &mut Response) {
             }
         }
     }
-    for item in &items {
+    for item in items {
         if let Extra::Raw(n, v) = item {
             res.append_header(n, v);
         }
@@ -217,31 +231,37 @@ impl<T, H> JsonResponse<T, H> {
 
 options!(JsonResponse<T>);
 
-/// Encodes a JSON body; a serialization failure is logged and becomes `Err`.
-fn encode_json<T: JsonBody>(body: &T) -> Result<Option<Body>, ()> {
-    match body.encode() {
-        None => Ok(None),
-        Some(Ok(bytes)) => Ok(Some(Body::Owned(bytes))),
-        Some(Err(e)) => {
-            tracing::error!(error = %e, type_name = std::any::type_name::<T>(), "response serialization failed");
-            Err(())
+/// Builds a wrapper's JSON response into `res`: the body is serialized
+/// straight into it, then the headers are added; a serialization failure
+/// is logged and answered with the generic 500.
+#[inline(always)]
+fn write_json_wrapper<T: JsonBody, H: HeaderContract>(
+    cx: &RequestCx<'_>,
+    status: u16,
+    body: &T,
+    headers: &H,
+    extras: &Extras,
+    res: &mut Response,
+) {
+    res.set_status(extras.status.unwrap_or(status));
+    match body.write_body(res) {
+        Ok(has_body) => {
+            let ct = if has_body {
+                Some(ContentType::Known(&JSON_CONTENT))
+            } else {
+                None
+            };
+            extras.apply(headers, res, ct);
         }
+        Err(e) => *res = crate::response::json_failed::<T>(cx, e),
     }
 }
 
-fn build<H: HeaderContract>(
-    status: u16,
-    body: Option<Body>,
-    headers: &H,
-    extras: Extras,
-    content_type: ContentType,
-) -> Response {
-    let mut res = Response::new(extras.status.unwrap_or(status));
-    let ct = body.as_ref().map(|_| content_type);
-    extras.apply(headers, &mut res, ct);
-    if let Some(b) = body {
-        res.set_body(b);
-    }
+/// `into_response` for a type that builds in place.
+#[inline(always)]
+fn built<R: IntoResponse>(value: R, cx: &RequestCx<'_>) -> Response {
+    let mut res = Response::new(cx.default_status());
+    value.write_response(cx, &mut res);
     res
 }
 
@@ -261,15 +281,18 @@ fn describe_json<T: JsonBody, H: HeaderContract>(r: &mut Responses<'_>, status: 
 impl<T: JsonBody, H: HeaderContract> IntoResponse for JsonResponse<T, H> {
     #[inline]
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
-        let Ok(body) = encode_json(&self.body) else {
-            return cx.reject(crate::Problem::internal());
-        };
-        build(
+        built(self, cx)
+    }
+
+    #[inline]
+    fn write_response(self, cx: &RequestCx<'_>, res: &mut Response) {
+        write_json_wrapper(
+            cx,
             cx.default_status(),
-            body,
+            &self.body,
             &self.headers,
-            self.extras,
-            ContentType::Known(&JSON_CONTENT),
+            &self.extras,
+            res,
         )
     }
 
@@ -315,14 +338,15 @@ options!(BytesResponse);
 
 impl<H: HeaderContract> IntoResponse for BytesResponse<H> {
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
+        built(self, cx)
+    }
+
+    #[inline]
+    fn write_response(self, cx: &RequestCx<'_>, res: &mut Response) {
         let (body, ct) = self.body;
-        build(
-            cx.default_status(),
-            Some(Body::Full(body)),
-            &self.headers,
-            self.extras,
-            ct,
-        )
+        res.set_status(self.extras.status.unwrap_or(cx.default_status()));
+        res.set_body(Body::Full(body));
+        self.extras.apply(&self.headers, res, Some(ct));
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -358,14 +382,14 @@ impl NoContent {
 options!(NoContent);
 
 impl<H: HeaderContract> IntoResponse for NoContent<H> {
-    fn into_response(self, _cx: &RequestCx<'_>) -> Response {
-        build(
-            204,
-            None,
-            &self.headers,
-            self.extras,
-            ContentType::Known(&JSON_CONTENT),
-        )
+    fn into_response(self, cx: &RequestCx<'_>) -> Response {
+        built(self, cx)
+    }
+
+    #[inline]
+    fn write_response(self, _cx: &RequestCx<'_>, res: &mut Response) {
+        res.set_status(self.extras.status.unwrap_or(204));
+        self.extras.apply(&self.headers, res, None);
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -406,10 +430,12 @@ macro_rules! fixed_status {
 
         impl<T: JsonBody, H: HeaderContract> IntoResponse for $name<T, H> {
             fn into_response(self, cx: &RequestCx<'_>) -> Response {
-                let Ok(body) = encode_json(&self.body) else {
-                    return cx.reject(crate::Problem::internal());
-                };
-                build($status, body, &self.headers, self.extras, ContentType::Known(&JSON_CONTENT))
+                built(self, cx)
+            }
+
+            #[inline]
+            fn write_response(self, cx: &RequestCx<'_>, res: &mut Response) {
+                write_json_wrapper(cx, $status, &self.body, &self.headers, &self.extras, res)
             }
 
             fn describe(r: &mut Responses<'_>) {

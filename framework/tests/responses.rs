@@ -468,6 +468,33 @@ impl Broken {
     }
 }
 
+/// An application's own response type: only `into_response` is written,
+/// so the framework's in-place path falls back to it.
+struct Teapot;
+
+impl jero::IntoResponse for Teapot {
+    fn into_response(self, _cx: &jero::RequestCx<'_>) -> jero::engine::Response {
+        jero::engine::Response::new(418)
+            .with_header("content-type", "text/plain")
+            .with_body("short and stout")
+    }
+
+    fn describe(_r: &mut jero::Responses<'_>) {}
+}
+
+struct Kettle;
+
+#[endpoint(path = "/kettle")]
+impl Kettle {
+    async fn get(&self) -> Teapot {
+        Teapot
+    }
+
+    async fn post(&self) -> Result<Widget, Teapot> {
+        Err(Teapot)
+    }
+}
+
 struct ResponsesApp;
 
 impl App for ResponsesApp {
@@ -491,7 +518,8 @@ impl App for ResponsesApp {
             .include_endpoint(TypedContentType)
             .include_endpoint(Cookies)
             .include_resource(Drafts)
-            .include_endpoint(Broken);
+            .include_endpoint(Broken)
+            .include_endpoint(Kettle);
         Ok(())
     }
 }
@@ -590,6 +618,19 @@ fn json_response_exact_headers() {
             h("content-length", &len(&resp))
         ]
     );
+}
+
+#[test]
+fn an_application_response_type_needs_only_into_response() {
+    let client = client();
+    for resp in [client.get("/kettle").send(), client.post("/kettle").send()] {
+        assert_eq!(resp.status(), 418);
+        assert_eq!(&resp.body()[..], b"short and stout");
+        assert_eq!(
+            headers(&resp),
+            vec![h("content-type", "text/plain"), h("content-length", "15")]
+        );
+    }
 }
 
 #[test]

@@ -458,11 +458,17 @@ fn header_fast_path(item: &syn::DeriveInput) -> Option<TokenStream2> {
     let fields = names.iter().map(|(ident, wire)| {
         quote! {
             {
+                #[allow(unused_imports)]
+                use ::jero::__private::{ScalarField as _, SerdeField as _};
                 const KEY: &str = #wire;
-                const NAME: [u8; ::jero::__private::header_name_len(KEY)] = ::jero::__private::header_name(KEY);
-                const CHECKED: ::core::option::Option<::jero::__private::HeaderName> =
-                    ::jero::__private::HeaderName::from_static(&NAME);
-                content_type |= ::jero::__private::write_typed_header(res, &CHECKED, &NAME, KEY, &self.#ident);
+                const LEN: usize = ::jero::__private::header_name_len(KEY);
+                const NAME: [u8; LEN] = ::jero::__private::header_name(KEY);
+                const PREFIX: [u8; LEN + 2] = ::jero::__private::line_prefix(KEY);
+                const CHECKED: ::core::option::Option<::jero::__private::LinePrefix> =
+                    ::jero::__private::LinePrefix::from_static(&PREFIX);
+                const CONTENT_TYPE: bool = ::jero::__private::is_content_type(&NAME);
+                let written = (&&::jero::__private::HeaderField(&self.#ident)).write_field(res, CHECKED, &NAME, KEY);
+                content_type |= CONTENT_TYPE && written;
             }
         }
     });
@@ -610,6 +616,7 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
         .into();
     };
     let mut arms = Vec::new();
+    let mut write_arms = Vec::new();
     let mut describes = Vec::new();
     let mut froms = Vec::new();
     let mut types: Vec<String> = Vec::new();
@@ -627,6 +634,7 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
             }
         };
         arms.push(quote!(#name::#vname(v) => ::jero::IntoResponse::into_response(v, cx)));
+        write_arms.push(quote!(#name::#vname(v) => ::jero::IntoResponse::write_response(v, cx, res)));
         describes.push(quote!(<#ty as ::jero::IntoResponse>::describe(r);));
         types.push(quote!(#ty).to_string());
     }
@@ -649,6 +657,10 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
         impl #impl_g ::jero::IntoResponse for #name #ty_g #where_g {
             fn into_response(self, cx: &::jero::RequestCx<'_>) -> ::jero::engine::Response {
                 match self { #(#arms,)* }
+            }
+            #[inline]
+            fn write_response(self, cx: &::jero::RequestCx<'_>, res: &mut ::jero::engine::Response) {
+                match self { #(#write_arms,)* }
             }
             fn describe(r: &mut ::jero::Responses<'_>) {
                 #(#describes)*
