@@ -86,14 +86,37 @@ pub const fn is_token(n: &[u8]) -> bool {
     true
 }
 
+/// Whether one of the eight bytes of `x` is below 0x20 or equal to 0x7f
+/// (exact about whether there is one, not about which).
+#[inline(always)]
+const fn has_control(x: u64) -> bool {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let below = x.wrapping_sub(LOW * 0x20) & !x & HIGH;
+    let del = (x ^ (LOW * 0x7f)).wrapping_sub(LOW) & !(x ^ (LOW * 0x7f)) & HIGH;
+    below | del != 0
+}
+
 /// Field values may hold visible bytes, spaces and tabs, never CR, LF, NUL
 /// or other controls (which would split the response).
 #[inline]
 pub(crate) const fn valid_value(v: &[u8]) -> bool {
-    // Eight bytes at a time: no byte below 0x20 and none equal to 0x7f
-    // passes at once; a chunk that may hold a tab is checked bytewise.
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Short values (most header values) in two overlapping words, no loop.
+    if let (Some(first), Some(last)) = (v.first_chunk::<8>(), v.last_chunk::<8>()) {
+        if v.len() <= 16
+            && !has_control(u64::from_le_bytes(*first))
+            && !has_control(u64::from_le_bytes(*last))
+        {
+            return true;
+        }
+    } else if let (Some(first), Some(last)) = (v.first_chunk::<4>(), v.last_chunk::<4>()) {
+        let x = u32::from_le_bytes(*first) as u64 | (u32::from_le_bytes(*last) as u64) << 32;
+        if !has_control(x) {
+            return true;
+        }
+    }
+    // Eight bytes at a time: a chunk without controls passes at once; one
+    // that may hold a tab (allowed) is checked bytewise.
     let mut i = 0;
     while i + 8 <= v.len() {
         let x = u64::from_le_bytes([
@@ -106,10 +129,7 @@ pub(crate) const fn valid_value(v: &[u8]) -> bool {
             v[i + 6],
             v[i + 7],
         ]);
-        // A byte < 0x20 (high bit clear) or a byte == 0x7f.
-        let below = x.wrapping_sub(LOW * 0x20) & !x & HIGH;
-        let del = (x ^ (LOW * 0x7f)).wrapping_sub(LOW) & !(x ^ (LOW * 0x7f)) & HIGH;
-        if below | del != 0 {
+        if has_control(x) {
             break;
         }
         i += 8;

@@ -919,7 +919,12 @@ mod tests {
 
     #[test]
     fn value_check_finds_bad_bytes_at_every_position() {
-        let base = [b'a'; 40];
+        for fill in [b'a', b' ', 0x7e, 0x80, 0xff] {
+            check_every_position([fill; 40]);
+        }
+    }
+
+    fn check_every_position(base: [u8; 40]) {
         for len in 0..=base.len() {
             assert!(crate::encode::valid_value(&base[..len]));
             for at in 0..len {
@@ -981,6 +986,17 @@ mod tests {
         }
         assert!(fast.head_lines().len() > HEAD_INLINE);
         assert!(!fast.is_invalid());
+        // Every value length, inline (short copies) and spilled.
+        let value: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for len in 0..=value.len() {
+            let (mut a, mut b) = (Response::new(200), Response::new(200));
+            a.append_prefixed(rate, &value[..len]);
+            b.append_header("x-rate", &value[..len]);
+            assert_eq!(a.head_lines(), b.head_lines(), "length {len}");
+            fast.append_prefixed(rate, &value[..len]);
+            slow.append_header("x-rate", &value[..len]);
+        }
+        assert_eq!(fast.head_lines(), slow.head_lines());
         let mut line = fast.header_line_prefixed(rate);
         line.push(b"x");
         line.finish();
