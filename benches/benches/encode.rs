@@ -3,11 +3,10 @@
 //! typed headers costs at most 10% more than the plain struct).
 //!
 //! Every id turns a value built from the same template (a four-field
-//! contract) into a response the way the framework does for a handler's
-//! return value ([`IntoResponse::write_response`] into a fresh response,
-//! under a detached request context from
-//! `jero::__private::with_detached_cx`), and encodes it with
-//! [`encode_response`] into a reused buffer:
+//! contract) into a response as the framework does with a handler's return
+//! value ([`IntoResponse::into_response`], under a detached request context
+//! from `jero::__private::with_detached_cx`), and encodes it by reference
+//! with [`encode_response`] into a reused buffer, as the server does:
 //!
 //! * `plain_struct`: the contract itself (JSON body, `content-type`).
 //! * `json_response_two_typed_headers`: `JsonResponse::new(contract)
@@ -31,7 +30,7 @@ use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput};
-use jero::engine::{encode_response, Response};
+use jero::engine::encode_response;
 use jero::{contract, IntoResponse, JsonResponse};
 
 #[contract]
@@ -61,8 +60,7 @@ const REQUEST_ID: &str = "req-7f3a";
 #[inline]
 fn encode_into(value: impl IntoResponse, cx: &jero::RequestCx<'_>, out: &mut Vec<u8>) {
     out.clear();
-    let mut res = Response::new(cx.default_status());
-    value.write_response(cx, &mut res);
+    let mut res = value.into_response(cx);
     let stream = encode_response(&mut res, false, out);
     debug_assert!(stream.is_none());
 }

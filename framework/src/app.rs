@@ -741,7 +741,5 @@ pub async fn wire<A: App>(app: &A) -> Result<Wired, WiringError> {
 /// Used by generated code: the response of a handler's return value.
 #[inline]
 pub fn respond<T: crate::IntoResponse>(value: T, cx: &RequestCx<'_>) -> jero_engine::Response {
-    let mut res = jero_engine::Response::new(cx.default_status());
-    value.write_response(cx, &mut res);
-    res
+    value.into_response(cx)
 }

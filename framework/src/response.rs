@@ -84,35 +84,6 @@ pub trait IntoResponse {
     /// Builds the response.
     fn into_response(self, cx: &RequestCx<'_>) -> Response;
 
-    /// Builds the response into `res`, a fresh response with the
-    /// operation's default status and no headers or body. This is what the
-    /// framework calls: a response built where it is then encoded is never
-    /// moved (a [`Response`] is 176 bytes). The default replaces `res` with
-    /// [`IntoResponse::into_response`]'s result; the framework's own types
-    /// build in place.
-    ///
-    /// ```
-    /// use jero::{contract, IntoResponse, JsonResponse};
-    /// use jero::engine::Response;
-    ///
-    /// #[contract]
-    /// struct Widget { id: u32 }
-    ///
-    /// jero::__private::with_detached_cx(200, |cx| {
-    ///     let mut res = Response::new(200);
-    ///     JsonResponse::new(Widget { id: 7 }).status(202).write_response(cx, &mut res);
-    ///     assert_eq!(res.status(), 202);
-    ///     assert_eq!(res.header("content-type"), Some(&b"application/json"[..]));
-    /// });
-    /// ```
-    #[inline]
-    fn write_response(self, cx: &RequestCx<'_>, res: &mut Response)
-    where
-        Self: Sized,
-    {
-        *res = self.into_response(cx);
-    }
-
     /// Describes the responses this type can produce (wiring checks and OpenAPI).
     fn describe(responses: &mut Responses<'_>);
 }
@@ -129,19 +100,6 @@ pub(crate) fn json_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, so
     let mut body = Vec::with_capacity(JSON_BODY_CAPACITY);
     sonic_rs::to_writer(&mut body, value)?;
     Ok(body)
-}
-
-/// Sets `value` as `res`'s JSON body, with its content type; a
-/// serialization failure is logged and `res` becomes the generic 500.
-#[inline]
-pub(crate) fn write_json<T: Serialize + ?Sized>(cx: &RequestCx<'_>, value: &T, res: &mut Response) {
-    match json_bytes(value) {
-        Ok(body) => {
-            res.append_static(&JSON_CONTENT);
-            res.set_body(jero_engine::Body::Owned(body));
-        }
-        Err(e) => *res = json_failed::<T>(cx, e),
-    }
 }
 
 /// Logs a response body that failed to serialize; the generic 500.
@@ -165,11 +123,6 @@ impl<T: Contract + Serialize> IntoResponse for T {
         json_response(cx, &self)
     }
 
-    #[inline]
-    fn write_response(self, cx: &RequestCx<'_>, res: &mut Response) {
-        write_json(cx, &self, res)
-    }
-
     fn describe(r: &mut Responses<'_>) {
         let schema = r.generator.subschema_for::<T>();
         r.specs.push(ResponseSpec {
@@ -184,11 +137,6 @@ impl<T: Contract + Serialize> IntoResponse for Vec<T> {
     #[inline]
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
         json_response(cx, &self)
-    }
-
-    #[inline]
-    fn write_response(self, cx: &RequestCx<'_>, res: &mut Response) {
-        write_json(cx, &self, res)
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -271,14 +219,6 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
         match self {
             Ok(v) => v.into_response(cx),
             Err(e) => e.into_response(cx),
-        }
-    }
-
-    #[inline]
-    fn write_response(self, cx: &RequestCx<'_>, res: &mut Response) {
-        match self {
-            Ok(v) => v.write_response(cx, res),
-            Err(e) => e.write_response(cx, res),
         }
     }
 

@@ -231,38 +231,61 @@ impl<T, H> JsonResponse<T, H> {
 
 options!(JsonResponse<T>);
 
-/// Builds a wrapper's JSON response into `res`: the body is serialized
-/// straight into it, then the headers are added; a serialization failure
-/// is logged and answered with the generic 500.
-#[inline(always)]
-fn write_json_wrapper<T: JsonBody, H: HeaderContract>(
+/// A wrapper's JSON response: the body is serialized straight into it,
+/// then the headers are added; a serialization failure is logged and
+/// answered with the generic 500.
+///
+/// Without cookies or raw headers (the common case) the response is built
+/// here, inline, and never handed to a function by reference, so it is
+/// built in the caller's return slot like a plain struct's; handing it out
+/// (as the cookie and raw-header writers must) made rustc copy the
+/// 176-byte response on the way out (`benches/encode`).
+#[inline(never)]
+fn json_wrapper<T: JsonBody, H: HeaderContract>(
     cx: &RequestCx<'_>,
     status: u16,
     body: &T,
     headers: &H,
     extras: &Extras,
-    res: &mut Response,
-) {
-    res.set_status(extras.status.unwrap_or(status));
-    match body.write_body(res) {
+) -> Response {
+    if !extras.items.is_empty() {
+        return json_wrapper_with_items(cx, status, body, headers, extras);
+    }
+    let mut res = Response::new(extras.status.unwrap_or(status));
+    match body.write_body(&mut res) {
+        Ok(has_body) => {
+            let typed_content_type = headers.write_headers(&mut res);
+            if has_body && !typed_content_type {
+                res.append_static(&JSON_CONTENT);
+            }
+            res
+        }
+        Err(e) => crate::response::json_failed::<T>(cx, e),
+    }
+}
+
+/// [`json_wrapper`] with cookies or raw headers.
+#[inline(never)]
+fn json_wrapper_with_items<T: JsonBody, H: HeaderContract>(
+    cx: &RequestCx<'_>,
+    status: u16,
+    body: &T,
+    headers: &H,
+    extras: &Extras,
+) -> Response {
+    let mut res = Response::new(extras.status.unwrap_or(status));
+    match body.write_body(&mut res) {
         Ok(has_body) => {
             let ct = if has_body {
                 Some(ContentType::Known(&JSON_CONTENT))
             } else {
                 None
             };
-            extras.apply(headers, res, ct);
+            extras.apply(headers, &mut res, ct);
+            res
         }
-        Err(e) => *res = crate::response::json_failed::<T>(cx, e),
+        Err(e) => crate::response::json_failed::<T>(cx, e),
     }
-}
-
-/// `into_response` for a type that builds in place.
-#[inline(always)]
-fn built<R: IntoResponse>(value: R, cx: &RequestCx<'_>) -> Response {
-    let mut res = Response::new(cx.default_status());
-    value.write_response(cx, &mut res);
-    res
 }
 
 fn describe_json<T: JsonBody, H: HeaderContract>(r: &mut Responses<'_>, status: Option<u16>) {
@@ -281,19 +304,7 @@ fn describe_json<T: JsonBody, H: HeaderContract>(r: &mut Responses<'_>, status: 
 impl<T: JsonBody, H: HeaderContract> IntoResponse for JsonResponse<T, H> {
     #[inline]
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
-        built(self, cx)
-    }
-
-    #[inline]
-    fn write_response(self, cx: &RequestCx<'_>, res: &mut Response) {
-        write_json_wrapper(
-            cx,
-            cx.default_status(),
-            &self.body,
-            &self.headers,
-            &self.extras,
-            res,
-        )
+        json_wrapper(cx, cx.default_status(), &self.body, &self.headers, &self.extras)
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -338,15 +349,11 @@ options!(BytesResponse);
 
 impl<H: HeaderContract> IntoResponse for BytesResponse<H> {
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
-        built(self, cx)
-    }
-
-    #[inline]
-    fn write_response(self, cx: &RequestCx<'_>, res: &mut Response) {
         let (body, ct) = self.body;
-        res.set_status(self.extras.status.unwrap_or(cx.default_status()));
+        let mut res = Response::new(self.extras.status.unwrap_or(cx.default_status()));
         res.set_body(Body::Full(body));
-        self.extras.apply(&self.headers, res, Some(ct));
+        self.extras.apply(&self.headers, &mut res, Some(ct));
+        res
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -382,14 +389,10 @@ impl NoContent {
 options!(NoContent);
 
 impl<H: HeaderContract> IntoResponse for NoContent<H> {
-    fn into_response(self, cx: &RequestCx<'_>) -> Response {
-        built(self, cx)
-    }
-
-    #[inline]
-    fn write_response(self, _cx: &RequestCx<'_>, res: &mut Response) {
-        res.set_status(self.extras.status.unwrap_or(204));
-        self.extras.apply(&self.headers, res, None);
+    fn into_response(self, _cx: &RequestCx<'_>) -> Response {
+        let mut res = Response::new(self.extras.status.unwrap_or(204));
+        self.extras.apply(&self.headers, &mut res, None);
+        res
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -430,12 +433,7 @@ macro_rules! fixed_status {
 
         impl<T: JsonBody, H: HeaderContract> IntoResponse for $name<T, H> {
             fn into_response(self, cx: &RequestCx<'_>) -> Response {
-                built(self, cx)
-            }
-
-            #[inline]
-            fn write_response(self, cx: &RequestCx<'_>, res: &mut Response) {
-                write_json_wrapper(cx, $status, &self.body, &self.headers, &self.extras, res)
+                json_wrapper(cx, $status, &self.body, &self.headers, &self.extras)
             }
 
             fn describe(r: &mut Responses<'_>) {

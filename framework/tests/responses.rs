@@ -468,8 +468,7 @@ impl Broken {
     }
 }
 
-/// An application's own response type: only `into_response` is written,
-/// so the framework's in-place path falls back to it.
+/// An application's own response type, alone and as a `Result`'s error.
 struct Teapot;
 
 impl jero::IntoResponse for Teapot {

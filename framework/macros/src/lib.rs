@@ -616,7 +616,6 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
         .into();
     };
     let mut arms = Vec::new();
-    let mut write_arms = Vec::new();
     let mut describes = Vec::new();
     let mut froms = Vec::new();
     let mut types: Vec<String> = Vec::new();
@@ -634,7 +633,6 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
             }
         };
         arms.push(quote!(#name::#vname(v) => ::jero::IntoResponse::into_response(v, cx)));
-        write_arms.push(quote!(#name::#vname(v) => ::jero::IntoResponse::write_response(v, cx, res)));
         describes.push(quote!(<#ty as ::jero::IntoResponse>::describe(r);));
         types.push(quote!(#ty).to_string());
     }
@@ -657,10 +655,6 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
         impl #impl_g ::jero::IntoResponse for #name #ty_g #where_g {
             fn into_response(self, cx: &::jero::RequestCx<'_>) -> ::jero::engine::Response {
                 match self { #(#arms,)* }
-            }
-            #[inline]
-            fn write_response(self, cx: &::jero::RequestCx<'_>, res: &mut ::jero::engine::Response) {
-                match self { #(#write_arms,)* }
             }
             fn describe(r: &mut ::jero::Responses<'_>) {
                 #(#describes)*
