@@ -157,7 +157,9 @@ pub const fn line_prefix<const N: usize>(key: &str) -> [u8; N] {
     out
 }
 
-/// Whether a header name is `content-type` (any case).
+/// Whether a header name is `content-type` (any case). A loop, because
+/// `<[u8]>::eq_ignore_ascii_case` is `const` only from Rust 1.89 (the MSRV
+/// is 1.85).
 pub const fn is_content_type(name: &[u8]) -> bool {
     let lower = b"content-type";
     if name.len() != lower.len() {
@@ -913,6 +915,27 @@ mod tests {
         assert!(head(&fast).iter().all(|(n, _)| n != b"x-injected"));
     }
 
+    /// `Deserialize` (from `()`) and an empty schema, so that a test type
+    /// can be a contract field; its `Serialize` is the point of the test.
+    macro_rules! unit_contract_field {
+        ($ty:ident) => {
+            impl<'de> serde::Deserialize<'de> for $ty {
+                fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                    <()>::deserialize(d).map(|()| $ty)
+                }
+            }
+
+            impl schemars::JsonSchema for $ty {
+                fn schema_name() -> std::borrow::Cow<'static, str> {
+                    stringify!($ty).into()
+                }
+                fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                    schemars::json_schema!({})
+                }
+            }
+        };
+    }
+
     /// Written differently by the two paths, to see which one runs.
     struct Marked;
 
@@ -933,20 +956,7 @@ mod tests {
         }
     }
 
-    impl<'de> serde::Deserialize<'de> for Marked {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            <()>::deserialize(d).map(|()| Marked)
-        }
-    }
-
-    impl schemars::JsonSchema for Marked {
-        fn schema_name() -> std::borrow::Cow<'static, str> {
-            "Marked".into()
-        }
-        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-            schemars::json_schema!({})
-        }
-    }
+    unit_contract_field!(Marked);
 
     #[crate::contract]
     struct WithMarked {
@@ -977,20 +987,7 @@ mod tests {
         }
     }
 
-    impl<'de> serde::Deserialize<'de> for Fails {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            <()>::deserialize(d).map(|()| Fails)
-        }
-    }
-
-    impl schemars::JsonSchema for Fails {
-        fn schema_name() -> std::borrow::Cow<'static, str> {
-            "Fails".into()
-        }
-        fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-            schemars::json_schema!({})
-        }
-    }
+    unit_contract_field!(Fails);
 
     #[crate::contract]
     struct OneFails {

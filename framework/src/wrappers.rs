@@ -235,11 +235,11 @@ options!(JsonResponse<T>);
 /// then the headers are added; a serialization failure is logged and
 /// answered with the generic 500.
 ///
-/// Without cookies or raw headers (the common case) the response is built
-/// here, inline, and never handed to a function by reference, so it is
-/// built in the caller's return slot like a plain struct's; handing it out
-/// (as the cookie and raw-header writers must) made rustc copy the
-/// 176-byte response on the way out (`benches/encode`).
+/// Without cookies or raw headers (the common case) the response is never
+/// handed to another function by reference, which kept rustc from copying
+/// it once more on the way out (`benches/encode`); the cookie and
+/// raw-header writers need it by reference, so they get their own
+/// function.
 #[inline(never)]
 fn json_wrapper<T: JsonBody, H: HeaderContract>(
     cx: &RequestCx<'_>,
@@ -251,17 +251,12 @@ fn json_wrapper<T: JsonBody, H: HeaderContract>(
     if !extras.items.is_empty() {
         return json_wrapper_with_items(cx, status, body, headers, extras);
     }
-    let mut res = Response::new(extras.status.unwrap_or(status));
-    match body.write_body(&mut res) {
-        Ok(has_body) => {
-            let typed_content_type = headers.write_headers(&mut res);
-            if has_body && !typed_content_type {
-                res.append_static(&JSON_CONTENT);
-            }
-            res
+    with_json_body(cx, extras.status.unwrap_or(status), body, |res, has_body| {
+        let typed_content_type = headers.write_headers(res);
+        if has_body && !typed_content_type {
+            res.append_static(&JSON_CONTENT);
         }
-        Err(e) => crate::response::json_failed::<T>(cx, e),
-    }
+    })
 }
 
 /// [`json_wrapper`] with cookies or raw headers.
@@ -273,15 +268,26 @@ fn json_wrapper_with_items<T: JsonBody, H: HeaderContract>(
     headers: &H,
     extras: &Extras,
 ) -> Response {
-    let mut res = Response::new(extras.status.unwrap_or(status));
+    with_json_body(cx, extras.status.unwrap_or(status), body, |res, has_body| {
+        let ct = has_body.then_some(ContentType::Known(&JSON_CONTENT));
+        extras.apply(headers, res, ct);
+    })
+}
+
+/// A response with this status and JSON body, finished by `headers`
+/// (given whether there is a body); the generic 500 when the body fails
+/// to serialize.
+#[inline(always)]
+fn with_json_body<T: JsonBody>(
+    cx: &RequestCx<'_>,
+    status: u16,
+    body: &T,
+    headers: impl FnOnce(&mut Response, bool),
+) -> Response {
+    let mut res = Response::new(status);
     match body.write_body(&mut res) {
         Ok(has_body) => {
-            let ct = if has_body {
-                Some(ContentType::Known(&JSON_CONTENT))
-            } else {
-                None
-            };
-            extras.apply(headers, &mut res, ct);
+            headers(&mut res, has_body);
             res
         }
         Err(e) => crate::response::json_failed::<T>(cx, e),
