@@ -157,40 +157,55 @@ pub const fn line_prefix<const N: usize>(key: &str) -> [u8; N] {
     out
 }
 
-/// Whether a header name is `content-type` (any case). A loop, because
-/// `<[u8]>::eq_ignore_ascii_case` is `const` only from Rust 1.89 (the MSRV
-/// is 1.85).
-pub const fn is_content_type(name: &[u8]) -> bool {
-    let lower = b"content-type";
-    if name.len() != lower.len() {
-        return false;
-    }
-    let mut i = 0;
-    while i < name.len() {
-        if name[i].to_ascii_lowercase() != lower[i] {
-            return false;
+/// A typed header's names, computed at compile time by the code
+/// `#[jero::contract]` generates for each field of a plain struct.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldHeader {
+    /// The field's wire name (for messages).
+    pub key: &'static str,
+    /// The header name (`kebab_into`'s rule: lowercase).
+    pub name: &'static [u8],
+    /// `name: `, checked; `None` for a name the engine refuses or writes
+    /// itself (`content-length`, `date`, ...), which then takes the
+    /// checked path.
+    pub prefix: Option<LinePrefix>,
+    /// Whether the header is `content-type`.
+    pub content_type: bool,
+}
+
+impl FieldHeader {
+    /// The names of the field `key`, given its header name and line prefix
+    /// (from [`header_name`] and [`line_prefix`]).
+    ///
+    /// ```
+    /// use jero::__private::{header_name, header_name_len, line_prefix, FieldHeader};
+    /// const KEY: &str = "content_type";
+    /// const NAME: [u8; header_name_len(KEY)] = header_name(KEY);
+    /// const PREFIX: [u8; header_name_len(KEY) + 2] = line_prefix(KEY);
+    /// const FIELD: FieldHeader = FieldHeader::new(KEY, &NAME, &PREFIX);
+    /// assert!(FIELD.content_type && FIELD.prefix.is_some());
+    /// ```
+    pub const fn new(key: &'static str, name: &'static [u8], prefix: &'static [u8]) -> FieldHeader {
+        FieldHeader {
+            key,
+            name,
+            prefix: LinePrefix::from_static(prefix),
+            // Header names from the kebab rule are lowercase.
+            content_type: matches!(name, b"content-type"),
         }
-        i += 1;
     }
-    true
 }
 
 /// One typed header whose name was computed at compile time, through
 /// serde (the fast path `#[jero::contract]` generates for values that are
 /// not [`HeaderScalar`]s); returns whether it was written.
 #[inline]
-pub fn write_typed_header<T: ?Sized + Serialize>(
-    res: &mut Response,
-    prefix: Option<LinePrefix>,
-    name: &[u8],
-    key: &'static str,
-    value: &T,
-) -> bool {
-    let line = match prefix {
+pub fn write_typed_header<T: ?Sized + Serialize>(res: &mut Response, field: &FieldHeader, value: &T) -> bool {
+    let line = match field.prefix {
         Some(p) => res.header_line_prefixed(p),
-        None => res.header_line(name),
+        None => res.header_line(field.name),
     };
-    match write_value(line, key, value) {
+    match write_value(line, field.key, value) {
         Ok(written) => written,
         Err(e) => {
             tracing::error!(error = %e.0, "typed header not written");
@@ -313,29 +328,17 @@ pub struct HeaderField<'a, T: ?Sized>(pub &'a T);
 /// The [`HeaderScalar`] path of [`HeaderField`].
 pub trait ScalarField {
     /// Writes the header; returns whether it was written.
-    fn write_field(
-        &self,
-        res: &mut Response,
-        prefix: Option<LinePrefix>,
-        name: &[u8],
-        key: &'static str,
-    ) -> bool;
+    fn write_field(&self, res: &mut Response, field: &FieldHeader) -> bool;
 }
 
 impl<T: HeaderScalar + ?Sized> ScalarField for &HeaderField<'_, T> {
     #[inline(always)]
-    fn write_field(
-        &self,
-        res: &mut Response,
-        prefix: Option<LinePrefix>,
-        name: &[u8],
-        _key: &'static str,
-    ) -> bool {
-        match prefix {
+    fn write_field(&self, res: &mut Response, field: &FieldHeader) -> bool {
+        match field.prefix {
             Some(p) => self.0.append(res, p),
             // A name the engine refuses or keeps for itself: the checked
             // path decides (a 500, or a dropped framing header).
-            None => scalar_unchecked(res, name, self.0),
+            None => scalar_unchecked(res, field.name, self.0),
         }
     }
 }
@@ -353,25 +356,13 @@ fn scalar_unchecked<T: HeaderScalar + ?Sized>(res: &mut Response, name: &[u8], v
 /// The serde path of [`HeaderField`].
 pub trait SerdeField {
     /// Writes the header; returns whether it was written.
-    fn write_field(
-        &self,
-        res: &mut Response,
-        prefix: Option<LinePrefix>,
-        name: &[u8],
-        key: &'static str,
-    ) -> bool;
+    fn write_field(&self, res: &mut Response, field: &FieldHeader) -> bool;
 }
 
 impl<T: Serialize + ?Sized> SerdeField for HeaderField<'_, T> {
     #[inline]
-    fn write_field(
-        &self,
-        res: &mut Response,
-        prefix: Option<LinePrefix>,
-        name: &[u8],
-        key: &'static str,
-    ) -> bool {
-        write_typed_header(res, prefix, name, key, self.0)
+    fn write_field(&self, res: &mut Response, field: &FieldHeader) -> bool {
+        write_typed_header(res, field, self.0)
     }
 }
 

@@ -144,7 +144,7 @@ pub mod __private {
     };
     pub use crate::error::{describe_api_error, render_api_error};
     pub use crate::headers::{
-        header_name, header_name_len, is_content_type, line_prefix, write_typed_header, HeaderField,
+        header_name, header_name_len, line_prefix, write_typed_header, FieldHeader, HeaderField,
         HeaderScalar, ScalarField, SerdeField,
     };
     pub use crate::response::contract_info;

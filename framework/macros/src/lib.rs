@@ -464,11 +464,9 @@ fn header_fast_path(item: &syn::DeriveInput) -> Option<TokenStream2> {
                 const LEN: usize = ::jero::__private::header_name_len(KEY);
                 const NAME: [u8; LEN] = ::jero::__private::header_name(KEY);
                 const PREFIX: [u8; LEN + 2] = ::jero::__private::line_prefix(KEY);
-                const CHECKED: ::core::option::Option<::jero::__private::LinePrefix> =
-                    ::jero::__private::LinePrefix::from_static(&PREFIX);
-                const CONTENT_TYPE: bool = ::jero::__private::is_content_type(&NAME);
-                let written = (&&::jero::__private::HeaderField(&self.#ident)).write_field(res, CHECKED, &NAME, KEY);
-                content_type |= CONTENT_TYPE && written;
+                const FIELD: ::jero::__private::FieldHeader = ::jero::__private::FieldHeader::new(KEY, &NAME, &PREFIX);
+                let written = (&&::jero::__private::HeaderField(&self.#ident)).write_field(res, &FIELD);
+                content_type |= FIELD.content_type && written;
             }
         }
     });
