@@ -3,11 +3,12 @@
 #
 #   bash perf/run.sh                                   # SUITE=app: bench_app vs the peers, 10 s per load
 #   SUITE=engine bash perf/run.sh                      # the engine alone (hello) vs hyper and may-minihttp
+#   SUITE=uring bash perf/run.sh                       # receiving on io_uring: hello, peers and the uring-loop probe
 #   SERVERS="bench_app peer-axum" ROUTES="json movies" DURATION=3 bash perf/run.sh
 #   BUILD=0 bash perf/run.sh
 #
 # Knobs (environment):
-#   SUITE       app | engine: the default SERVERS and ROUTES   (default app)
+#   SUITE       app | engine | uring: the default SERVERS and ROUTES (default app)
 #   DURATION    seconds per wrk run                         (default 10)
 #   REPEAT      rounds: every server runs every route once per round, the
 #               servers interleaved; the tables give each figure's median
@@ -101,6 +102,11 @@ server hello-epoll        "$ROOT"     "-p jero-examples --bin hello" "$ROOT/targ
 # The framework: perf/bench_app, a jero app.
 server bench_app          "$PERF_DIR" "-p bench_app"         "$PERF_DIR/target/release/bench_app" JERO_DRIVER=uring
 server bench_app-epoll    "$PERF_DIR" "-p bench_app"         "$PERF_DIR/target/release/bench_app" JERO_DRIVER=epoll
+# Probes (perf/probes/*): not servers, measuring aids. uring-loop answers
+# every request head with the same plaintext response (routes plaintext and
+# plaintext-p16 only), receiving one recv per request or multishot.
+server probe-uring-single "$PERF_DIR" "-p uring-loop"        "$PERF_DIR/target/release/uring-loop" URING_LOOP_MODE=single
+server probe-uring-multi  "$PERF_DIR" "-p uring-loop"        "$PERF_DIR/target/release/uring-loop" URING_LOOP_MODE=multi
 # Peers (perf/peers/*).
 server peer-axum          "$PERF_DIR" "-p peer-axum"         "$PERF_DIR/target/release/peer-axum"
 server peer-actix         "$PERF_DIR" "-p peer-actix"        "$PERF_DIR/target/release/peer-actix"
@@ -125,6 +131,9 @@ SUITE_ROUTES[app]="plaintext plaintext-p16 json info widgets movies"
 SUITE_TITLE[engine]="the engine alone: hello (jero-engine, no framework) against hyper and may-minihttp"
 SUITE_SERVERS[engine]="hello-uring hello-epoll peer-hyper peer-may-minihttp"
 SUITE_ROUTES[engine]="plaintext plaintext-p16 json"
+SUITE_TITLE[uring]="receiving on io_uring: hello on both drivers, hyper and may-minihttp, and the uring-loop probe (one recv per request vs multishot)"
+SUITE_SERVERS[uring]="hello-uring hello-epoll peer-hyper peer-may-minihttp probe-uring-single probe-uring-multi"
+SUITE_ROUTES[uring]="plaintext plaintext-p16"
 
 # --------------------------------------------------------------------------
 

@@ -17,7 +17,8 @@
 //!   per operation.
 //!
 //! The ring is set up single-issuer with deferred task running, as the
-//! engine's is. Usage: `uring-loop --addr 127.0.0.1:8080 --mode multi`.
+//! engine's is. Usage: `uring-loop --addr 127.0.0.1:8080 --mode multi`
+//! (or `URING_LOOP_MODE=multi`).
 //! Not a server: no parsing, no timeouts, no limits. It exists to be
 //! measured (see perf/README.md, "Kernel calls per request").
 
@@ -386,21 +387,25 @@ enum Fd {
     Fixed(types::Fixed),
 }
 
+fn parse_mode(name: Option<&str>) -> Mode {
+    match name {
+        Some("single") => Mode::Single,
+        Some("multi") => Mode::Multi,
+        Some("multi-fixed") => Mode::MultiFixed,
+        other => panic!("mode: single, multi or multi-fixed, not {other:?}"),
+    }
+}
+
 fn main() -> io::Result<()> {
     let mut addr = "127.0.0.1:8080".to_owned();
-    let mut mode = Mode::Multi;
+    // `URING_LOOP_MODE` is how perf/run.sh picks the mode (it passes only
+    // the environment, `--workers` and `--addr`); `--mode` overrides it.
+    let mut mode = parse_mode(std::env::var("URING_LOOP_MODE").ok().as_deref().or(Some("multi")));
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--addr" => addr = args.next().expect("--addr ADDR"),
-            "--mode" => {
-                mode = match args.next().as_deref() {
-                    Some("single") => Mode::Single,
-                    Some("multi") => Mode::Multi,
-                    Some("multi-fixed") => Mode::MultiFixed,
-                    other => panic!("--mode single|multi|multi-fixed, not {other:?}"),
-                }
-            }
+            "--mode" => mode = parse_mode(args.next().as_deref()),
             // Accepted and ignored: perf/run.sh passes it to every server.
             "--workers" => {
                 args.next();
