@@ -1,6 +1,6 @@
 //! Probe: a canned-response HTTP/1.1 server on raw io_uring, one thread.
 //!
-//! It answers every request head (`\r\n\r\n`) with the same 130-byte
+//! It answers every request head (`\r\n\r\n`) with the same 115-byte
 //! response and does nothing else, so that the kernel's cost per request
 //! can be compared between ways of driving the ring, side by side with the
 //! engine (`hello`) and the peers:
