@@ -107,7 +107,7 @@ impl Conn {
             } else {
                 parse_head(&self.rbuf, limits)
             };
-            let head = match parsed {
+            let mut head = match parsed {
                 Ok(Some(head)) => head,
                 Ok(None) => {
                     if !self.flush().await {
@@ -158,7 +158,7 @@ impl Conn {
             scanned = None;
             head_deadline = None;
             served_any = true;
-            if !self.exchange(service, head).await {
+            if !self.exchange(service, &mut head).await {
                 return;
             }
         }
@@ -166,26 +166,30 @@ impl Conn {
 
     /// Reads the body of `head`, calls the service and encodes the response.
     /// Returns whether the connection stays open.
-    async fn exchange<S: Service>(&mut self, service: &S, head: ParsedHead) -> bool {
+    async fn exchange<S: Service>(&mut self, service: &S, head: &mut ParsedHead) -> bool {
         let max_pending_output = self.worker.config.limits.max_pending_output;
         if self.wbuf.capacity() == 0 {
             self.wbuf = self.worker.take_write_buf();
         }
         let head_bytes = self.rbuf.split_to(head.head_len).freeze();
-        let body = match self.read_body(&head).await {
-            Ok(body) => body,
-            Err(Some(e)) => {
-                self.reject(service, e).await;
-                return false;
+        // Most requests have no body: no read_body future for them.
+        let body = if head.framing == Framing::Empty {
+            Bytes::new()
+        } else {
+            match self.read_body(head).await {
+                Ok(body) => body,
+                Err(Some(e)) => {
+                    self.reject(service, e).await;
+                    return false;
+                }
+                Err(None) => return false,
             }
-            Err(None) => return false,
         };
         // No deadline while the service runs: it owns its own time.
         self.worker.arm(self.key, None, false);
         let (version, is_head, wants_keep_alive) =
             (head.version, head.method == Method::Head, head.keep_alive);
-        let mut req = head.into_request(head_bytes);
-        req.body = body;
+        let req = head.take_request(head_bytes, body);
         // The response lives in this block only: encoded, it must not be
         // kept in this future's state across the writes below.
         let (rest, keep_alive) = {
@@ -228,9 +232,6 @@ impl Conn {
     /// Reads the request body. `Err(Some)` is a status to answer with,
     /// `Err(None)` means the connection is gone.
     async fn read_body(&mut self, head: &ParsedHead) -> Result<Bytes, Option<ParseError>> {
-        if head.framing == Framing::Empty {
-            return Ok(Bytes::new());
-        }
         // Not per request: only requests with a body get here.
         let config = self.worker.config.clone();
         let limits = &config.limits;

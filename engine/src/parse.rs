@@ -63,7 +63,13 @@ pub(crate) struct ParsedHead {
 }
 
 impl ParsedHead {
-    pub(crate) fn into_request(self, head: bytes::Bytes) -> Request {
+    /// The request this head describes, over `head` (its bytes) and
+    /// `body`. The connection keeps the head (for its framing) and lends
+    /// it: only the header spans in use are copied, or the heap list taken
+    /// when they spilled, instead of moving the whole inline array (and the
+    /// head through the exchange future) once more per request. The head's
+    /// header list is not to be read after this.
+    pub(crate) fn take_request(&mut self, head: bytes::Bytes, body: bytes::Bytes) -> Request {
         Request {
             head,
             method: self.method,
@@ -72,8 +78,12 @@ impl ParsedHead {
             path_start: self.path_start,
             path_end: self.path_end,
             version: self.version,
-            headers: self.headers,
-            body: bytes::Bytes::new(),
+            headers: if self.headers.spilled() {
+                std::mem::take(&mut self.headers)
+            } else {
+                SmallVec::from_slice(&self.headers)
+            },
+            body,
         }
     }
 }
@@ -391,15 +401,16 @@ mod tests {
 
     #[test]
     fn simple_get() {
-        let h = parse("GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n")
+        let mut h = parse("GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n")
             .unwrap()
             .unwrap();
         assert_eq!(h.method, Method::Get);
         assert_eq!(h.framing, Framing::Empty);
         assert!(h.keep_alive);
-        let req = h.into_request(bytes::Bytes::from_static(
-            b"GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n",
-        ));
+        let req = h.take_request(
+            bytes::Bytes::from_static(b"GET /a/b?x=1 HTTP/1.1\r\nHost: example.com\r\n\r\n"),
+            bytes::Bytes::new(),
+        );
         assert_eq!(req.path(), "/a/b");
         assert_eq!(req.query(), Some("x=1"));
     }
@@ -496,11 +507,50 @@ mod tests {
     #[test]
     fn absolute_form() {
         let raw = "GET http://example.com/p?q HTTP/1.1\r\nHost: example.com\r\n\r\n";
-        let h = parse(raw).unwrap().unwrap();
-        let req = h.into_request(bytes::Bytes::from(raw));
+        let mut h = parse(raw).unwrap().unwrap();
+        let req = h.take_request(bytes::Bytes::from(raw), bytes::Bytes::new());
         assert_eq!(req.path(), "/p");
         assert_eq!(req.query(), Some("q"));
         assert_eq!(status("GET foo HTTP/1.1\r\nHost: x\r\n\r\n"), 400);
+    }
+
+    #[test]
+    fn take_request_keeps_every_header_inline_or_spilled() {
+        // Within the inline capacity the spans are copied; past it the heap
+        // list is taken. Either way the request sees every header, in order.
+        for n in [
+            0,
+            1,
+            crate::request::INLINE_HEADERS - 1,
+            crate::request::INLINE_HEADERS,
+            40,
+        ] {
+            let mut raw = String::from("GET / HTTP/1.1\r\nHost: x\r\n");
+            for i in 0..n {
+                raw.push_str(&format!("X-H{i}: v{i}\r\n"));
+            }
+            raw.push_str("\r\n");
+            let mut h = parse(&raw).unwrap().unwrap();
+            assert_eq!(
+                h.headers.spilled(),
+                n + 1 > crate::request::INLINE_HEADERS,
+                "{n} headers"
+            );
+            let req = h.take_request(
+                bytes::Bytes::from(raw.clone()),
+                bytes::Bytes::from_static(b"body"),
+            );
+            assert_eq!(req.headers().count(), n + 1, "{n} headers");
+            for i in 0..n {
+                assert_eq!(
+                    req.header(&format!("x-h{i}")),
+                    Some(format!("v{i}").as_bytes()),
+                    "{n} headers"
+                );
+            }
+            assert_eq!(req.header("host"), Some(&b"x"[..]));
+            assert_eq!(&req.body()[..], b"body");
+        }
     }
 
     #[test]

@@ -236,11 +236,9 @@ impl Request {
     pub fn parse(raw: impl Into<Bytes>) -> Result<Request, crate::ParseError> {
         let raw: Bytes = raw.into();
         match crate::parse::parse_head(&raw, &crate::Limits::default())? {
-            Some(head) => {
+            Some(mut head) => {
                 let head_len = head.head_len;
-                let mut req = head.into_request(raw.slice(..head_len));
-                req.body = raw.slice(head_len..);
-                Ok(req)
+                Ok(head.take_request(raw.slice(..head_len), raw.slice(head_len..)))
             }
             None => Err(crate::ParseError::new(400, "incomplete request head")),
         }
