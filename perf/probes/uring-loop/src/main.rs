@@ -15,6 +15,12 @@
 //! * `multi-fixed`: `multi` with registered (direct) descriptors: accepted
 //!   sockets go straight into the ring's file table, so no `fget`/`fput`
 //!   per operation.
+//! * `hybrid`: `multi`'s ring driven from inside a monoio runtime (set up
+//!   as the engine's), the way the engine could use multishot receive
+//!   without leaving monoio: the probe's ring signals an eventfd, a monoio
+//!   read on that eventfd wakes the loop, which then enters the probe's
+//!   ring to reap and submit. (With `register_eventfd_async` the deferred
+//!   task work of a single-issuer ring never signals, and the loop stalls.)
 //!
 //! The ring is set up single-issuer with deferred task running, as the
 //! engine's is. Usage: `uring-loop --addr 127.0.0.1:8080 --mode multi`
@@ -25,7 +31,7 @@
 use std::collections::VecDeque;
 use std::io;
 use std::net::TcpListener;
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, FromRawFd};
 use std::sync::atomic::{AtomicU16, Ordering};
 
 use io_uring::{cqueue, opcode, squeue, types, IoUring};
@@ -49,6 +55,8 @@ enum Mode {
     Single,
     Multi,
     MultiFixed,
+    /// `Multi`, driven from a monoio runtime.
+    Hybrid,
 }
 
 struct Conn {
@@ -178,6 +186,23 @@ fn ud(kind: u64, conn: usize) -> u64 {
 }
 
 impl Server {
+    fn new(ring: IoUring, mode: Mode, listener: i32) -> io::Result<Server> {
+        let bufs = if mode == Mode::Single {
+            None
+        } else {
+            Some(BufRing::new(&ring)?)
+        };
+        Ok(Server {
+            ring,
+            mode,
+            conns: Vec::new(),
+            free: Vec::new(),
+            bufs,
+            listener,
+            backlog: VecDeque::new(),
+        })
+    }
+
     fn push(&mut self, e: squeue::Entry) {
         // SAFETY: every entry's buffers outlive the operation: receive
         // buffers are boxed per connection (or in the buffer ring), send
@@ -353,30 +378,71 @@ impl Server {
         }
     }
 
+    /// Moves entries that did not fit back into the submission queue.
+    fn drain_backlog(&mut self) -> io::Result<()> {
+        while let Some(e) = self.backlog.pop_front() {
+            // SAFETY: as in `push`.
+            if unsafe { self.ring.submission().push(&e) }.is_err() {
+                self.backlog.push_front(e);
+                self.ring.submit()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles every completion in the queue; returns how many there were.
+    fn reap(&mut self, cqes: &mut Vec<(u64, i32, u32)>) -> usize {
+        cqes.clear();
+        cqes.extend(
+            self.ring
+                .completion()
+                .map(|c| (c.user_data(), c.result(), c.flags())),
+        );
+        for &(u, r, f) in cqes.iter() {
+            self.complete(u, r, f);
+        }
+        cqes.len()
+    }
+
     fn run(&mut self) -> io::Result<()> {
         self.arm_accept();
         let mut cqes = Vec::with_capacity(1024);
         loop {
-            while let Some(e) = self.backlog.pop_front() {
-                // SAFETY: as in `push`.
-                if unsafe { self.ring.submission().push(&e) }.is_err() {
-                    self.backlog.push_front(e);
-                    self.ring.submit()?;
-                }
-            }
+            self.drain_backlog()?;
             match self.ring.submit_and_wait(1) {
                 Ok(_) => {}
                 Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
                 Err(e) => return Err(e),
             }
-            cqes.clear();
-            cqes.extend(
+            self.reap(&mut cqes);
+        }
+    }
+
+    /// `hybrid`: the same loop, waiting in monoio instead of in this ring.
+    async fn run_hybrid(&mut self, eventfd: monoio::fs::File) -> io::Result<()> {
+        const IORING_ENTER_GETEVENTS: u32 = 1;
+        self.arm_accept();
+        let mut cqes = Vec::with_capacity(1024);
+        let mut counter = vec![0u8; 8];
+        loop {
+            self.drain_backlog()?;
+            let queued = self.ring.submission().len() as u32;
+            // SAFETY: no wait (min_complete 0) and no argument; GETEVENTS runs
+            // the ring's deferred task work, posting what is ready.
+            match unsafe {
                 self.ring
-                    .completion()
-                    .map(|c| (c.user_data(), c.result(), c.flags())),
-            );
-            for &(u, r, f) in &cqes {
-                self.complete(u, r, f);
+                    .submitter()
+                    .enter::<libc::sigset_t>(queued, 0, IORING_ENTER_GETEVENTS, None)
+            } {
+                Ok(_) => {}
+                Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
+                Err(e) => return Err(e),
+            }
+            if self.reap(&mut cqes) == 0 {
+                // Nothing ready: wait (in monoio) for the ring to signal.
+                let (res, buf) = eventfd.read_at(counter, 0).await;
+                counter = buf;
+                res?;
             }
         }
     }
@@ -392,7 +458,8 @@ fn parse_mode(name: Option<&str>) -> Mode {
         Some("single") => Mode::Single,
         Some("multi") => Mode::Multi,
         Some("multi-fixed") => Mode::MultiFixed,
-        other => panic!("mode: single, multi or multi-fixed, not {other:?}"),
+        Some("hybrid") => Mode::Hybrid,
+        other => panic!("mode: single, multi, multi-fixed or hybrid, not {other:?}"),
     }
 }
 
@@ -436,19 +503,26 @@ fn main() -> io::Result<()> {
     if mode == Mode::MultiFixed {
         ring.submitter().register_files_sparse(FILES)?;
     }
-    let bufs = if mode == Mode::Single {
-        None
-    } else {
-        Some(BufRing::new(&ring)?)
-    };
-    let mut server = Server {
-        ring,
-        mode,
-        conns: Vec::new(),
-        free: Vec::new(),
-        bufs,
-        listener: listener.as_raw_fd(),
-        backlog: VecDeque::new(),
-    };
+    if mode == Mode::Hybrid {
+        let mut b = IoUring::builder();
+        b.setup_single_issuer().setup_defer_taskrun();
+        let mut rt = monoio::RuntimeBuilder::<monoio::IoUringDriver>::new()
+            .with_entries(1024)
+            .uring_builder(b)
+            .build()?;
+        return rt.block_on(async move {
+            // SAFETY: plain eventfd creation; the result is checked.
+            let efd = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+            if efd < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            ring.submitter().register_eventfd(efd)?;
+            // SAFETY: `efd` is a fresh descriptor owned by nothing else.
+            let file = monoio::fs::File::from_std(unsafe { std::fs::File::from_raw_fd(efd) })?;
+            let mut server = Server::new(ring, Mode::Multi, listener.as_raw_fd())?;
+            server.run_hybrid(file).await
+        });
+    }
+    let mut server = Server::new(ring, mode, listener.as_raw_fd())?;
     server.run()
 }
