@@ -64,10 +64,10 @@ pub(crate) struct ParsedHead {
 
 impl ParsedHead {
     /// The request this head describes, over `head` (its bytes) and
-    /// `body`. The connection keeps the head (for its framing) and lends
-    /// it: only the header spans in use are copied, or the heap list taken
-    /// when they spilled, instead of moving the whole inline array (and the
-    /// head through the exchange future) once more per request. The head's
+    /// `body`. The connection keeps the head for its framing, so only the
+    /// header spans in use are copied (or the heap list taken when they
+    /// spilled), instead of moving the whole inline array, and the head
+    /// through the exchange future, once more per request. The head's
     /// header list is not to be read after this.
     pub(crate) fn take_request(&mut self, head: bytes::Bytes, body: bytes::Bytes) -> Request {
         Request {
