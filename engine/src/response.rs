@@ -392,6 +392,21 @@ impl Response {
             .push_line(header.name.as_bytes(), header.value.as_bytes());
     }
 
+    /// Builder form of [`Response::append_static`]: no check is left for
+    /// the request's time.
+    ///
+    /// ```
+    /// use jero_engine::{Response, StaticHeader};
+    /// const TEXT: StaticHeader = StaticHeader::new("content-type", "text/plain");
+    /// let res = Response::new(200).with_static(&TEXT).with_body("hi");
+    /// assert_eq!(res.header("content-type"), Some(&b"text/plain"[..]));
+    /// ```
+    #[inline]
+    pub fn with_static(mut self, header: &StaticHeader) -> Response {
+        self.append_static(header);
+        self
+    }
+
     /// Appends a header from a name checked in advance: the line is
     /// `prefix`, `value`, CRLF. The value is checked as in
     /// [`Response::append_header`] (control bytes refuse the response).

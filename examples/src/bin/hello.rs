@@ -1,27 +1,29 @@
 //! `hello`: the engine alone, no framework. Serves
 //! `GET /plaintext`, `GET /json`, `GET /healthz` and `POST /uploads`.
 
-use jero_engine::{Method, Request, Response, Server, Service};
+use jero_engine::{Method, Request, Response, Server, Service, StaticHeader};
 
 struct Hello;
 
-const JSON: &str = "application/json";
+// Checked when compiled, so no check is left for each request.
+const TEXT: StaticHeader = StaticHeader::new("content-type", "text/plain");
+const JSON: StaticHeader = StaticHeader::new("content-type", "application/json");
 
 impl Service for Hello {
     async fn call(&self, req: Request) -> Response {
         let get = matches!(req.method(), Method::Get | Method::Head);
         match req.path() {
             "/plaintext" if get => Response::new(200)
-                .with_header("content-type", "text/plain")
+                .with_static(&TEXT)
                 .with_body("Hello, World!"),
             "/json" if get => Response::new(200)
-                .with_header("content-type", JSON)
+                .with_static(&JSON)
                 .with_body(r#"{"message":"Hello, World!"}"#),
             "/healthz" if get => Response::new(200)
-                .with_header("content-type", JSON)
+                .with_static(&JSON)
                 .with_body(r#"{"status":"ok"}"#),
             "/uploads" if req.method() == Method::Post => Response::new(201)
-                .with_header("content-type", JSON)
+                .with_static(&JSON)
                 .with_body(format!(r#"{{"size":{}}}"#, req.body().len())),
             "/plaintext" | "/json" | "/healthz" | "/uploads" => {
                 let allow = if req.path() == "/uploads" {
