@@ -95,24 +95,22 @@ impl Conn {
 /// Counts the request heads completed by `bytes`, carrying the partial
 /// match of `\r\n\r\n` in `matched`.
 fn heads(matched: &mut u8, bytes: &[u8]) -> usize {
-    {
-        const END: &[u8; 4] = b"\r\n\r\n";
-        let mut n = 0;
-        let mut m = *matched as usize;
-        for &b in bytes {
-            if b == END[m] {
-                m += 1;
-                if m == 4 {
-                    n += 1;
-                    m = 0;
-                }
-            } else {
-                m = usize::from(b == b'\r');
+    const END: &[u8; 4] = b"\r\n\r\n";
+    let mut n = 0;
+    let mut m = *matched as usize;
+    for &b in bytes {
+        if b == END[m] {
+            m += 1;
+            if m == 4 {
+                n += 1;
+                m = 0;
             }
+        } else {
+            m = usize::from(b == b'\r');
         }
-        *matched = m as u8;
-        n
     }
+    *matched = m as u8;
+    n
 }
 
 /// A provided buffer ring: the entries (page aligned, as the kernel wants)
