@@ -13,9 +13,7 @@ impl Service for Hello {
     async fn call(&self, req: Request) -> Response {
         let get = matches!(req.method(), Method::Get | Method::Head);
         match req.path() {
-            "/plaintext" if get => Response::new(200)
-                .with_static(&TEXT)
-                .with_body("Hello, World!"),
+            "/plaintext" if get => Response::new(200).with_static(&TEXT).with_body("Hello, World!"),
             "/json" if get => Response::new(200)
                 .with_static(&JSON)
                 .with_body(r#"{"message":"Hello, World!"}"#),
