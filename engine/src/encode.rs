@@ -35,33 +35,23 @@ fn bodiless(status: u16) -> bool {
 }
 
 /// RFC 9110 `tchar` (header name bytes) as a lookup table.
-const TCHAR: [bool; 256] = {
+const TCHAR: [bool; 256] = alphanumeric_and(b"!#$%&'*+-.^_`|~");
+
+/// A byte table true for ASCII letters, digits and the bytes of `extra`.
+pub(crate) const fn alphanumeric_and(extra: &[u8]) -> [bool; 256] {
     let mut t = [false; 256];
     let mut b = 0;
     while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'!' | b'#'
-                    | b'$'
-                    | b'%'
-                    | b'&'
-                    | b'\''
-                    | b'*'
-                    | b'+'
-                    | b'-'
-                    | b'.'
-                    | b'^'
-                    | b'_'
-                    | b'`'
-                    | b'|'
-                    | b'~'
-            );
+        t[b] = (b as u8).is_ascii_alphanumeric();
         b += 1;
     }
+    let mut i = 0;
+    while i < extra.len() {
+        t[extra[i] as usize] = true;
+        i += 1;
+    }
     t
-};
+}
 
 /// Whether `n` is an RFC 9110 token (a valid header field name, cookie
 /// name or method).
@@ -347,6 +337,18 @@ pub(crate) fn encode_error(res: Response, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_bytes() {
+        // RFC 9110 tchar: letters, digits and these 15; nothing else.
+        let others = b"!#$%&'*+-.^_`|~";
+        for b in 0..=255u8 {
+            let want = b.is_ascii_alphanumeric() || others.contains(&b);
+            assert_eq!(is_token(&[b]), want, "byte {b:#04x}");
+            assert_eq!(is_token(&[b'a', b, b'z']), want, "byte {b:#04x} inside a name");
+        }
+        assert!(!is_token(b""));
+    }
 
     fn enc(res: Response, ctx: Ctx) -> (String, bool) {
         let mut out = Vec::new();

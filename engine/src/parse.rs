@@ -361,34 +361,7 @@ fn valid_host(v: &[u8]) -> bool {
 
 /// The bytes of a reg-name or IPv4 address: unreserved, sub-delims and `%`
 /// (RFC 3986 3.2.2). A table: every request's `Host` goes through it.
-static REG_NAME: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'-' | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'%'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-            );
-        b += 1;
-    }
-    t
-};
+static REG_NAME: [bool; 256] = crate::encode::alphanumeric_and(b"-._~%!$&'()*+,;=");
 
 fn valid_port_suffix(p: &[u8]) -> bool {
     match p {
