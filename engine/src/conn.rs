@@ -137,9 +137,15 @@ impl Conn {
                             .get_or_insert_with(|| self.worker.deadline_in(timeouts.header_read));
                         self.worker.arm_at(self.key, Some(deadline), false);
                     }
-                    scanned = Some(self.rbuf.len().saturating_sub(3));
                     // Checked before the read: an interrupted read keeps the buffer.
                     let partial = !self.rbuf.is_empty();
+                    // Only a head that is already partly in is scanned for its
+                    // end before parsing again (so a head sent a byte at a time
+                    // is not parsed from its start once per byte). A head that
+                    // starts in this read goes straight to the parser: most
+                    // arrive whole, and scanning them first would read every
+                    // byte twice.
+                    scanned = partial.then(|| self.rbuf.len().saturating_sub(3));
                     match self.read().await {
                         Ok(()) => continue,
                         Err(ReadEnd::Interrupted(Interrupted::Timeout)) if partial => {

@@ -352,11 +352,10 @@ fn valid_host(v: &[u8]) -> bool {
             .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
             && valid_port_suffix(after);
     }
-    let (host, port) = match v.iter().rposition(|&b| b == b':') {
-        Some(i) => (&v[..i], &v[i..]),
-        None => (v, &v[v.len()..]),
-    };
-    host.iter().all(|&b| REG_NAME[b as usize]) && valid_port_suffix(port)
+    // One pass: a reg-name never holds `:`, so the host ends at the first
+    // byte outside the set, and what follows must be the port (or nothing).
+    let host_len = v.iter().position(|&b| !REG_NAME[b as usize]).unwrap_or(v.len());
+    valid_port_suffix(&v[host_len..])
 }
 
 /// The bytes of a reg-name or IPv4 address: unreserved, sub-delims and `%`
@@ -519,6 +518,11 @@ mod tests {
         assert!(!valid_host(b"a/b"));
         assert!(!valid_host(b"user@host"));
         assert!(!valid_host(b"a:1:2"));
+        assert!(valid_host(b"127.0.0.1:65535"));
+        assert!(valid_host(b"[::1]:8080"));
+        assert!(!valid_host(b"a:123456"));
+        assert!(!valid_host(b"a:8x"));
+        assert!(!valid_host(b"a b:80"));
     }
 
     #[test]
