@@ -11,12 +11,17 @@
 //!   line) when io_uring is unavailable. `JERO_DRIVER=epoll` or
 //!   [`ServerBuilder::driver`] forces epoll.
 //! * HTTP/1.1 per RFC 9112: keep-alive, HTTP/1.0, pipelining (every complete
-//!   request in the buffer answered in order, one write per batch),
+//!   request in the buffer answered in order, one write per batch: a
+//!   direct `send(2)` when the socket takes it all, the ring otherwise),
 //!   `Content-Length` and chunked bodies, chunked streamed responses,
 //!   `Expect: 100-continue`, HEAD, a cached `Date`.
 //! * Hostile input gets a status and a closed connection: see [`Limits`] and
 //!   [`Timeouts`].
 //! * Graceful shutdown on SIGTERM/SIGINT or [`ShutdownHandle::shutdown`].
+//! * One `unsafe` block: that `send(2)` call (`conn::send_now`), kept because
+//!   it takes a fifth of the user-space instructions off a request
+//!   (perf/README.md, "Sending without the ring"). Miri cannot run it; the
+//!   tests call it on real sockets.
 //!
 //! ```no_run
 //! use jero_engine::{Request, Response, Server, Service};
