@@ -18,10 +18,12 @@
 //! * Hostile input gets a status and a closed connection: see [`Limits`] and
 //!   [`Timeouts`].
 //! * Graceful shutdown on SIGTERM/SIGINT or [`ShutdownHandle::shutdown`].
-//! * One `unsafe` block: that `send(2)` call (`conn::send_now`), kept because
-//!   it takes a fifth of the user-space instructions off a request
-//!   (perf/README.md, "Sending without the ring"). Miri cannot run it; the
-//!   tests call it on real sockets.
+//! * Two `unsafe` blocks, each kept because `bash perf/instructions.sh`
+//!   shows it pays: that `send(2)` call (`conn::send_now`; a fifth of a
+//!   request's user-space instructions, perf/README.md, "Sending without the
+//!   ring"; Miri cannot run it, the tests call it on real sockets), and
+//!   request text handed out as `&str` after a word-wise ASCII check instead
+//!   of `str::from_utf8` (`request::text`; ~100 instructions per request).
 //!
 //! ```no_run
 //! use jero_engine::{Request, Response, Server, Service};
