@@ -169,7 +169,7 @@ pub(crate) fn push_hex(out: &mut Vec<u8>, mut n: usize) {
 /// Encodes `res` into `out`. Returns what remains to be written and whether
 /// the connection stays open afterwards.
 ///
-/// Takes the response by reference: a `Response` is 176 bytes, and passing
+/// Takes the response by reference: a `Response` is 128 bytes, and passing
 /// it by value cost the connection loop a copy. The response is left with
 /// its body taken out (and replaced by a bare 500 if it was invalid).
 pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, bool) {
@@ -196,7 +196,11 @@ pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, 
             out.extend_from_slice(b"\r\n");
         }
     }
-    out.extend_from_slice(res.head_lines());
+    for part in res.head_lines() {
+        if !part.is_empty() {
+            out.extend_from_slice(part);
+        }
+    }
     out.extend_from_slice(b"date: ");
     out.extend_from_slice(&crate::date::now());
     out.extend_from_slice(b"\r\n");

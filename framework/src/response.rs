@@ -27,7 +27,7 @@ pub(crate) const OCTET_CONTENT: StaticHeader = StaticHeader::new("content-type",
 #[inline]
 pub(crate) fn with_content(
     status: u16,
-    content_type: &StaticHeader,
+    content_type: &'static StaticHeader,
     body: impl Into<jero_engine::Body>,
 ) -> Response {
     let mut res = Response::new(status);
