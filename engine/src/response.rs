@@ -172,7 +172,10 @@ struct Lines {
     inline: [u8; HEAD_INLINE],
     /// All the lines once they outgrew `inline` (boxed: one pointer in the
     /// response instead of three words).
-    #[expect(clippy::box_collection, reason = "one word in every response instead of three")]
+    #[expect(
+        clippy::box_collection,
+        reason = "one word in every response instead of three"
+    )]
     heap: Option<Box<Vec<u8>>>,
 }
 

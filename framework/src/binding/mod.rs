@@ -95,9 +95,16 @@ pub fn bind_path<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T
             // `/collections//items/x`: an empty segment names no resource.
             return Err(Problem::not_found());
         }
-        let value = percent_encoding::percent_decode_str(raw)
-            .decode_utf8()
-            .map_err(|_| Problem::not_found())?;
+        // Most slots hold no escapes: they are already the text they stand
+        // for (and already UTF-8), without a pass through the decoder's
+        // UTF-8 check.
+        let value = if raw.contains('%') {
+            percent_encoding::percent_decode_str(raw)
+                .decode_utf8()
+                .map_err(|_| Problem::not_found())?
+        } else {
+            Cow::Borrowed(*raw)
+        };
         entries.push((key, value));
     }
     T::deserialize(Fields {
