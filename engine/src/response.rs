@@ -326,6 +326,18 @@ fn copy_short(dst: &mut [u8], src: &[u8]) {
 /// const BAD: jero_engine::StaticHeader = jero_engine::StaticHeader::new("content-length", "3");
 /// let _ = BAD;
 /// ```
+///
+/// So does a line longer than 255 bytes:
+///
+/// ```compile_fail
+/// const LONG: jero_engine::StaticHeader = jero_engine::StaticHeader::new("x-long", {
+///     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\
+///      0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\
+///      0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\
+///      0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+/// });
+/// let _ = LONG;
+/// ```
 #[derive(Clone, Copy)]
 pub struct StaticHeader {
     name: &'static str,
@@ -671,7 +683,7 @@ impl Response {
                 kept.push_line(n, v);
             }
         }
-        // `kept` is shorter than `before`, whose length fitted.
+        // `kept` is no longer than `before`, whose length fitted.
         let fixed_at = kept.len() as u16;
         for (n, v) in (HeaderLines { rest: after }) {
             if !doomed(n) {
@@ -1327,5 +1339,64 @@ mod tests {
         );
         assert_eq!(LONG.line().len(), 255);
         assert!(format!("{LONG:?}").contains("x-long"));
+    }
+
+    #[test]
+    fn prefixed_lines_match_checked_lines_at_every_name_and_value_length() {
+        // The short copies cover names and values up to 32 bytes in two
+        // overlapping moves; every length on either side of each step.
+        for name_len in 1..=40 {
+            let name: String = (0..name_len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+            let prefix: &'static [u8] = Box::leak(format!("{name}: ").into_bytes().into_boxed_slice());
+            let prefix = LinePrefix::from_static(prefix).unwrap();
+            for value_len in [0, 1, 3, 4, 7, 8, 15, 16, 17, 31, 32, 33, 40] {
+                let value: Vec<u8> = (0..value_len).map(|i| b'A' + (i % 26) as u8).collect();
+                let (mut fast, mut slow) = (Response::new(200), Response::new(200));
+                fast.append_prefixed(prefix, &value);
+                slow.append_header(&name, &value);
+                assert_eq!(
+                    fast.head_bytes_for_tests(),
+                    slow.head_bytes_for_tests(),
+                    "name {name_len}, value {value_len}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn lines_rolled_back_right_after_the_static_slot_leave_it_in_place() {
+        let mut res = Response::new(200).with_header("x-a", "1").with_static(&TEXT);
+        // Dropped unfinished, then a framing header (kept out of the lines,
+        // but remembered): both end exactly where the slot sits.
+        let mut line = res.header_line(b"x-dropped");
+        line.push(b"v");
+        drop(line);
+        res.append_header("Connection", "close");
+        res.append_header("x-b", "2");
+        assert!(res.wants_close());
+        assert_eq!(
+            res.head_bytes_for_tests(),
+            b"x-a: 1\r\ncontent-type: text/plain\r\nx-b: 2\r\n"
+        );
+    }
+
+    #[test]
+    fn removing_spilled_lines_before_the_static_slot_moves_it_back() {
+        let mut res = Response::new(200);
+        for i in 0..40 {
+            res.append_header("x-before", i.to_string());
+        }
+        res.append_static(&TEXT);
+        res.append_header("x-after", "z");
+        assert!(res.lines.spilled());
+        res.remove_header("x-before");
+        assert_eq!(
+            res.head_bytes_for_tests(),
+            b"content-type: text/plain\r\nx-after: z\r\n"
+        );
+        assert_eq!(
+            lines(&res),
+            [("content-type", "text/plain"), ("x-after", "z")].map(|(n, v)| (n.to_owned(), v.to_owned()))
+        );
     }
 }

@@ -40,6 +40,7 @@ both_drivers!(
     http10_keep_alive_stays_open,
     pipelined_requests_answered_in_order_in_one_batch,
     request_sent_one_byte_at_a_time,
+    head_split_inside_its_blank_line,
     content_length_body_split_across_reads,
     chunked_body_with_extensions_and_trailers_split_across_reads,
     expect_100_continue,
@@ -65,6 +66,7 @@ both_drivers!(
     invalid_content_length_is_400,
     invalid_chunk_size_is_400,
     obs_fold_is_400,
+    malformed_start_of_a_head_is_refused_before_it_ends,
     invalid_header_name_bytes_are_400,
     invalid_header_value_bytes_are_400,
     missing_host_is_400,
@@ -166,6 +168,23 @@ fn request_sent_one_byte_at_a_time(d: Drv) {
     assert_eq!(res.body_str(), "hello");
     // The connection is still usable.
     assert_eq!(c.get("/after").body_str(), "/after");
+}
+
+fn head_split_inside_its_blank_line(d: Drv) {
+    // The blank line that ends a head, cut at each of its three inner
+    // points, with a pause so that the halves arrive in separate reads.
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    let raw = get("/split");
+    let end = raw.len();
+    for cut in [end - 3, end - 2, end - 1] {
+        c.send(&raw.as_bytes()[..cut]);
+        std::thread::sleep(Duration::from_millis(30));
+        c.send(&raw.as_bytes()[cut..]);
+        let res = c.response();
+        assert_eq!(res.status, 200, "cut at {cut} of {end}");
+        assert_eq!(res.body_str(), "/split");
+    }
 }
 
 fn content_length_body_split_across_reads(d: Drv) {
@@ -534,6 +553,14 @@ fn obs_fold_is_400(d: Drv) {
         b"GET / HTTP/1.1\r\nHost: test\r\nX-Folded: a\r\n  continued\r\n\r\n",
         400,
     );
+}
+
+fn malformed_start_of_a_head_is_refused_before_it_ends(d: Drv) {
+    // Refused with the status the whole head would get, without waiting
+    // for the rest of it (which never comes here).
+    let server = hostile_server(d);
+    assert_rejected(&server, b"GET / HTTP/9.9\r\nHost: te", 505);
+    assert_rejected(&server, b"G(T / HTTP/1.1\r\nHo", 400);
 }
 
 fn invalid_header_name_bytes_are_400(d: Drv) {
