@@ -526,6 +526,45 @@ done
 # ---- report ---------------------------------------------------------------
 BASE=${SERVERS_RUN[0]}
 fmt_int() { awk -v v="$1" 'BEGIN { printf "%.0f", v }'; }
+# The rounds paired: in each round every server ran every route once, close
+# together in time, so the ratio of two servers' figures within a round is
+# the side-by-side comparison least moved by the machine's slow mode (which
+# comes and goes between rounds). Prints, per route and server, the median
+# over the rounds of BASE's core µs/req over the server's and of BASE's
+# req/s over the server's, and in how many rounds BASE used less core.
+paired() {
+    local s r round a b core_ratios rps_ratios lower n
+    local cheaper="$BASE cheaper" w dash
+    w=$(( ${#cheaper} > 14 ? ${#cheaper} : 14 ))
+    dash=$(printf "%${w}s" "" | tr ' ' -)
+    echo
+    echo "### Paired by round: $BASE against each server (medians of per-round ratios)"
+    echo
+    echo "Below 1.00 in the core column, $BASE used less of the server core per request."
+    echo
+    # "µ" is two bytes, so its header gets one more byte of padding.
+    printf "| %-18s | %-14s | %18s | %16s | %${w}s |\n" server route "core µs/req ratio" "req/s ratio" "$cheaper"
+    echo "|--------------------|----------------|------------------:|-----------------:|-$dash:|"
+    for r in "${ROUTES_RUN[@]}"; do
+        for s in "${SERVERS_RUN[@]}"; do
+            [[ "$s" == "$BASE" ]] && continue
+            core_ratios=() rps_ratios=() lower=0 n=0
+            for round in $(seq 1 "$REPEAT"); do
+                a="$BASE|$r#$round"; b="$s|$r#$round"
+                [[ -n "${ROUND_CORE[$a]:-}" && -n "${ROUND_CORE[$b]:-}" ]] || continue
+                [[ "${ROUND_CORE[$a]}" == n/a || "${ROUND_CORE[$b]}" == n/a ]] && continue
+                core_ratios+=("$(awk -v x="${ROUND_CORE[$a]}" -v y="${ROUND_CORE[$b]}" 'BEGIN { printf "%.4f", x / y }')")
+                rps_ratios+=("$(awk -v x="${ROUND_RPS[$a]}" -v y="${ROUND_RPS[$b]}" 'BEGIN { printf "%.4f", x / y }')")
+                n=$((n + 1))
+                awk -v x="${ROUND_CORE[$a]}" -v y="${ROUND_CORE[$b]}" 'BEGIN { exit !(x < y) }' && lower=$((lower + 1))
+            done
+            (( n > 0 )) || continue
+            printf "| %-18s | %-14s | %17s | %16s | %${w}s |\n" "$s" "$r" \
+                "$(median "${core_ratios[@]}")" "$(median "${rps_ratios[@]}")" "$lower of $n"
+        done
+    done
+}
+
 report() {
     local s r key ratio vs="vs $BASE" w
     w=$(( ${#vs} > 10 ? ${#vs} : 10 ))
@@ -589,6 +628,9 @@ report() {
                 echo
             done
         done
+    fi
+    if (( REPEAT > 1 )); then
+        paired
     fi
     if (( IDLE_CONNS > 0 )); then
         echo
