@@ -315,9 +315,12 @@ impl Conn {
         }
         let buf = std::mem::take(&mut self.rbuf);
         let len = buf.len();
-        let worker = self.worker.clone();
-        let op = self.io.read(buf.slice_mut(len..));
-        match race(op, worker.interrupt(self.key)).await {
+        match race(
+            self.io.read(buf.slice_mut(len..)),
+            self.worker.interrupt(self.key),
+        )
+        .await
+        {
             Ok((res, slice)) => {
                 self.rbuf = slice.into_inner();
                 match res {
@@ -351,8 +354,7 @@ impl Conn {
         let write_timeout = self.worker.config.timeouts.body_read;
         self.worker.arm(self.key, Some(write_timeout), false);
         let rest = std::mem::take(&mut self.wbuf).slice(sent..);
-        let worker = self.worker.clone();
-        match race(self.io.write_all(rest), worker.interrupt(self.key)).await {
+        match race(self.io.write_all(rest), self.worker.interrupt(self.key)).await {
             Ok((res, rest)) => {
                 let mut buf = rest.into_inner();
                 buf.clear();
@@ -366,8 +368,7 @@ impl Conn {
     async fn write_bytes(&mut self, bytes: Bytes) -> bool {
         let write_timeout = self.worker.config.timeouts.body_read;
         self.worker.arm(self.key, Some(write_timeout), false);
-        let worker = self.worker.clone();
-        match race(self.io.write_all(bytes), worker.interrupt(self.key)).await {
+        match race(self.io.write_all(bytes), self.worker.interrupt(self.key)).await {
             Ok((res, _)) => res.is_ok(),
             Err(_) => false,
         }
