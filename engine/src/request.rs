@@ -21,21 +21,15 @@ pub(crate) fn text(bytes: &[u8]) -> Option<&str> {
     }
 }
 
-/// Whether every byte is ASCII; up to 16 bytes in at most two overlapping
-/// loads, no loop.
+/// Whether every byte is ASCII; 4 to 16 bytes in two overlapping loads,
+/// no loop.
 #[inline]
 fn is_ascii(b: &[u8]) -> bool {
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    if let (Some(first), Some(last)) = (b.first_chunk::<8>(), b.last_chunk::<8>()) {
-        if b.len() <= 16 {
-            return (u64::from_le_bytes(*first) | u64::from_le_bytes(*last)) & HIGH == 0;
-        }
-        return b.is_ascii();
+    match crate::encode::short_words(b) {
+        Some([first, last]) => (first | last) & HIGH == 0,
+        None => b.is_ascii(),
     }
-    if let (Some(first), Some(last)) = (b.first_chunk::<4>(), b.last_chunk::<4>()) {
-        return (u32::from_le_bytes(*first) | u32::from_le_bytes(*last)) & HIGH as u32 == 0;
-    }
-    b.iter().all(|&x| x < 0x80)
 }
 
 /// An HTTP request method.
