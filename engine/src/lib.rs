@@ -64,7 +64,7 @@ pub use encode::{encode_response, is_token};
 pub use header::{HeaderBytes, HeaderName, LinePrefix};
 pub use panic::{catch_unwind, panic_message, CatchUnwind, PanicPayload};
 pub use parse::ParseError;
-pub use request::{Method, Request, Version};
+pub use request::{text, Method, Request, Version};
 pub use response::{reason_phrase, Body, BodyStream, BoxError, HeaderLine, Response, StaticHeader};
 pub use server::{Server, ServerBuilder, ShutdownHandle};
 pub use service::{default_error_response, service_fn, Service, ServiceFn};

@@ -673,6 +673,23 @@ fn headers_bad_integer_is_400_without_the_value() {
 }
 
 #[test]
+fn headers_utf8_values_bind_as_sent_and_latin1_bytes_as_replacement_characters() {
+    // A header value is visible ASCII plus obs-text (bytes 0x80-0xFF): UTF-8
+    // text binds as sent; bytes that are not UTF-8 (Latin-1 `é`) become
+    // U+FFFD rather than failing the request.
+    let c = client();
+    let utf8 = c.send_raw("GET /traced HTTP/1.1\r\nHost: t\r\nX-Trace-Id: caf\u{e9}-\u{2603}\r\n\r\n".into());
+    assert_eq!(seen_value(&utf8)["x_trace_id"], json!("caf\u{e9}-\u{2603}"));
+    let latin1 = c.send_raw(
+        b"GET /traced HTTP/1.1\r\nHost: t\r\nX-Trace-Id: caf\xe9!\r\nUser-Agent: ok\r\n\r\n".to_vec(),
+    );
+    assert_eq!(
+        seen_value(&latin1),
+        json!({"x_trace_id": "caf\u{fffd}!", "user_agent": "ok", "x_retry_count": null})
+    );
+}
+
+#[test]
 fn headers_rename_all_camel_case_is_honored() {
     let resp = client().get("/camel-headers").header("Request-Id", "r-1").send();
     assert_eq!(seen_value(&resp), json!("r-1"));
@@ -738,6 +755,16 @@ fn cookies_from_several_cookie_headers() {
     assert_eq!(
         seen_value(&resp),
         json!({"session_id": "s-2", "theme": "dark", "visits": null})
+    );
+}
+
+#[test]
+fn cookie_header_that_is_not_utf8_is_skipped_and_the_others_still_bind() {
+    let raw = b"GET /session HTTP/1.1\r\nHost: t\r\nCookie: Theme=d\xe9cor\r\nCookie: session_id=s-3\r\n\r\n";
+    let resp = client().send_raw(raw.to_vec());
+    assert_eq!(
+        seen_value(&resp),
+        json!({"session_id": "s-3", "theme": null, "visits": null})
     );
 }
 

@@ -23,14 +23,27 @@ pub(crate) enum Match {
     Loose,
 }
 
-/// Compares two names under `Match::Loose`.
+/// Compares two names under `Match::Loose`: one pass that skips `-` and
+/// `_` on both sides and stops at the first byte that differs (most
+/// request headers differ from a field's name at the first).
+#[inline]
 pub(crate) fn loose_eq(a: &str, b: &str) -> bool {
-    let mut x = a.bytes().filter(|c| *c != b'-' && *c != b'_');
-    let mut y = b.bytes().filter(|c| *c != b'-' && *c != b'_');
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let is_sep = |c: u8| c == b'-' || c == b'_';
+    let (mut i, mut j) = (0, 0);
     loop {
-        match (x.next(), y.next()) {
+        while i < a.len() && is_sep(a[i]) {
+            i += 1;
+        }
+        while j < b.len() && is_sep(b[j]) {
+            j += 1;
+        }
+        match (a.get(i), b.get(j)) {
             (None, None) => return true,
-            (Some(p), Some(q)) if p.eq_ignore_ascii_case(&q) => {}
+            (Some(p), Some(q)) if p.eq_ignore_ascii_case(q) => {
+                i += 1;
+                j += 1;
+            }
             _ => return false,
         }
     }
@@ -415,6 +428,56 @@ mod tests {
 
     fn fields<'a>(entries: &'a [Entry<'a>], m: Match) -> Fields<'a, 'a> {
         Fields { entries, matching: m }
+    }
+
+    #[test]
+    fn loose_eq_ignores_case_dashes_and_underscores_wherever_they_are() {
+        for (a, b) in [
+            ("X-Trace-Id", "x_trace_id"),
+            ("x-trace-id", "X_TRACE_ID"),
+            ("Request-Id", "requestId"),
+            ("requestid", "Request-Id"),
+            ("a-b_", "ab__"),
+            ("-ab", "a_b"),
+            ("", "-_"),
+            ("authorization", "Authorization"),
+        ] {
+            assert!(loose_eq(a, b), "{a} ~ {b}");
+            assert!(loose_eq(b, a), "{b} ~ {a}");
+        }
+        for (a, b) in [
+            ("X-Trace-Id", "x_trace_ix"),
+            ("host", "x_trace_id"),
+            ("ab", "abc"),
+            ("a-b", "a-c"),
+            ("Request-Id", "requestIds"),
+            ("", "a"),
+        ] {
+            assert!(!loose_eq(a, b), "{a} !~ {b}");
+            assert!(!loose_eq(b, a), "{b} !~ {a}");
+        }
+    }
+
+    #[test]
+    fn loose_eq_agrees_with_the_rule_on_every_short_name() {
+        let alphabet = ['a', 'A', 'b', '-', '_'];
+        let mut names = vec![String::new()];
+        let mut last = vec![String::new()];
+        for _ in 0..4 {
+            last = last
+                .iter()
+                .flat_map(|n| alphabet.iter().map(move |c| format!("{n}{c}")))
+                .collect();
+            names.extend(last.iter().cloned());
+        }
+        for a in &names {
+            for b in &names {
+                // The rule, spelled out: drop the separators, then
+                // compare ignoring ASCII case.
+                let bare = |n: &str| n.replace(['-', '_'], "").to_ascii_lowercase();
+                assert_eq!(loose_eq(a, b), bare(a) == bare(b), "{a:?} vs {b:?}");
+            }
+        }
     }
 
     #[test]

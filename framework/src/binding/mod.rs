@@ -148,7 +148,12 @@ pub fn bind_headers<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
     let entries: SmallVec<[Entry<'_>; 16]> = cx
         .req
         .headers()
-        .map(|(n, v)| (n, String::from_utf8_lossy(v)))
+        .map(|(n, v)| match jero_engine::text(v) {
+            Some(v) => (n, Cow::Borrowed(v)),
+            // obs-text that is not UTF-8 (Latin-1): U+FFFD for what does
+            // not decode.
+            None => (n, String::from_utf8_lossy(v)),
+        })
         .collect();
     T::deserialize(Fields {
         entries: &entries,
@@ -183,7 +188,7 @@ pub fn bind_cookies<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
         if !name.eq_ignore_ascii_case("cookie") {
             continue;
         }
-        let Ok(value) = std::str::from_utf8(value) else {
+        let Some(value) = jero_engine::text(value) else {
             continue;
         };
         for pair in value.split(';') {

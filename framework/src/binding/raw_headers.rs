@@ -41,7 +41,7 @@ impl RawHeaders {
 
     /// The first value of `name` as text, if it is valid UTF-8.
     pub fn get_str(&self, name: &str) -> Option<&str> {
-        self.get(name).and_then(|v| std::str::from_utf8(v).ok())
+        self.get(name).and_then(jero_engine::text)
     }
 
     /// Every value of `name`, in order.
