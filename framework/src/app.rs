@@ -654,6 +654,7 @@ impl Wiring {
                     }
                     routes.push(Route {
                         ops: [None; 5],
+                        slot_segments: pending.template.slot_segments(),
                         allow: bytes::Bytes::new(),
                     });
                     shapes.push((positional, pending.template.display(), vec![String::new(); 5]));

@@ -82,6 +82,17 @@ impl Template {
         })
     }
 
+    /// Which path segments hold the slots (0 for the segment after the
+    /// first `/`), in order.
+    pub(crate) fn slot_segments(&self) -> Box<[u16]> {
+        self.segments
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s, Segment::Slot(_)))
+            .map(|(i, _)| u16::try_from(i).expect("a path has fewer than 65,536 segments"))
+            .collect()
+    }
+
     /// The template as written, e.g. `/widgets/{widget_id}`.
     pub(crate) fn display(&self) -> String {
         self.render(|_, name| format!("{{{name}}}"))
