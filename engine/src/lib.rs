@@ -59,6 +59,9 @@ mod server;
 mod service;
 mod worker;
 
+#[cfg(test)]
+mod mutation_tests;
+
 pub use config::{Driver, Limits, Timeouts};
 pub use encode::{encode_response, is_token};
 pub use header::{HeaderBytes, HeaderName, LinePrefix};
