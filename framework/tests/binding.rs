@@ -883,6 +883,33 @@ fn json_null_body_is_422() {
 }
 
 #[test]
+fn json_of_the_wrong_shape_names_the_shape_not_the_rust_type() {
+    // A string, a short array and a nested string where objects belong:
+    // serde's own messages would say `expected struct NewWidget` or
+    // `expected struct NewWidget with 2 elements`.
+    for (path, body, at) in [
+        ("/widgets", json!("SECRET-VALUE-123"), None),
+        ("/widgets", json!([]), None),
+        (
+            "/orders",
+            json!({"items": ["SECRET-VALUE-123"]}),
+            Some("items[0]"),
+        ),
+    ] {
+        let resp = client().post(path).json(&body).send();
+        let problem = problem(&resp, 422, "validation-failed");
+        let detail = detail(&problem);
+        assert!(detail.ends_with("expected an object"), "{detail}");
+        if let Some(at) = at {
+            assert!(detail.contains(at), "{detail}");
+        }
+        for leak in ["NewWidget", "LineItem", "struct", "SECRET-VALUE-123"] {
+            assert!(!resp.text().contains(leak), "{leak} in {}", resp.text());
+        }
+    }
+}
+
+#[test]
 fn json_trailing_garbage_is_400() {
     let resp = client()
         .post("/widgets")

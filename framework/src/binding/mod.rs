@@ -61,12 +61,21 @@ impl<'a> RequestCx<'a> {
 
 /// Reduces a serde or parser message to what is safe to show: serde's
 /// standard messages quote the offending input (`invalid type: string
-/// "abc", expected u32`); keep only the expectation.
+/// "abc", expected u32`); keep only the expectation. Serde's derives also
+/// name the Rust type they expected (`expected struct MovieIn`), which
+/// says nothing to a client and exposes the server's code: that becomes
+/// the JSON shape (`expected an object`).
 pub(crate) fn sanitize(msg: &str) -> String {
+    // A sequence where a struct was expected: serde's derive accepts
+    // structs as arrays and reports the length; the client sent the wrong
+    // shape.
+    if msg.starts_with("invalid length ") && msg.contains(", expected struct ") {
+        return "invalid type: expected an object".to_owned();
+    }
     for prefix in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = msg.strip_prefix(prefix) {
             return match rest.rfind(", expected ") {
-                Some(i) => format!("{}expected {}", prefix, &rest[i + ", expected ".len()..]),
+                Some(i) => format!("{}expected {}", prefix, shape(&rest[i + ", expected ".len()..])),
                 None => prefix.trim_end_matches([' ', ':']).to_owned(),
             };
         }
@@ -84,6 +93,28 @@ pub(crate) fn sanitize(msg: &str) -> String {
         }
     }
     msg.to_owned()
+}
+
+/// What serde's derives expect, as a JSON shape instead of a Rust type
+/// name: `struct MovieIn` is an object, `tuple struct Pair` an array,
+/// `enum Genre` one of its variants.
+fn shape(expected: &str) -> &str {
+    let kind = |prefix: &str| {
+        expected
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.split(' ').next().is_some_and(|name| !name.is_empty()))
+    };
+    if kind("struct variant ") || kind("struct ") {
+        "an object"
+    } else if kind("tuple variant ") || kind("tuple struct ") {
+        "an array"
+    } else if kind("unit struct ") || kind("unit variant ") {
+        "null"
+    } else if kind("enum ") {
+        "one of the enum's variants"
+    } else {
+        expected
+    }
 }
 
 /// Decodes the path slots into the handler's `path` struct. Any failure,
@@ -326,5 +357,39 @@ mod tests {
             "unknown variant, expected `a` or `b`"
         );
         assert_eq!(sanitize("missing field `name`"), "missing field `name`");
+    }
+
+    #[test]
+    fn sanitize_names_json_shapes_not_rust_types() {
+        assert_eq!(
+            sanitize("invalid type: string \"x\", expected struct SessionIn"),
+            "invalid type: expected an object"
+        );
+        assert_eq!(
+            sanitize("invalid length 0, expected struct SessionIn with 1 element"),
+            "invalid type: expected an object"
+        );
+        assert_eq!(
+            sanitize("invalid type: map, expected tuple struct Pair"),
+            "invalid type: expected an array"
+        );
+        assert_eq!(
+            sanitize("invalid type: integer `3`, expected enum Genre"),
+            "invalid type: expected one of the enum's variants"
+        );
+        assert_eq!(
+            sanitize("invalid type: map, expected struct variant Shape::Circle"),
+            "invalid type: expected an object"
+        );
+        // Lengths of real sequences keep their message.
+        assert_eq!(
+            sanitize("invalid length 3, expected a tuple of size 2"),
+            "invalid length 3, expected a tuple of size 2"
+        );
+        // Expectations that are not type names stay as they are.
+        assert_eq!(
+            sanitize("invalid type: null, expected a string"),
+            "invalid type: expected a string"
+        );
     }
 }
