@@ -84,6 +84,15 @@ pub struct Timeouts {
     pub body_read: Duration,
     /// How long graceful shutdown waits for in-flight requests before dropping them.
     pub shutdown_grace: Duration,
+    /// After a response that refuses a request and closes the connection
+    /// (a body over the limit, a malformed head), how long the engine
+    /// goes on reading, and dropping, what the client still sends. Closing
+    /// a socket with unread input makes the kernel reset the connection,
+    /// and a client that writes its whole request before reading (most
+    /// do) would see the reset instead of the response; so the response is
+    /// followed by a FIN, and the socket is closed when the client closes
+    /// its side or this time has passed, whichever comes first.
+    pub linger: Duration,
 }
 
 impl Default for Timeouts {
@@ -93,6 +102,7 @@ impl Default for Timeouts {
             keep_alive_idle: Duration::from_secs(60),
             body_read: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
+            linger: Duration::from_secs(5),
         }
     }
 }

@@ -19,7 +19,7 @@ use std::time::Instant;
 use bytes::{Bytes, BytesMut};
 use futures_core::Stream;
 use monoio::buf::{IoBuf, IoBufMut};
-use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
+use monoio::io::{AsyncReadRent, AsyncWriteRent, AsyncWriteRentExt};
 use monoio::net::TcpStream;
 
 use crate::chunked::ChunkedDecoder;
@@ -238,6 +238,10 @@ impl Conn {
         if (!keep_alive || self.wbuf.len() >= max_pending_output) && !self.flush().await {
             return false;
         }
+        if !keep_alive && !self.rbuf.is_empty() {
+            // Requests pipelined after the last one this connection answers.
+            self.linger().await;
+        }
         keep_alive
     }
 
@@ -427,7 +431,35 @@ impl Conn {
         tracing::debug!(status = e.status, reason = e.reason, "rejecting request");
         let res = guarded_engine_error(service, e.status, e.reason);
         encode::encode_error(res, &mut self.wbuf);
-        let _ = self.flush().await;
+        // A client that was too slow (408) is not waited for again.
+        if self.flush().await && e.status != 408 {
+            self.linger().await;
+        }
+    }
+
+    /// Before closing a connection whose client may still be sending:
+    /// sends a FIN after the response and reads, dropping it, whatever
+    /// arrives until the client closes its side or `Timeouts::linger`
+    /// passes. Closing with input unread makes the kernel reset the
+    /// connection, and a client still writing its request (a body over the
+    /// limit, say) would get the reset instead of the response. Shutdown
+    /// ends the wait at once.
+    async fn linger(&mut self) {
+        if self.io.shutdown().await.is_err() {
+            return;
+        }
+        let linger = self.worker.config.timeouts.linger;
+        self.worker.arm(self.key, Some(linger), true);
+        // Dropped input needs no more room than one read's worth.
+        if self.rbuf.capacity() > 2 * READ_BUF {
+            self.rbuf = BytesMut::with_capacity(READ_BUF);
+        }
+        loop {
+            self.rbuf.clear();
+            if self.read().await.is_err() {
+                return;
+            }
+        }
     }
 }
 

@@ -61,6 +61,9 @@ both_drivers!(
     chunked_body_over_limit_is_413,
     content_length_body_at_limit_is_accepted,
     chunked_body_at_limit_is_accepted,
+    rejection_reaches_a_client_that_sends_its_whole_body_first,
+    last_response_reaches_a_client_still_pipelining,
+    lingering_after_a_rejection_ends_at_its_deadline,
     content_length_with_transfer_encoding_is_400,
     duplicate_content_length_is_400,
     invalid_content_length_is_400,
@@ -510,6 +513,106 @@ fn chunked_body_at_limit_is_accepted(d: Drv) {
     assert_eq!(res.body.len(), BODY_LIMIT);
 }
 
+/// Many clients (Python's http.client, most test tools) write the whole
+/// request before they read. A server that answers 413 and closes while
+/// such a client is still writing must not reset the connection under it:
+/// the client would see "connection reset" instead of the 413.
+fn rejection_reaches_a_client_that_sends_its_whole_body_first(d: Drv) {
+    let server = hostile_server(d);
+    // Far more than the socket buffers hold, so most of it is still being
+    // written when the server refuses the request.
+    let body = vec![b'x'; 8 << 20];
+    let chunked = {
+        let mut raw = b"POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        for part in body.chunks(64 << 10) {
+            raw.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
+            raw.extend_from_slice(part);
+            raw.extend_from_slice(b"\r\n");
+        }
+        raw.extend_from_slice(b"0\r\n\r\n");
+        raw
+    };
+    let with_length = [
+        format!(
+            "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+        &body[..],
+    ]
+    .concat();
+    for raw in [with_length, chunked] {
+        let mut c = server.connect();
+        c.send(&raw);
+        let res = c.response();
+        assert_eq!(res.status, 413);
+        assert_eq!(res.header("connection"), Some("close"));
+        assert!(c.is_closed(), "connection left open after 413");
+    }
+    server.assert_alive();
+}
+
+/// `Connection: close` ends the connection after its response, even with
+/// more requests pipelined behind it: they are read and dropped, not left
+/// in the socket to turn the close into a reset.
+fn last_response_reaches_a_client_still_pipelining(d: Drv) {
+    let server = hostile_server(d);
+    let mut raw = b"GET /hello HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n".to_vec();
+    while raw.len() < 8 << 20 {
+        raw.extend_from_slice(b"GET /never HTTP/1.1\r\nHost: test\r\n\r\n");
+    }
+    let mut c = server.connect();
+    c.send(&raw);
+    let res = c.response();
+    assert_eq!((res.status, res.body_str()), (200, "hello"));
+    assert!(c.is_closed(), "connection left open after Connection: close");
+}
+
+/// After a rejection the server reads and drops what the client still
+/// sends, for `Timeouts::linger` only; then the socket is closed for good
+/// (writes to it are refused with a reset).
+fn lingering_after_a_rejection_ends_at_its_deadline(d: Drv) {
+    let server = TestServer::with(
+        d,
+        Opts {
+            workers: 1,
+            limits: Limits {
+                max_body_size: BODY_LIMIT,
+                ..Limits::default()
+            },
+            timeouts: Timeouts {
+                linger: Duration::from_millis(1000),
+                ..Timeouts::default()
+            },
+        },
+    );
+    let mut c = server.connect();
+    c.send(
+        format!(
+            "POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: {}\r\n\r\n",
+            BODY_LIMIT + 1
+        )
+        .as_bytes(),
+    );
+    assert_eq!(c.response().status, 413);
+    // Half-closed: the response is followed by EOF, and the server still
+    // takes (and drops) what the client sends.
+    assert!(c.is_closed());
+    // A closed socket answers the first write with a reset, which fails
+    // the next one: these pass only while the server reads.
+    for _ in 0..3 {
+        c.send(&[b'x'; 1000]);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The linger deadline is swept by the worker's 250 ms tick.
+    let closed = wait_until(Duration::from_secs(5), || {
+        std::thread::sleep(Duration::from_millis(50));
+        c.stream.write_all(b"x").is_err()
+    });
+    assert!(closed, "the server still reads after its linger deadline");
+    server.assert_alive();
+}
+
 fn content_length_with_transfer_encoding_is_400(d: Drv) {
     let server = hostile_server(d);
     assert_rejected(
@@ -650,6 +753,7 @@ fn timeout_server(d: Drv, header_read: u64, keep_alive_idle: u64, body_read: u64
                 keep_alive_idle: Duration::from_millis(keep_alive_idle),
                 body_read: Duration::from_millis(body_read),
                 shutdown_grace: Duration::from_secs(3),
+                ..Timeouts::default()
             },
         },
     )
