@@ -84,14 +84,18 @@ pub struct Timeouts {
     pub body_read: Duration,
     /// How long graceful shutdown waits for in-flight requests before dropping them.
     pub shutdown_grace: Duration,
-    /// After a response that refuses a request and closes the connection
-    /// (a body over the limit, a malformed head), how long the engine
-    /// goes on reading, and dropping, what the client still sends. Closing
-    /// a socket with unread input makes the kernel reset the connection,
-    /// and a client that writes its whole request before reading (most
-    /// do) would see the reset instead of the response; so the response is
-    /// followed by a FIN, and the socket is closed when the client closes
-    /// its side or this time has passed, whichever comes first.
+    /// How long a connection that closes while its client may still be
+    /// sending goes on reading, and dropping, what arrives: after a
+    /// response that refuses a request (a body over the limit, a malformed
+    /// head; not after a 408), and after the last response of a
+    /// `Connection: close` exchange with further requests already read.
+    /// Closing a socket with unread input makes the kernel reset the
+    /// connection, and a client that writes its whole request before
+    /// reading (most do) would see the reset instead of the response; so
+    /// the response is followed by a FIN, and the socket is closed when the
+    /// client closes its side or this time has passed, whichever comes
+    /// first. A total, not an idle timeout; graceful shutdown ends it at
+    /// once. Default 5 s.
     pub linger: Duration,
 }
 

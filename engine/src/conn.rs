@@ -450,17 +450,38 @@ impl Conn {
         }
         let linger = self.worker.config.timeouts.linger;
         self.worker.arm(self.key, Some(linger), true);
-        // Dropped input needs no more room than one read's worth.
-        if self.rbuf.capacity() > 2 * READ_BUF {
-            self.rbuf = BytesMut::with_capacity(READ_BUF);
-        }
+        // The worker's clock only moves on its tick, and the tick only runs
+        // when this task lets it: the deadline is checked here as well.
+        let deadline = Instant::now() + linger;
+        // Dropped input needs one read's worth of room; the old buffer may
+        // be a view into a body-sized allocation.
+        self.rbuf = BytesMut::with_capacity(READ_BUF);
         loop {
             self.rbuf.clear();
-            if self.read().await.is_err() {
+            if self.read().await.is_err() || Instant::now() >= deadline {
                 return;
             }
+            // On the epoll driver a read of a socket with input waiting
+            // completes without yielding: a client sending without pause
+            // would keep the worker from its other connections.
+            yield_now().await;
         }
     }
+}
+
+/// Lets the runtime run its other tasks before this one goes on.
+async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
 }
 
 /// Sends what the socket takes right now, without waiting: the number of

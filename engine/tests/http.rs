@@ -581,7 +581,7 @@ fn lingering_after_a_rejection_ends_at_its_deadline(d: Drv) {
                 ..Limits::default()
             },
             timeouts: Timeouts {
-                linger: Duration::from_millis(1000),
+                linger: Duration::from_secs(3),
                 ..Timeouts::default()
             },
         },
@@ -605,7 +605,7 @@ fn lingering_after_a_rejection_ends_at_its_deadline(d: Drv) {
         std::thread::sleep(Duration::from_millis(50));
     }
     // The linger deadline is swept by the worker's 250 ms tick.
-    let closed = wait_until(Duration::from_secs(5), || {
+    let closed = wait_until(Duration::from_secs(10), || {
         std::thread::sleep(Duration::from_millis(50));
         c.stream.write_all(b"x").is_err()
     });
