@@ -66,11 +66,23 @@ impl<'a> RequestCx<'a> {
 /// says nothing to a client and exposes the server's code: that becomes
 /// the JSON shape (`expected an object`).
 pub(crate) fn sanitize(msg: &str) -> String {
-    // A sequence where a struct was expected: serde's derive accepts
-    // structs as arrays and reports the length; the client sent the wrong
-    // shape.
-    if msg.starts_with("invalid length ") && msg.contains(", expected struct ") {
-        return "invalid type: expected an object".to_owned();
+    if let Some(rest) = msg.strip_prefix("invalid length ") {
+        if let Some((count, expected)) = rest.split_once(", expected ") {
+            // Serde's derives accept a struct as an array of its fields and
+            // report the length of one that is short: the client sent the
+            // wrong shape.
+            if expected.starts_with("struct ") {
+                return "invalid type: expected an object".to_owned();
+            }
+            let (what, elements) = match expected.rfind(" with ") {
+                Some(i) => (&expected[..i], &expected[i..]),
+                None => (expected, ""),
+            };
+            return format!("invalid length {count}, expected {}{elements}", shape(what));
+        }
+    }
+    if msg.starts_with("data did not match any variant of untagged enum ") {
+        return "data did not match any variant".to_owned();
     }
     for prefix in ["invalid type: ", "invalid value: "] {
         if let Some(rest) = msg.strip_prefix(prefix) {
@@ -97,20 +109,25 @@ pub(crate) fn sanitize(msg: &str) -> String {
 
 /// What serde's derives expect, as a JSON shape instead of a Rust type
 /// name: `struct MovieIn` is an object, `tuple struct Pair` an array,
-/// `enum Genre` one of its variants.
+/// `enum Genre` (however tagged) one of its variants.
 fn shape(expected: &str) -> &str {
+    // `kind Name`, with nothing after the name.
     let kind = |prefix: &str| {
         expected
             .strip_prefix(prefix)
-            .is_some_and(|rest| rest.split(' ').next().is_some_and(|name| !name.is_empty()))
+            .is_some_and(|name| !name.is_empty() && !name.contains(' '))
     };
     if kind("struct variant ") || kind("struct ") {
         "an object"
     } else if kind("tuple variant ") || kind("tuple struct ") {
         "an array"
-    } else if kind("unit struct ") || kind("unit variant ") {
+    } else if kind("unit struct ") {
         "null"
-    } else if kind("enum ") {
+    } else if kind("unit variant ")
+        || kind("enum ")
+        || kind("internally tagged enum ")
+        || kind("adjacently tagged enum ")
+    {
         "one of the enum's variants"
     } else {
         expected
@@ -361,35 +378,76 @@ mod tests {
 
     #[test]
     fn sanitize_names_json_shapes_not_rust_types() {
-        assert_eq!(
-            sanitize("invalid type: string \"x\", expected struct SessionIn"),
-            "invalid type: expected an object"
-        );
-        assert_eq!(
-            sanitize("invalid length 0, expected struct SessionIn with 1 element"),
-            "invalid type: expected an object"
-        );
-        assert_eq!(
-            sanitize("invalid type: map, expected tuple struct Pair"),
-            "invalid type: expected an array"
-        );
-        assert_eq!(
-            sanitize("invalid type: integer `3`, expected enum Genre"),
-            "invalid type: expected one of the enum's variants"
-        );
-        assert_eq!(
-            sanitize("invalid type: map, expected struct variant Shape::Circle"),
-            "invalid type: expected an object"
-        );
-        // Lengths of real sequences keep their message.
-        assert_eq!(
-            sanitize("invalid length 3, expected a tuple of size 2"),
-            "invalid length 3, expected a tuple of size 2"
-        );
-        // Expectations that are not type names stay as they are.
-        assert_eq!(
-            sanitize("invalid type: null, expected a string"),
-            "invalid type: expected a string"
-        );
+        let cases = [
+            (
+                "invalid type: string \"x\", expected struct SessionIn",
+                "invalid type: expected an object",
+            ),
+            (
+                "invalid length 0, expected struct SessionIn with 1 element",
+                "invalid type: expected an object",
+            ),
+            (
+                "invalid length 1, expected tuple struct Pair with 2 elements",
+                "invalid length 1, expected an array with 2 elements",
+            ),
+            (
+                "invalid length 1, expected tuple variant Shape::Line with 2 elements",
+                "invalid length 1, expected an array with 2 elements",
+            ),
+            (
+                "invalid type: map, expected tuple struct Pair",
+                "invalid type: expected an array",
+            ),
+            (
+                "invalid type: integer `3`, expected enum Genre",
+                "invalid type: expected one of the enum's variants",
+            ),
+            (
+                "invalid type: sequence, expected internally tagged enum Shape",
+                "invalid type: expected one of the enum's variants",
+            ),
+            (
+                "invalid type: sequence, expected adjacently tagged enum Shape",
+                "invalid type: expected one of the enum's variants",
+            ),
+            (
+                "invalid type: map, expected unit variant Shape::Empty",
+                "invalid type: expected one of the enum's variants",
+            ),
+            (
+                "invalid type: map, expected unit struct Nothing",
+                "invalid type: expected null",
+            ),
+            (
+                "invalid type: map, expected struct variant Shape::Circle",
+                "invalid type: expected an object",
+            ),
+            (
+                "data did not match any variant of untagged enum Shape",
+                "data did not match any variant",
+            ),
+            // Lengths of real sequences keep their message.
+            (
+                "invalid length 3, expected a tuple of size 2",
+                "invalid length 3, expected a tuple of size 2",
+            ),
+            (
+                "invalid length 3, expected fewer elements in array",
+                "invalid length 3, expected fewer elements in array",
+            ),
+            // Expectations that are not type names stay as they are.
+            (
+                "invalid type: null, expected a string",
+                "invalid type: expected a string",
+            ),
+            (
+                "invalid value: string \"x\", expected a struct name",
+                "invalid value: expected a struct name",
+            ),
+        ];
+        for (message, shown) in cases {
+            assert_eq!(sanitize(message), shown, "for {message:?}");
+        }
     }
 }
