@@ -113,7 +113,7 @@ pub(crate) fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHea
             return Ok(None);
         }
         Err(httparse::Error::TooManyHeaders) => return Err(ParseError::new(431, "too many header fields")),
-        Err(httparse::Error::Version) => return Err(ParseError::new(505, "unsupported HTTP version")),
+        Err(httparse::Error::Version) => return Err(version_error(buf)),
         Err(httparse::Error::Token) | Err(httparse::Error::Status) => {
             // A request line that is too long can fail as a bad token once
             // the limit is passed; report the limit, not a parse error.
@@ -278,6 +278,32 @@ pub(crate) fn check_partial(buf: &[u8], limits: &Limits) -> Result<(), ParseErro
         return Err(ParseError::new(431, "request head too large"));
     }
     Ok(())
+}
+
+/// The error for a request line whose version httparse refused: 505 for
+/// a well-formed `HTTP/DIGIT.DIGIT` other than 1.0 and 1.1 (RFC 9110
+/// section 15.6.6), 400 for anything else in that place (RFC 9112
+/// section 3: an invalid request line), so `GET / HTTP/2.0` is 505 and
+/// `THIS IS NOT HTTP` is 400. A line still arriving is judged on what is
+/// there: 505 while it can still become such a version.
+#[cold]
+fn version_error(buf: &[u8]) -> ParseError {
+    let line_end = buf.iter().position(|&b| b == b'\r' || b == b'\n');
+    let line = &buf[..line_end.unwrap_or(buf.len())];
+    let token = line.rsplit(|&b| b == b' ').next().unwrap_or_default();
+    let well_formed = |i: usize, b: u8| match i {
+        0..=4 => b == b"HTTP/"[i],
+        5 | 7 => b.is_ascii_digit(),
+        6 => b == b'.',
+        _ => false,
+    };
+    let complete = line_end.is_some();
+    let shape_ok = token.iter().enumerate().all(|(i, &b)| well_formed(i, b));
+    if shape_ok && (token.len() == 8 || (!complete && token.len() < 8)) {
+        ParseError::new(505, "unsupported HTTP version")
+    } else {
+        BAD_REQUEST
+    }
 }
 
 fn check_request_line(buf: &[u8], limits: &Limits) -> Result<(), ParseError> {
@@ -567,6 +593,17 @@ mod tests {
     #[test]
     fn version_and_expect() {
         assert_eq!(status("GET / HTTP/2.0\r\nHost: x\r\n\r\n"), 505);
+        assert_eq!(status("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"), 505);
+        assert_eq!(status("GET / HTTP/1.2\r\nHost: x\r\n\r\n"), 505);
+        // Not a version at all: a malformed request line.
+        assert_eq!(status("THIS IS NOT HTTP\r\n\r\n"), 400);
+        assert_eq!(status("GET / HTTP/1.10\r\nHost: x\r\n\r\n"), 400);
+        assert_eq!(status("GET / http/1.1\r\nHost: x\r\n\r\n"), 400);
+        assert_eq!(status("GET / HTTP/x.1\r\nHost: x\r\n\r\n"), 400);
+        assert_eq!(status("GET / FTP/1.0\r\n\r\n"), 400);
+        // A line still arriving: 505 while it can still be a version.
+        assert_eq!(status("GET / HTTP/9"), 505);
+        assert_eq!(status("GET / HTTX"), 400);
         assert_eq!(status("GET / HTTP/1.1\r\nHost: x\r\nExpect: magic\r\n\r\n"), 417);
     }
 }

@@ -664,6 +664,8 @@ fn malformed_start_of_a_head_is_refused_before_it_ends(d: Drv) {
     let server = hostile_server(d);
     assert_rejected(&server, b"GET / HTTP/9.9\r\nHost: te", 505);
     assert_rejected(&server, b"G(T / HTTP/1.1\r\nHo", 400);
+    // Something in the version's place that is no version at all.
+    assert_rejected(&server, b"THIS IS NOT HTTP\r\n\r\n", 400);
 }
 
 fn invalid_header_name_bytes_are_400(d: Drv) {
