@@ -100,6 +100,7 @@
 extern crate self as jero;
 
 mod app;
+pub mod auth;
 mod binding;
 mod contract;
 mod cookie;
@@ -116,13 +117,14 @@ pub use app::{
     wire, App, ArgSpec, BoxError, Endpoint, InfoFn, OpKind, OperationDef, Resource, Teardown, Teardowns,
     Wired, Wiring, WiringError,
 };
+pub use auth::Authenticator;
 pub use binding::{FieldError, FromContent, JsonInput, RawHeaders, RequestCx};
 pub use bytes::Bytes;
 pub use contract::Contract;
 pub use cookie::{SameSite, SetCookie};
 pub use error::{errors, ApiError, Error};
 pub use headers::HeaderContract;
-pub use jero_macros::{contract, endpoint, error, resource, IntoResponse};
+pub use jero_macros::{authenticator, contract, endpoint, error, resource, IntoResponse};
 pub use problem::{Problem, PROBLEM_JSON};
 pub use response::{
     ContentSpec, ContractInfo, IntoResponse, ResponseSpec, Responses, APPLICATION_JSON, OCTET_STREAM,
@@ -139,6 +141,7 @@ pub use jero_engine as engine;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::app::respond;
+    pub use crate::auth::{credentials_missing, missing_user, AcceptsUser, Authenticator, Public, Users};
     pub use crate::binding::{
         bind_content, bind_cookies, bind_headers, bind_json, bind_params, bind_path, bind_raw_headers,
     };

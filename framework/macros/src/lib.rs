@@ -110,6 +110,7 @@ fn expand_impl(kind: Kind, path: &LitStr, item: &ItemImpl) -> syn::Result<TokenS
         Kind::Endpoint => ENDPOINT_VERBS,
     };
     let mut ops = Vec::new();
+    let mut users: Vec<(String, Type)> = Vec::new();
     let mut errors: Option<syn::Error> = None;
     let mut push_err = |e: syn::Error| match &mut errors {
         Some(all) => all.combine(e),
@@ -136,7 +137,10 @@ fn expand_impl(kind: Kind, path: &LitStr, item: &ItemImpl) -> syn::Result<TokenS
             continue;
         };
         match operation(kind, self_ty, f, &name, method, body_allowed) {
-            Ok(op) => ops.push(op),
+            Ok((op, user)) => {
+                ops.push(op);
+                users.extend(user.map(|ty| (name, ty)));
+            }
             Err(e) => push_err(e),
         }
     }
@@ -147,11 +151,57 @@ fn expand_impl(kind: Kind, path: &LitStr, item: &ItemImpl) -> syn::Result<TokenS
         Kind::Resource => quote!(::jero::Resource),
         Kind::Endpoint => quote!(::jero::Endpoint),
     };
+    let users = users_impls(self_ty, &users)?;
     Ok(quote! {
         impl #trait_name for #self_ty {
             const PATH: &'static str = #path;
             fn operations() -> ::std::vec::Vec<::jero::__private::OperationDef<Self>> {
                 ::std::vec![#(#ops),*]
+            }
+        }
+        #users
+    })
+}
+
+/// The `user` type of an impl block's handlers, as the `Users`, `Public`
+/// and `AcceptsUser` impls: one authenticator serves the whole resource or
+/// endpoint, so every handler that declares `user` declares the same type.
+fn users_impls(self_ty: &Type, users: &[(String, Type)]) -> syn::Result<TokenStream2> {
+    let p = quote!(::jero::__private);
+    let Some((first_name, first)) = users.first() else {
+        return Ok(quote! {
+            impl #p::Users for #self_ty {
+                type User = ();
+            }
+            impl #p::Public for #self_ty {}
+            impl<__U> #p::AcceptsUser<__U> for #self_ty {
+                #[inline]
+                fn accept(_: __U) -> ::std::option::Option<()> {
+                    ::std::option::Option::None
+                }
+            }
+        });
+    };
+    let shown = |t: &Type| quote!(#t).to_string().replace(' ', "");
+    if let Some((name, other)) = users.iter().find(|(_, t)| shown(t) != shown(first)) {
+        return Err(syn::Error::new(
+            other.span(),
+            format!(
+                "`{name}` declares `user: {}` but `{first_name}` declares `user: {}`; one authenticator \
+                 serves every operation here, so declare the same type in both",
+                shown(other),
+                shown(first)
+            ),
+        ));
+    }
+    Ok(quote! {
+        impl #p::Users for #self_ty {
+            type User = #first;
+        }
+        impl #p::AcceptsUser<#first> for #self_ty {
+            #[inline]
+            fn accept(user: #first) -> ::std::option::Option<#first> {
+                ::std::option::Option::Some(user)
             }
         }
     })
@@ -164,7 +214,7 @@ fn operation(
     name: &str,
     method: &str,
     body_allowed: bool,
-) -> syn::Result<TokenStream2> {
+) -> syn::Result<(TokenStream2, Option<Type>)> {
     let sig = &f.sig;
     let ident = &sig.ident;
     match sig.inputs.first() {
@@ -245,9 +295,26 @@ fn operation(
     let mut binds = Vec::new();
     let mut call_args = Vec::new();
     let mut spec = Vec::new();
+    let mut user_ty = None;
     for a in &args {
         let var = format_ident!("{}", a.name);
         let ty = &a.ty;
+        if a.name == "user" {
+            // Handed over by the authenticator, bound before everything else.
+            user_ty = Some(ty.clone());
+            binds.insert(
+                0,
+                quote_spanned! {a.span=>
+                    let #var: #ty = match __user {
+                        ::std::option::Option::Some(v) => v,
+                        ::std::option::Option::None => return ::jero::__private::missing_user(__cx),
+                    };
+                },
+            );
+            call_args.push(quote!(#var));
+            spec.push(quote!(user: ::std::option::Option::Some(::jero::__private::no_contract)));
+            continue;
+        }
         let binder = format_ident!("bind_{}", a.name);
         binds.push(quote_spanned! {a.span=>
             let #var: #ty = match ::jero::__private::#binder::<#ty>(__cx) {
@@ -286,12 +353,15 @@ fn operation(
     let respond = quote_spanned! {ret_span=>
         ::jero::__private::respond::<#ret>(__out, __cx)
     };
-    Ok(quote! {
+    let unused_user = user_ty.is_none().then(|| quote!(let _ = __user;));
+    let op = quote! {
         {
             fn __jero_handler<'a>(
                 __this: &'a #self_ty,
                 __cx: &'a ::jero::__private::RequestCx<'a>,
+                __user: ::std::option::Option<<#self_ty as ::jero::__private::Users>::User>,
             ) -> ::jero::__private::BoxFuture<'a> {
+                #unused_user
                 ::std::boxed::Box::pin(async move {
                     #(#binds)*
                     let __out: #ret = #call;
@@ -309,7 +379,204 @@ fn operation(
                 handler: __jero_handler,
             }
         }
+    };
+    Ok((op, user_ty))
+}
+
+/// The argument names an authenticator's `authenticate` may declare.
+const AUTH_ARG_NAMES: &[&str] = &["headers", "cookies", "raw_headers"];
+
+/// Marks an impl block as a jero authenticator. Its one method,
+/// `async fn authenticate(&self, ...) -> Result<User, E>`, binds `headers`,
+/// `cookies` and `raw_headers` by name, like a handler; returning
+/// `Result<Option<User>, E>` admits anonymous callers. See `jero::auth`.
+#[proc_macro_attribute]
+pub fn authenticator(args: TokenStream, input: TokenStream) -> TokenStream {
+    if !args.is_empty() {
+        return syn::Error::new(
+            TokenStream2::from(args).span(),
+            "#[jero::authenticator] takes no arguments",
+        )
+        .to_compile_error()
+        .into();
+    }
+    let item = parse_macro_input!(input as ItemImpl);
+    match expand_authenticator(&item) {
+        Ok(extra) => quote!(#item #extra).into(),
+        Err(e) => {
+            let err = e.to_compile_error();
+            quote!(#item #err).into()
+        }
+    }
+}
+
+fn expand_authenticator(item: &ItemImpl) -> syn::Result<TokenStream2> {
+    const SHAPE: &str = "an authenticator has one method, \
+        `async fn authenticate(&self, headers: H) -> Result<User, E>` \
+        (or `Result<Option<User>, E>` to admit anonymous callers)";
+    if let Some((_, trait_path, _)) = &item.trait_ {
+        return Err(syn::Error::new(
+            trait_path.span(),
+            "#[jero::authenticator] goes on an inherent impl block, not a trait impl",
+        ));
+    }
+    if !item.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            item.generics.span(),
+            "a jero authenticator cannot be generic; wrap the generic type in a concrete one",
+        ));
+    }
+    let mut found = None;
+    for it in &item.items {
+        let ImplItem::Fn(f) = it else { continue };
+        if f.sig.ident != "authenticate" {
+            return Err(syn::Error::new(
+                f.sig.ident.span(),
+                format!(
+                    "`{}` is not `authenticate`; {SHAPE}. Move helper methods to a separate impl block",
+                    f.sig.ident
+                ),
+            ));
+        }
+        found = Some(f);
+    }
+    let Some(f) = found else {
+        return Err(syn::Error::new(
+            item.self_ty.span(),
+            format!("no `authenticate` method: {SHAPE}"),
+        ));
+    };
+    let sig = &f.sig;
+    match sig.inputs.first() {
+        Some(FnArg::Receiver(r)) if r.reference.is_some() && r.mutability.is_none() => {}
+        _ => {
+            return Err(syn::Error::new(
+                sig.span(),
+                "`authenticate` must take `&self` as its first argument (one instance serves every request)",
+            ))
+        }
+    }
+    if !sig.generics.params.is_empty() {
+        return Err(syn::Error::new(
+            sig.generics.span(),
+            "`authenticate` cannot be generic",
+        ));
+    }
+    let mut binds = Vec::new();
+    let mut call_args = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    for input in sig.inputs.iter().skip(1) {
+        let FnArg::Typed(pt) = input else { continue };
+        let name = match &*pt.pat {
+            Pat::Ident(pi) => pi.ident.to_string().trim_start_matches('_').to_owned(),
+            other => {
+                return Err(syn::Error::new(
+                    other.span(),
+                    "bind the authenticator's arguments by plain name (headers, cookies, raw_headers), not by pattern",
+                ))
+            }
+        };
+        if !AUTH_ARG_NAMES.contains(&name.as_str()) {
+            return Err(syn::Error::new(
+                pt.pat.span(),
+                format!(
+                    "unknown argument `{name}` in `authenticate`: an authenticator reads credentials, so its \
+                     arguments are one or more of {}",
+                    AUTH_ARG_NAMES.join(", ")
+                ),
+            ));
+        }
+        if seen.contains(&name) {
+            return Err(syn::Error::new(
+                pt.pat.span(),
+                format!("`{name}` is declared twice"),
+            ));
+        }
+        seen.push(name.clone());
+        let var = format_ident!("{}", name);
+        let binder = format_ident!("bind_{}", name);
+        let ty = &pt.ty;
+        // Credentials that are absent or do not bind are a 401, not a 400.
+        binds.push(quote_spanned! {pt.ty.span()=>
+            let #var: #ty = match ::jero::__private::#binder::<#ty>(__cx) {
+                ::std::result::Result::Ok(v) => v,
+                ::std::result::Result::Err(_) => {
+                    return ::std::result::Result::Err(::jero::__private::credentials_missing(__cx))
+                }
+            };
+        });
+        call_args.push(quote!(#var));
+    }
+    let ReturnType::Type(_, ret) = &sig.output else {
+        return Err(syn::Error::new(
+            sig.span(),
+            format!("`authenticate` returns nothing; {SHAPE}"),
+        ));
+    };
+    let (user, error) = result_args(ret).ok_or_else(|| {
+        syn::Error::new(
+            ret.span(),
+            format!("`authenticate` must return a Result: {SHAPE}"),
+        )
+    })?;
+    let optional = last_ident_is(user, "Option");
+    let call = if sig.asyncness.is_some() {
+        quote!(self.authenticate(#(#call_args),*).await)
+    } else {
+        quote!(self.authenticate(#(#call_args),*))
+    };
+    let self_ty = &item.self_ty;
+    let p = quote!(::jero::__private);
+    Ok(quote! {
+        impl #p::Authenticator for #self_ty {
+            type User = #user;
+            const OPTIONAL: bool = #optional;
+
+            async fn authenticate_request(
+                &self,
+                __cx: &#p::RequestCx<'_>,
+            ) -> ::std::result::Result<#user, #p::Response> {
+                #(#binds)*
+                match #call {
+                    ::std::result::Result::Ok(user) => ::std::result::Result::Ok(user),
+                    ::std::result::Result::Err(e) => {
+                        ::std::result::Result::Err(#p::respond::<#error>(e, __cx))
+                    }
+                }
+            }
+
+            fn describe(responses: &mut ::jero::Responses<'_>) {
+                #p::describe_responses::<#error>(responses)
+            }
+        }
     })
+}
+
+/// `T` and `E` of a return type spelled `Result<T, E>` (any path ending
+/// in `Result`).
+fn result_args(ty: &Type) -> Option<(&Type, &Type)> {
+    let Type::Path(tp) = ty else { return None };
+    let last = tp.path.segments.last()?;
+    if last.ident != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    match (types.next(), types.next(), types.next()) {
+        (Some(t), Some(e), None) => Some((t, e)),
+        _ => None,
+    }
+}
+
+/// Whether `ty` is a path whose last segment is `ident` (`Option<User>`,
+/// `std::option::Option<User>`).
+fn last_ident_is(ty: &Type, ident: &str) -> bool {
+    matches!(ty, Type::Path(tp) if tp.path.segments.last().is_some_and(|s| s.ident == ident))
 }
 
 fn camel(snake: &str) -> String {

@@ -1,0 +1,201 @@
+//! Authentication: an authenticator is an object passed when a route is
+//! included. It binds its own typed `headers`, `cookies` or `raw_headers`
+//! (by name, like a handler) and returns the caller, or an error.
+//!
+//! Its return type is the policy:
+//!
+//! * `Result<User, E>` gates the route: a request without valid
+//!   credentials never reaches the handler.
+//! * `Result<Option<User>, E>` admits anonymous callers: absent
+//!   credentials give `None`, invalid ones are still refused.
+//!
+//! Credentials that are missing or do not bind (a required header absent,
+//! a value that does not convert) are 401 `authentication-required`; the
+//! error `E` the authenticator returns is rendered like any handler error
+//! (an [`ApiError`](crate::ApiError) such as a 401 `invalid-token`, with
+//! the app's exception handlers and error format applied).
+//!
+//! The handlers behind an authenticator receive its result as their `user`
+//! argument. The types are checked by the compiler: `user` must be exactly
+//! the authenticator's type (`Option<User>` behind optional auth, `User`
+//! otherwise), a resource or endpoint whose handlers declare `user` cannot
+//! be included without an authenticator, and its handlers must all declare
+//! the same type. What only wiring can see is a startup
+//! [`WiringError`](crate::WiringError): behind optional auth, a handler
+//! that declares no `user` (the operation would silently serve anonymous
+//! callers as if the route were public).
+//!
+//! Authentication runs after routing (404, 405 and OPTIONS need no
+//! credentials) and before anything of the request is bound for the
+//! handler, so a request with no token and a malformed body is 401.
+//!
+//! ```
+//! use jero::{authenticator, contract, endpoint, App, BoxError, Wiring};
+//! use jero_testing::TestClient;
+//!
+//! #[contract]
+//! struct User {
+//!     name: String,
+//! }
+//!
+//! #[contract]
+//! struct BearerHeaders {
+//!     authorization: String,
+//! }
+//!
+//! #[jero::error(status = 401, code = "invalid-token", title = "Invalid token")]
+//! struct InvalidToken;
+//!
+//! #[derive(Clone)]
+//! struct TokenAuth;
+//!
+//! #[authenticator]
+//! impl TokenAuth {
+//!     async fn authenticate(&self, headers: BearerHeaders) -> Result<User, InvalidToken> {
+//!         match headers.authorization.as_str() {
+//!             "Bearer token" => Ok(User { name: "ada".into() }),
+//!             _ => Err(InvalidToken),
+//!         }
+//!     }
+//! }
+//!
+//! struct Me;
+//!
+//! #[endpoint(path = "/me")]
+//! impl Me {
+//!     async fn get(&self, user: User) -> User {
+//!         user
+//!     }
+//! }
+//!
+//! struct MyApp;
+//!
+//! impl App for MyApp {
+//!     async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+//!         wiring.include_endpoint_with_auth(Me, TokenAuth);
+//!         Ok(())
+//!     }
+//! }
+//!
+//! let client = TestClient::new(MyApp);
+//! assert_eq!(client.get("/me").header("Authorization", "Bearer token").send().text(), r#"{"name":"ada"}"#);
+//! assert_eq!(client.get("/me").send().status(), 401);
+//! let refused = client.get("/me").header("Authorization", "Bearer nope").send();
+//! assert_eq!(refused.json::<serde_json::Value>()["type"], "invalid-token");
+//! ```
+
+use std::sync::Arc;
+
+use jero_engine::Response;
+
+use crate::binding::RequestCx;
+use crate::response::Responses;
+use crate::router::{BoxFuture, ErasedHandler, HandlerFn};
+
+/// An authenticator: the caller of a request, or the response refusing it.
+///
+/// Implemented by [`#[jero::authenticator]`](crate::authenticator) on an
+/// impl block with one method, `async fn authenticate(&self, ...) ->
+/// Result<User, E>`, whose arguments bind by name (`headers`, `cookies`,
+/// `raw_headers`). Pass one to
+/// [`Wiring::include_resource_with_auth`](crate::Wiring::include_resource_with_auth)
+/// or [`Wiring::include_endpoint_with_auth`](crate::Wiring::include_endpoint_with_auth).
+/// One instance serves every worker thread, hence `Send + Sync`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a jero authenticator",
+    note = "mark an impl block with #[jero::authenticator] and give it `async fn authenticate(&self, headers: H) -> Result<User, E>`"
+)]
+pub trait Authenticator: Send + Sync + 'static {
+    /// What the handlers behind it receive as `user`: a user type, or an
+    /// `Option` of one when anonymous callers are admitted.
+    type User: 'static;
+    /// Whether anonymous callers are admitted (`User` is an `Option`).
+    const OPTIONAL: bool;
+
+    /// Binds the credentials and authenticates: the user, or the response
+    /// that refuses the request (already rendered in the app's format).
+    // The refusal is a whole `Response` (128 bytes, moved without a
+    // `memcpy` call; see the engine's docs): boxing it would allocate on
+    // every refused request for nothing.
+    #[allow(async_fn_in_trait, clippy::result_large_err)]
+    async fn authenticate_request(&self, cx: &RequestCx<'_>) -> Result<Self::User, Response>;
+
+    /// Describes the responses the authenticator can refuse with.
+    fn describe(responses: &mut Responses<'_>);
+}
+
+/// The `user` type a resource's or endpoint's handlers declare. Implemented
+/// by `#[jero::resource]` and `#[jero::endpoint]`.
+pub trait Users: Send + Sync + 'static {
+    /// The declared type; `()` when no handler declares `user`.
+    type User: 'static;
+}
+
+/// A resource or endpoint none of whose handlers declares `user`: it can be
+/// included without an authenticator. Implemented by the macros.
+#[diagnostic::on_unimplemented(
+    message = "the handlers of `{Self}` declare a `user` argument, so it needs an authenticator",
+    label = "included without an authenticator",
+    note = "include it with `wiring.include_resource_with_auth(resource, authenticator)` (or `include_endpoint_with_auth`), or remove the `user` arguments"
+)]
+pub trait Public: Users {}
+
+/// A resource or endpoint whose handlers can receive `U`, an
+/// authenticator's result, as their `user`. Implemented by the macros: for
+/// exactly the declared type, or for any type when no handler declares
+/// `user` (the authenticator then only gates the route).
+#[diagnostic::on_unimplemented(
+    message = "the `user` argument of `{Self}`'s handlers is not `{U}`, the type its authenticator returns",
+    label = "the authenticator's user type and the handlers' `user` type differ",
+    note = "declare `user: {U}` exactly: the same type, and an Option only behind an authenticator that returns Result<Option<User>, E>"
+)]
+pub trait AcceptsUser<U>: Users {
+    /// What the handlers receive: `Some(user)` when they declare `user`,
+    /// `None` (the user dropped) when none does.
+    fn accept(user: U) -> Option<Self::User>;
+}
+
+/// A handler bound to its resource instance and the authenticator in front
+/// of it.
+pub(crate) struct AuthBound<R: Users, A> {
+    pub(crate) resource: Arc<R>,
+    pub(crate) auth: Arc<A>,
+    pub(crate) handler: HandlerFn<R>,
+}
+
+impl<R, A> ErasedHandler for AuthBound<R, A>
+where
+    R: AcceptsUser<A::User>,
+    A: Authenticator,
+{
+    fn call<'a>(&'a self, cx: &'a RequestCx<'a>) -> BoxFuture<'a> {
+        Box::pin(async move {
+            match self.auth.authenticate_request(cx).await {
+                Ok(user) => (self.handler)(&self.resource, cx, R::accept(user)).await,
+                Err(refused) => refused,
+            }
+        })
+    }
+}
+
+/// A handler declares `user` but no authenticator handed one over (a route
+/// included in a way the type checks should have made impossible): logged,
+/// and the generic 500. Used by the macros' expansion.
+#[cold]
+#[inline(never)]
+pub fn missing_user(cx: &RequestCx<'_>) -> Response {
+    tracing::error!(route = cx.route(), "handler declares `user` but no authenticator ran; answering 500");
+    cx.reject(crate::Problem::internal())
+}
+
+/// Credentials that are absent or do not bind: 401
+/// `authentication-required` ([`errors::AuthenticationRequired`], through
+/// the app's exception handler for it and its error format). Used by the
+/// `#[jero::authenticator]` expansion.
+///
+/// [`errors::AuthenticationRequired`]: crate::errors::AuthenticationRequired
+#[cold]
+#[inline(never)]
+pub fn credentials_missing(cx: &RequestCx<'_>) -> Response {
+    crate::error::render_api_error(crate::errors::AuthenticationRequired, cx)
+}
