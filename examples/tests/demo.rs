@@ -149,3 +149,321 @@ fn unknown_paths_and_methods() {
     assert_eq!(r.status(), 204);
     assert_eq!(r.header("allow"), Some("OPTIONS, POST"));
 }
+
+// ---------------------------------------------------------------------------
+// Authentication: /me, /spotlight, /profile
+
+const TOKEN: (&str, &str) = ("Authorization", "Bearer token");
+const OTHER: (&str, &str) = ("Authorization", "Bearer other-token");
+
+fn user_json() -> Value {
+    json!({"id": "user-id", "name": "user-name", "maySeeSpotlight": true})
+}
+
+#[track_caller]
+fn assert_problem(r: &jero_testing::TestResponse, status: u16, kind: &str) -> Value {
+    assert_eq!(r.status(), status, "{}", r.text());
+    assert_eq!(r.header("content-type"), Some("application/problem+json"));
+    let body = r.json::<Value>();
+    assert_eq!(body["type"], kind, "{body}");
+    body
+}
+
+#[test]
+fn me_is_the_token_user() {
+    let c = client();
+    let r = c.get("/me").header(TOKEN.0, TOKEN.1).send();
+    assert_eq!(r.json::<Value>(), user_json());
+    let r = c.get("/me").header(OTHER.0, OTHER.1).send();
+    assert_eq!(
+        r.json::<Value>(),
+        json!({"id": "other-id", "name": "other-name", "maySeeSpotlight": false})
+    );
+    let body = assert_problem(&c.get("/me").send(), 401, "authentication-required");
+    assert_eq!(
+        body,
+        json!({"type": "authentication-required", "title": "Authentication required", "status": 401})
+    );
+    let body = assert_problem(
+        &c.get("/me").header("Authorization", "Bearer nope").send(),
+        401,
+        "invalid-token",
+    );
+    assert_eq!(
+        body,
+        json!({"type": "invalid-token", "title": "Invalid token", "status": 401})
+    );
+    assert_problem(
+        &c.get("/me").header("Authorization", "Basic dG9rZW4=").send(),
+        401,
+        "invalid-token",
+    );
+}
+
+#[test]
+fn spotlight_has_optional_auth() {
+    let c = client();
+    let r = c.get("/spotlight").send();
+    assert_eq!(
+        r.json::<Value>(),
+        json!({"widgetId": "spotlight", "personalizedFor": null})
+    );
+    let r = c.get("/spotlight").header(TOKEN.0, TOKEN.1).send();
+    assert_eq!(
+        r.json::<Value>(),
+        json!({"widgetId": "spotlight", "personalizedFor": "user-name"})
+    );
+    assert_problem(
+        &c.get("/spotlight").header(OTHER.0, OTHER.1).send(),
+        403,
+        "forbidden",
+    );
+    assert_problem(
+        &c.get("/spotlight").header("Authorization", "Bearer x").send(),
+        401,
+        "invalid-token",
+    );
+}
+
+#[test]
+fn profile_authenticates_by_the_session_cookie() {
+    let c = client();
+    assert_problem(&c.get("/profile").send(), 401, "authentication-required");
+    assert_problem(
+        &c.get("/profile").cookie("session_id", "nope").send(),
+        401,
+        "invalid-token",
+    );
+    // A bearer token is not a session.
+    assert_problem(
+        &c.get("/profile").header(TOKEN.0, TOKEN.1).send(),
+        401,
+        "authentication-required",
+    );
+    let set = c.post("/session").json(&json!({"token": "token"})).send();
+    assert_eq!(set.status(), 204);
+    let r = c.get("/profile").cookie("session_id", "token").send();
+    assert_eq!(r.json::<Value>(), user_json());
+}
+
+// ---------------------------------------------------------------------------
+// Widgets
+
+fn create(c: &TestClient, auth: (&str, &str), body: Value) -> jero_testing::TestResponse {
+    c.post("/widgets").header(auth.0, auth.1).json(&body).send()
+}
+
+#[test]
+fn widgets_are_created_with_location_and_trace_id() {
+    let c = client();
+    let r = create(&c, TOKEN, json!({"name": "gizmo", "priceCents": 250}));
+    assert_eq!(r.status(), 201);
+    let w = r.json::<Value>();
+    let id = w["id"].as_str().expect("an id").to_owned();
+    assert!(!id.is_empty());
+    assert_eq!(
+        w,
+        json!({"id": id, "name": "gizmo", "priceCents": 250, "ownerId": "user-id"})
+    );
+    assert_eq!(r.header("location"), Some(format!("/widgets/{id}").as_str()));
+    assert!(r.header("x-trace-id").is_some_and(|t| !t.is_empty()));
+    // Same name, same owner: 409; another owner may use it.
+    let r = create(&c, TOKEN, json!({"name": "gizmo", "priceCents": 1}));
+    let body = assert_problem(&r, 409, "widget-exists");
+    assert_eq!(
+        body,
+        json!({"type": "widget-exists", "title": "Widget already exists", "status": 409})
+    );
+    assert_eq!(
+        create(&c, OTHER, json!({"name": "gizmo", "priceCents": 1})).status(),
+        201
+    );
+}
+
+#[test]
+fn widgets_are_the_callers_own() {
+    let c = client();
+    let id = create(&c, TOKEN, json!({"name": "mine", "priceCents": 0})).json::<Value>()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = c.get(&format!("/widgets/{id}")).header(TOKEN.0, TOKEN.1).send();
+    assert_eq!(r.json::<Value>()["name"], "mine");
+    let r = c.get(&format!("/widgets/{id}")).header(OTHER.0, OTHER.1).send();
+    let body = assert_problem(&r, 404, "widget-not-found");
+    assert_eq!(
+        body,
+        json!({"type": "widget-not-found", "title": "Widget not found", "status": 404,
+               "detail": format!("Widget {id} not found"), "params": {"widgetId": id}})
+    );
+    assert_eq!(
+        c.get("/widgets").header(OTHER.0, OTHER.1).send().json::<Value>(),
+        json!([])
+    );
+}
+
+#[test]
+fn widgets_page_in_creation_order() {
+    let c = client();
+    for i in 0..25 {
+        assert_eq!(
+            create(&c, TOKEN, json!({"name": format!("w{i}"), "priceCents": i})).status(),
+            201
+        );
+    }
+    let names = |q: &str| -> Vec<String> {
+        let r = c.get(&format!("/widgets{q}")).header(TOKEN.0, TOKEN.1).send();
+        assert_eq!(r.status(), 200, "{}", r.text());
+        r.json::<Vec<Value>>()
+            .iter()
+            .map(|w| w["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let all = names("");
+    assert_eq!(all.len(), 20);
+    assert_eq!(all[0], "w0");
+    assert_eq!(names("?limit=2&offset=3"), ["w3", "w4"]);
+    assert_eq!(names("?offset=24"), ["w24"]);
+    assert_eq!(names("?limit=0"), Vec::<String>::new());
+    let r = c.get("/widgets?limit=abc").header(TOKEN.0, TOKEN.1).send();
+    let body = assert_problem(&r, 400, "malformed-request");
+    assert_eq!(body["detail"], body["params"]["reason"]);
+}
+
+#[test]
+fn widgets_update_patch_and_delete() {
+    let c = client();
+    let id = create(&c, TOKEN, json!({"name": "a", "priceCents": 1})).json::<Value>()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    create(&c, TOKEN, json!({"name": "taken", "priceCents": 1}));
+    let url = format!("/widgets/{id}");
+    let r = c
+        .put(&url)
+        .header(TOKEN.0, TOKEN.1)
+        .json(&json!({"name": "b", "priceCents": 2}))
+        .send();
+    assert_eq!(
+        r.json::<Value>(),
+        json!({"id": id, "name": "b", "priceCents": 2, "ownerId": "user-id"})
+    );
+    let r = c
+        .patch(&url)
+        .header(TOKEN.0, TOKEN.1)
+        .json(&json!({"priceCents": 7}))
+        .send();
+    assert_eq!(
+        r.json::<Value>(),
+        json!({"id": id, "name": "b", "priceCents": 7, "ownerId": "user-id"})
+    );
+    let r = c
+        .patch(&url)
+        .header(TOKEN.0, TOKEN.1)
+        .json(&json!({"name": "c"}))
+        .send();
+    assert_eq!(r.json::<Value>()["name"], "c");
+    // Renaming onto another widget's name is a conflict; onto its own is not.
+    assert_problem(
+        &c.patch(&url)
+            .header(TOKEN.0, TOKEN.1)
+            .json(&json!({"name": "taken"}))
+            .send(),
+        409,
+        "widget-exists",
+    );
+    assert_eq!(
+        c.patch(&url)
+            .header(TOKEN.0, TOKEN.1)
+            .json(&json!({"name": "c"}))
+            .send()
+            .status(),
+        200
+    );
+    // Another owner cannot touch it.
+    assert_problem(
+        &c.delete(&url).header(OTHER.0, OTHER.1).send(),
+        404,
+        "widget-not-found",
+    );
+    let r = c.delete(&url).header(TOKEN.0, TOKEN.1).send();
+    assert_eq!(r.json::<Value>(), json!({"id": id, "deleted": true}));
+    assert_problem(
+        &c.get(&url).header(TOKEN.0, TOKEN.1).send(),
+        404,
+        "widget-not-found",
+    );
+    assert_problem(
+        &c.delete(&url).header(TOKEN.0, TOKEN.1).send(),
+        404,
+        "widget-not-found",
+    );
+}
+
+#[test]
+fn widget_bodies_are_validated() {
+    let c = client();
+    let cases = [
+        (json!({"priceCents": 1}), "name"),
+        (json!({"name": "x", "priceCents": "1"}), "priceCents"),
+        (json!({"name": "", "priceCents": 1}), "name"),
+        (json!({"name": "x", "priceCents": -1}), "priceCents"),
+    ];
+    for (body, field) in cases {
+        let r = create(&c, TOKEN, body.clone());
+        let p = assert_problem(&r, 422, "validation-failed");
+        assert_eq!(p["detail"], p["params"]["reason"], "{p}");
+        assert!(p["detail"].as_str().unwrap().contains(field), "{body}: {p}");
+    }
+    let id = create(&c, TOKEN, json!({"name": "ok", "priceCents": 1})).json::<Value>()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!("/widgets/{id}");
+    for body in [json!({"name": ""}), json!({"priceCents": -5})] {
+        let r = c.patch(&url).header(TOKEN.0, TOKEN.1).json(&body).send();
+        assert_problem(&r, 422, "validation-failed");
+    }
+    let r = c
+        .put(&url)
+        .header(TOKEN.0, TOKEN.1)
+        .json(&json!({"name": "x"}))
+        .send();
+    assert_problem(&r, 422, "validation-failed");
+    let r = c
+        .post("/widgets")
+        .header(TOKEN.0, TOKEN.1)
+        .header("content-type", "application/json")
+        .body("{\"name\": ")
+        .send();
+    let p = assert_problem(&r, 400, "malformed-request");
+    assert_eq!(p["detail"], p["params"]["reason"]);
+}
+
+#[test]
+fn widgets_check_credentials_before_anything_else() {
+    let c = client();
+    // No token plus malformed JSON: 401.
+    let r = c
+        .post("/widgets")
+        .header("content-type", "application/json")
+        .body("{oops")
+        .send();
+    assert_problem(&r, 401, "authentication-required");
+    assert_problem(
+        &c.get("/widgets?limit=abc").send(),
+        401,
+        "authentication-required",
+    );
+    assert_problem(
+        &c.get("/widgets").header("Authorization", "Bearer nope").send(),
+        401,
+        "invalid-token",
+    );
+    // Routing needs none.
+    let r = c.options("/widgets/w-1").send();
+    assert_eq!(r.status(), 204);
+    assert_eq!(r.header("allow"), Some("DELETE, GET, HEAD, OPTIONS, PATCH, PUT"));
+    let r = c.post("/widgets/w-1").send();
+    assert_eq!(r.status(), 405);
+}

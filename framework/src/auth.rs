@@ -184,7 +184,10 @@ where
 #[cold]
 #[inline(never)]
 pub fn missing_user(cx: &RequestCx<'_>) -> Response {
-    tracing::error!(route = cx.route(), "handler declares `user` but no authenticator ran; answering 500");
+    tracing::error!(
+        route = cx.route(),
+        "handler declares `user` but no authenticator ran; answering 500"
+    );
     cx.reject(crate::Problem::internal())
 }
 

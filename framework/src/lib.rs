@@ -74,6 +74,7 @@
 //! | `raw_headers` | headers as sent | [`RawHeaders`] |
 //! | `json` | the body, JSON | a contract struct (or a `Vec` of them) |
 //! | `content` | the body, raw | [`Bytes`], `Vec<u8>` or `String` |
+//! | `user` | the route's authenticator ([`auth`]) | its user type (`Option` behind optional auth) |
 //!
 //! `json` and `content` are mutually exclusive and not allowed on GET or
 //! DELETE (a compile error says so). Serde attributes such as

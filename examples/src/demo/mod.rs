@@ -1,11 +1,12 @@
 //! The demo app of `DEMO_APP.md`: the reference application, run by
 //! `cargo run --release -p jero-examples --bin demo`.
 //!
-//! Routes served so far: `/healthz`, `/trace`, `/echo`, `/uploads`,
+//! Routes served so far: `/healthz`, `/widgets` (token auth), `/me`,
+//! `/spotlight` (optional token auth), `/trace`, `/echo`, `/uploads`,
 //! `/collections/{collection_id}/items/{item_id}`,
 //! `/conversations/{conversation_id}/messages`, `/drafts/{widget_id}`,
-//! `/status`, `/boom`, `/session`. The routes that need authenticators,
-//! multipart forms, streaming and OpenAPI arrive with those features.
+//! `/status`, `/boom`, `/session`, `/profile` (cookie auth). The routes that
+//! need multipart forms, streaming and OpenAPI arrive with those features.
 //!
 //! ```
 //! use jero_testing::{json, TestClient};
@@ -13,10 +14,15 @@
 //! assert_eq!(client.get("/healthz").send().json::<serde_json::Value>(), json!({"status": "ok"}));
 //! ```
 
+pub mod auth;
+pub mod widgets;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use jero::{contract, endpoint, resource, App, BoxError, Bytes, NoContent, RawHeaders, SetCookie, Wiring};
+use jero::{contract, endpoint, resource, App, BoxError, Bytes, NoContent, RawHeaders, Wiring};
+
+pub use auth::{InvalidToken, Tokens, User};
 
 /// `{"status":"ok"}`
 #[contract]
@@ -273,43 +279,6 @@ impl BoomEndpoint {
     }
 }
 
-/// `{"token": str}`
-#[contract]
-pub struct SessionIn {
-    /// A bearer token.
-    pub token: String,
-}
-
-/// 401 `invalid-token`.
-#[jero::error(status = 401, code = "invalid-token", title = "Invalid token")]
-pub struct InvalidToken;
-
-/// The demo's known tokens and their users.
-#[derive(Debug)]
-pub struct Tokens;
-
-impl Tokens {
-    /// Whether `token` belongs to a user.
-    pub fn is_known(&self, token: &str) -> bool {
-        matches!(token, "token" | "other-token")
-    }
-}
-
-/// `POST /session`
-pub struct SessionEndpoint {
-    tokens: Arc<Tokens>,
-}
-
-#[endpoint(path = "/session")]
-impl SessionEndpoint {
-    async fn post(&self, json: SessionIn) -> Result<NoContent, InvalidToken> {
-        if !self.tokens.is_known(&json.token) {
-            return Err(InvalidToken);
-        }
-        Ok(NoContent::new().cookie(SetCookie::new("session_id", json.token)))
-    }
-}
-
 /// The demo app.
 pub struct Demo {
     tokens: Arc<Tokens>,
@@ -344,9 +313,11 @@ impl App for Demo {
             .include_resource(DraftResource)
             .include_endpoint(StatusEndpoint)
             .include_endpoint(BoomEndpoint)
-            .include_endpoint(SessionEndpoint {
-                tokens: self.tokens.clone(),
-            });
+            .include_resource_with_auth(
+                widgets::WidgetResource::default(),
+                auth::TokenAuth::new(self.tokens.clone()),
+            );
+        auth::include(wiring, &self.tokens);
         wiring.on_error(|_: &UpstreamFailed| {
             jero::JsonResponse::new(UpstreamBody {
                 code: "upstream-failed".into(),
