@@ -10,6 +10,8 @@
 #           `cargo build --release -p jero-examples --bin hello`)
 #   ROUTE   default /plaintext
 #   JERO_DRIVER is passed through (default uring).
+#   WRK_ARGS    extra wrk arguments, e.g. for POST /movies:
+#               WRK_ARGS="-s perf/movies.lua" bash perf/instructions.sh BIN /movies
 #
 # The server runs under callgrind on 127.0.0.1:18890 while
 # `wrk -t1 -c16 -d4s` loads it; the counts are dumped, the server is
@@ -31,7 +33,8 @@ for _ in $(seq 1 100); do
     grep -q "listening" "$OUT/log" 2>/dev/null && break
     sleep 0.1
 done
-timeout 20 wrk -t1 -c16 -d4s "http://127.0.0.1:$PORT$ROUTE" >/dev/null
+# shellcheck disable=SC2086 # WRK_ARGS is split on purpose
+timeout 20 wrk -t1 -c16 -d4s ${WRK_ARGS:-} "http://127.0.0.1:$PORT$ROUTE" >/dev/null
 callgrind_control -d "$pid" >/dev/null 2>&1
 sleep 2
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
@@ -40,6 +43,6 @@ total=$(callgrind_annotate "$F" | awk '/PROGRAM TOTALS/{gsub(",","",$1); print $
 n=$(callgrind_annotate --tree=calling "$F" | grep -E ">.*jero_engine::encode::encode \(" | head -1 \
     | sed -E 's/.*\(([0-9,]+)x\).*/\1/' | tr -d ,)
 echo "$(basename "$BIN") $ROUTE: $total instructions / $n responses = $((total / n)) per request"
-callgrind_annotate "$F" | grep -E '^ *[0-9,]+ \(' | sed -n 2,26p \
+callgrind_annotate "$F" | grep -E '^ *[0-9,]+ \(' | sed -n 2,${TOP:-26}p \
     | sed -E 's/\( *[0-9.]+%\) +//' \
     | awk -v n="$n" '{x=$1; gsub(",","",x); $1=""; printf "%7.0f%s\n", x/n, $0}'

@@ -84,13 +84,10 @@
 //! assert_eq!(refused.json::<serde_json::Value>()["type"], "invalid-token");
 //! ```
 
-use std::sync::Arc;
-
 use jero_engine::Response;
 
 use crate::binding::RequestCx;
 use crate::response::Responses;
-use crate::router::{BoxFuture, ErasedHandler, HandlerFn};
 
 /// An authenticator: the caller of a request, or the response refusing it.
 ///
@@ -155,26 +152,38 @@ pub trait AcceptsUser<U>: Users {
     fn accept(user: U) -> Option<Self::User>;
 }
 
-/// A handler bound to its resource instance and the authenticator in front
-/// of it.
-pub(crate) struct AuthBound<R: Users, A> {
-    pub(crate) resource: Arc<R>,
-    pub(crate) auth: Arc<A>,
-    pub(crate) handler: HandlerFn<R>,
+/// What stands in front of a route's handlers: an [`Authenticator`], or
+/// [`NoAuth`] on a public route. The macros' handlers pass every request
+/// through it first.
+pub trait Gate<R: Users>: Send + Sync + 'static {
+    /// Whether every request passes without a look ([`NoAuth`]): the
+    /// macros then pick handlers that have no trace of the gate.
+    const PUBLIC: bool = false;
+
+    /// The user for the handlers (`None` when none declares `user`, or on a
+    /// public route), or the response that refuses the request.
+    // A refusal is a whole 128-byte `Response`, as for `Authenticator`.
+    #[allow(async_fn_in_trait, clippy::result_large_err)]
+    async fn pass(&self, cx: &RequestCx<'_>) -> Result<Option<R::User>, Response>;
 }
 
-impl<R, A> ErasedHandler for AuthBound<R, A>
-where
-    R: AcceptsUser<A::User>,
-    A: Authenticator,
-{
-    fn call<'a>(&'a self, cx: &'a RequestCx<'a>) -> BoxFuture<'a> {
-        Box::pin(async move {
-            match self.auth.authenticate_request(cx).await {
-                Ok(user) => (self.handler)(&self.resource, cx, R::accept(user)).await,
-                Err(refused) => refused,
-            }
-        })
+/// The gate of a public route: lets every request through.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoAuth;
+
+impl<R: Public> Gate<R> for NoAuth {
+    const PUBLIC: bool = true;
+
+    #[inline(always)]
+    async fn pass(&self, _cx: &RequestCx<'_>) -> Result<Option<R::User>, Response> {
+        Ok(None)
+    }
+}
+
+impl<R: AcceptsUser<A::User>, A: Authenticator> Gate<R> for A {
+    #[inline]
+    async fn pass(&self, cx: &RequestCx<'_>) -> Result<Option<R::User>, Response> {
+        self.authenticate_request(cx).await.map(R::accept)
     }
 }
 

@@ -142,7 +142,9 @@ pub use jero_engine as engine;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::app::respond;
-    pub use crate::auth::{credentials_missing, missing_user, AcceptsUser, Authenticator, Public, Users};
+    pub use crate::auth::{
+        credentials_missing, missing_user, AcceptsUser, Authenticator, Gate, Public, Users,
+    };
     pub use crate::binding::{
         bind_content, bind_cookies, bind_headers, bind_json, bind_params, bind_path, bind_raw_headers,
     };

@@ -155,7 +155,8 @@ fn expand_impl(kind: Kind, path: &LitStr, item: &ItemImpl) -> syn::Result<TokenS
     Ok(quote! {
         impl #trait_name for #self_ty {
             const PATH: &'static str = #path;
-            fn operations() -> ::std::vec::Vec<::jero::__private::OperationDef<Self>> {
+            fn operations<__G: ::jero::__private::Gate<Self>>(
+            ) -> ::std::vec::Vec<::jero::__private::OperationDef<Self, __G>> {
                 ::std::vec![#(#ops),*]
             }
         }
@@ -354,29 +355,56 @@ fn operation(
         ::jero::__private::respond::<#ret>(__out, __cx)
     };
     let unused_user = user_ty.is_none().then(|| quote!(let _ = __user;));
+    let p = quote!(::jero::__private);
+    let body = quote! {
+        #unused_user
+        #(#binds)*
+        let __out: #ret = #call;
+        #respond
+    };
+    // Two handlers from one body: behind an authenticator the gate runs
+    // first, inside the same future; a public route's handler has no trace
+    // of it (`operations` picks one per gate, at wiring).
     let op = quote! {
         {
-            fn __jero_handler<'a>(
+            fn __jero_gated<'a, __G: #p::Gate<#self_ty>>(
                 __this: &'a #self_ty,
-                __cx: &'a ::jero::__private::RequestCx<'a>,
-                __user: ::std::option::Option<<#self_ty as ::jero::__private::Users>::User>,
-            ) -> ::jero::__private::BoxFuture<'a> {
-                #unused_user
+                __gate: &'a __G,
+                __cx: &'a #p::RequestCx<'a>,
+            ) -> #p::BoxFuture<'a> {
                 ::std::boxed::Box::pin(async move {
-                    #(#binds)*
-                    let __out: #ret = #call;
-                    #respond
+                    // Authentication first: after routing, before any binding.
+                    let __user = match #p::Gate::<#self_ty>::pass(__gate, __cx).await {
+                        ::std::result::Result::Ok(user) => user,
+                        ::std::result::Result::Err(refused) => return refused,
+                    };
+                    #body
                 })
             }
-            ::jero::__private::OperationDef::<Self> {
+            fn __jero_public<'a, __G>(
+                __this: &'a #self_ty,
+                _: &'a __G,
+                __cx: &'a #p::RequestCx<'a>,
+            ) -> #p::BoxFuture<'a> {
+                ::std::boxed::Box::pin(async move {
+                    let __user: ::std::option::Option<<#self_ty as #p::Users>::User> =
+                        ::std::option::Option::None;
+                    #body
+                })
+            }
+            #p::OperationDef::<Self, __G> {
                 kind: #op_kind,
                 method_name: #name,
-                args: ::jero::__private::ArgSpec {
+                args: #p::ArgSpec {
                     #(#spec,)*
-                    ..::jero::__private::ArgSpec::NONE
+                    ..#p::ArgSpec::NONE
                 },
-                responses: ::jero::__private::describe_responses::<#ret>,
-                handler: __jero_handler,
+                responses: #p::describe_responses::<#ret>,
+                handler: if <__G as #p::Gate<Self>>::PUBLIC {
+                    __jero_public::<__G>
+                } else {
+                    __jero_gated::<__G>
+                },
             }
         }
     };

@@ -10,7 +10,7 @@
 //! | `GET /json` | `{"message":"Hello, World!"}` |
 //! | `GET /info` | a 5-field struct (camelCase), header `x-app-version: 1.0` |
 //! | `GET /widgets/{id}` | `{"id":"<id>","name":"gizmo"}` |
-//! | `POST /movies` | needs `Authorization: Bearer token` (else 401); JSON movie body (else 400/422); 201 with the movie and an `id` |
+//! | `POST /movies` | behind an authenticator: `Authorization: Bearer token` (else 401, before the body is read); JSON movie body (else 400/422); 201 with the movie and an `id` |
 //!
 //! ```text
 //! bench_app [--addr HOST:PORT] [--workers N]     # defaults: 127.0.0.1:8000, 1 worker
@@ -20,8 +20,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use jero::errors::AuthenticationRequired;
-use jero::{contract, endpoint, resource, BoxError, JsonResponse, Wiring};
+use jero::{authenticator, contract, endpoint, resource, BoxError, JsonResponse, Wiring};
 
 /// The bearer token `POST /movies` accepts.
 const TOKEN: &str = "token";
@@ -117,11 +116,31 @@ impl Widgets {
 
 // POST /movies --------------------------------------------------------------
 
-/// The request headers `POST /movies` reads. (Until the framework has
-/// authenticators, the bearer check is done by hand.)
+/// The credentials `POST /movies` needs.
 #[contract(input)]
-struct AuthHeaders {
-    authorization: Option<String>,
+struct BearerHeaders {
+    authorization: String,
+}
+
+/// 401 `invalid-token`: an `Authorization` header with another token.
+#[jero::error(status = 401, code = "invalid-token", title = "Invalid token")]
+struct InvalidToken;
+
+/// The caller `BearerAuth` admits.
+struct Caller;
+
+/// `Authorization: Bearer token`; a missing header is 401
+/// `authentication-required` (the framework's).
+struct BearerAuth;
+
+#[authenticator]
+impl BearerAuth {
+    async fn authenticate(&self, headers: BearerHeaders) -> Result<Caller, InvalidToken> {
+        match headers.authorization.strip_prefix("Bearer ") {
+            Some(TOKEN) => Ok(Caller),
+            _ => Err(InvalidToken),
+        }
+    }
 }
 
 #[contract(input)]
@@ -149,23 +168,16 @@ struct Movies {
 
 #[resource(path = "/movies")]
 impl Movies {
-    async fn create(&self, headers: AuthHeaders, json: NewMovie) -> Result<Movie, AuthenticationRequired> {
-        let bearer = headers
-            .authorization
-            .as_deref()
-            .and_then(|v| v.strip_prefix("Bearer "));
-        if bearer != Some(TOKEN) {
-            return Err(AuthenticationRequired);
-        }
+    async fn create(&self, json: NewMovie) -> Movie {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        Ok(Movie {
+        Movie {
             id: id.to_string(),
             title: json.title,
             year: json.year,
             director: json.director,
             rating: json.rating,
             genres: json.genres,
-        })
+        }
     }
 }
 
@@ -182,9 +194,12 @@ impl jero::App for BenchApp {
                 started: Instant::now(),
             })
             .include_resource(Widgets)
-            .include_resource(Movies {
-                next_id: AtomicU64::new(0),
-            });
+            .include_resource_with_auth(
+                Movies {
+                    next_id: AtomicU64::new(0),
+                },
+                BearerAuth,
+            );
         Ok(())
     }
 }
