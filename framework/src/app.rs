@@ -721,8 +721,8 @@ impl Wiring {
         (def.responses)(&mut responses);
         let specs = responses.specs;
         for spec in specs {
-            if let ContentSpec::Json(schema) = &spec.content {
-                if !is_struct_like(schema, &self.generator) {
+            match &spec.content {
+                ContentSpec::Json(schema) if !is_struct_like(schema, &self.generator) => {
                     return Err(format!(
                         "{owner}: returns {}, which is not a struct or a list of structs (a free-form JSON \
                          map or a bare value); return a #[jero::contract] struct (or a Vec of them) so the \
@@ -730,6 +730,28 @@ impl Wiring {
                         short_type(spec.type_name)
                     ));
                 }
+                ContentSpec::Stream { media_type, .. }
+                    if *media_type == crate::TEXT_EVENT_STREAM && def.kind.method() != Method::Get =>
+                {
+                    return Err(format!(
+                        "{owner}: returns an SseResponse, but `{}` answers {}; Server-Sent Events are \
+                         read with GET (browsers' EventSource only sends GET): serve the stream from a \
+                         `get` or `read_many`/`read_one`",
+                        def.method_name,
+                        def.kind.method().as_str().unwrap_or("")
+                    ));
+                }
+                ContentSpec::Stream {
+                    items: Some(items), ..
+                } if !is_struct_like(items, &self.generator) => {
+                    return Err(format!(
+                        "{owner}: streams {}, which is not a struct (a free-form JSON map or a bare \
+                         value); stream #[jero::contract] structs, or a tagged enum of them, so every \
+                         item has a declared shape",
+                        short_type(spec.type_name)
+                    ));
+                }
+                _ => {}
             }
         }
         for (name, arg) in [

@@ -133,7 +133,10 @@ pub use response::{
 };
 pub use router::{AppService, BoxFuture, HandlerFn, Router};
 pub use serve::{serve, Bound, Serve, ServeError};
-pub use wrappers::{Accepted, BytesResponse, Created, JsonBody, JsonResponse, NoContent};
+pub use wrappers::{
+    Accepted, BytesResponse, Created, JsonBody, JsonResponse, NdjsonResponse, NoContent, SseEvent,
+    SseResponse, Stream, StreamingResponse, APPLICATION_NDJSON, TEXT_EVENT_STREAM,
+};
 
 /// Re-exported so users need no direct dependency on the engine.
 pub use jero_engine as engine;

@@ -49,6 +49,14 @@ pub enum ContentSpec {
     Empty,
     /// A problem document.
     Problem,
+    /// A streamed body of this media type, with the schema of each item
+    /// (NDJSON lines, SSE `data`), if it has one.
+    Stream {
+        /// `application/x-ndjson`, `text/event-stream`, ...
+        media_type: &'static str,
+        /// One item's schema.
+        items: Option<Schema>,
+    },
 }
 
 /// One response a handler can give.

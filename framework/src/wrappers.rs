@@ -185,6 +185,11 @@ macro_rules! options {
     };
 }
 
+mod streaming;
+pub use streaming::{
+    NdjsonResponse, SseEvent, SseResponse, Stream, StreamingResponse, APPLICATION_NDJSON, TEXT_EVENT_STREAM,
+};
+
 /// A JSON response with typed headers `H`, cookies, raw headers and an
 /// optional status.
 ///

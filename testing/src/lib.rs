@@ -44,7 +44,7 @@ use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use jero::{App, Router, Teardowns, WiringError};
-use jero_engine::{Body, Response};
+use jero_engine::Body;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -160,6 +160,21 @@ impl TestClient {
     /// assert_eq!(resp.status(), 400); // HTTP/1.1 requires Host
     /// ```
     pub fn send_raw(&self, raw: Vec<u8>) -> TestResponse {
+        let mut stream = self.stream_raw(raw);
+        let mut body = BytesMut::new();
+        while let Some(chunk) = stream.next_chunk() {
+            body.extend_from_slice(&chunk);
+        }
+        TestResponse {
+            status: stream.status,
+            headers: std::mem::take(&mut stream.headers),
+            body: body.freeze(),
+        }
+    }
+
+    /// [`send_raw`](TestClient::send_raw), handing back the response as it
+    /// streams (see [`RequestBuilder::stream`]).
+    pub fn stream_raw(&self, raw: Vec<u8>) -> TestStream<'_> {
         let raw = Bytes::from(raw);
         let (response, is_head) = match jero_engine::Request::parse(raw) {
             Ok(req) => {
@@ -173,60 +188,37 @@ impl TestClient {
             }
             Err(e) => (self.router.engine_error(e.status, e.reason), false),
         };
-        self.collect(response, is_head)
-    }
-
-    fn collect(&self, response: Response, is_head: bool) -> TestResponse {
         let (status, headers, body) = response.into_parts();
         let mut headers: Vec<(String, Vec<u8>)> = headers
             .into_iter()
             .map(|(n, v)| (String::from_utf8_lossy(&n).into_owned(), v.to_vec()))
             .collect();
         // The engine never keeps a service's framing headers; it adds its own
-        // as below.
+        // as below, and sends no body for HEAD, 1xx, 204 and 304 (a stream
+        // it never polls: dropped here, unstarted).
         let bodiless = status < 200 || status == 204 || status == 304;
-        let known = match body {
-            Body::Empty => Ok(Bytes::new()),
-            Body::Full(b) => Ok(b),
-            Body::Owned(v) => Ok(Bytes::from(v)),
-            Body::Stream(stream) => Err(stream),
+        let body = match body {
+            Body::Empty => Pending::Whole(Bytes::new()),
+            Body::Full(b) => Pending::Whole(b),
+            Body::Owned(v) => Pending::Whole(Bytes::from(v)),
+            Body::Stream(stream) => Pending::Stream(stream),
         };
-        let body = match known {
-            Ok(b) => {
-                if !bodiless {
-                    headers.push(("content-length".into(), b.len().to_string().into_bytes()));
-                }
-                if is_head || bodiless {
-                    Bytes::new()
-                } else {
-                    b
-                }
+        match &body {
+            Pending::Whole(b) if !bodiless => {
+                headers.push(("content-length".into(), b.len().to_string().into_bytes()))
             }
-            Err(mut stream) => {
-                if !bodiless {
-                    headers.push(("transfer-encoding".into(), b"chunked".to_vec()));
-                }
-                if is_head || bodiless {
-                    Bytes::new()
-                } else {
-                    let mut out = BytesMut::new();
-                    self.runtime.borrow_mut().block_on(async {
-                        while let Some(item) = std::future::poll_fn(|cx| stream.as_mut().poll_next(cx)).await
-                        {
-                            match item {
-                                Ok(chunk) => out.extend_from_slice(&chunk),
-                                Err(_) => break,
-                            }
-                        }
-                    });
-                    out.freeze()
-                }
+            Pending::Stream(_) if !bodiless => {
+                headers.push(("transfer-encoding".into(), b"chunked".to_vec()))
             }
-        };
-        TestResponse {
+            _ => {}
+        }
+        TestStream {
+            client: self,
             status,
             headers,
-            body,
+            body: if is_head || bodiless { Pending::Done } else { body },
+            lines: BytesMut::new(),
+            failed: false,
         }
     }
 }
@@ -249,7 +241,7 @@ pub struct RequestBuilder<'c> {
     body: Vec<u8>,
 }
 
-impl RequestBuilder<'_> {
+impl<'c> RequestBuilder<'c> {
     /// Adds a header (repeats are kept, in order).
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_owned(), value.to_owned()));
@@ -281,8 +273,8 @@ impl RequestBuilder<'_> {
         self
     }
 
-    /// Sends the request and returns the response.
-    pub fn send(self) -> TestResponse {
+    /// The request as the bytes a client would send.
+    fn raw(&self) -> Vec<u8> {
         let mut raw = String::new();
         let _ = write!(raw, "{} {}", self.method, self.path);
         for (i, (k, v)) in self.query.iter().enumerate() {
@@ -308,7 +300,46 @@ impl RequestBuilder<'_> {
         raw.push_str("\r\n");
         let mut bytes = raw.into_bytes();
         bytes.extend_from_slice(&self.body);
-        self.client.send_raw(bytes)
+        bytes
+    }
+
+    /// Sends the request and reads the whole response.
+    pub fn send(self) -> TestResponse {
+        let raw = self.raw();
+        self.client.send_raw(raw)
+    }
+
+    /// Sends the request and hands back the response as it streams: the
+    /// status and headers at once, the body chunk by chunk
+    /// ([`TestStream::next_chunk`]) or line by line
+    /// ([`TestStream::next_line`]). Dropping the [`TestStream`] before the
+    /// end is a client that disconnects: the app's stream is dropped, and
+    /// its teardown runs.
+    ///
+    /// ```
+    /// # use jero::{contract, endpoint, App, BoxError, NdjsonResponse, Wiring};
+    /// # #[contract] struct Tick { n: u32 }
+    /// # struct Ticks;
+    /// # #[endpoint(path = "/ticks")]
+    /// # impl Ticks {
+    /// #     async fn get(&self) -> NdjsonResponse<Tick> {
+    /// #         NdjsonResponse::new(futures_util::stream::iter((0..).map(|n| Tick { n })))
+    /// #     }
+    /// # }
+    /// # struct MyApp;
+    /// # impl App for MyApp {
+    /// #     async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> { w.include_endpoint(Ticks); Ok(()) }
+    /// # }
+    /// let client = jero_testing::TestClient::new(MyApp);
+    /// let mut ticks = client.get("/ticks").stream(); // an endless stream
+    /// assert_eq!(ticks.status(), 200);
+    /// assert_eq!(ticks.next_line().as_deref(), Some(r#"{"n":0}"#));
+    /// assert_eq!(ticks.next_json::<serde_json::Value>(), Some(serde_json::json!({"n": 1})));
+    /// drop(ticks); // disconnects
+    /// ```
+    pub fn stream(self) -> TestStream<'c> {
+        let raw = self.raw();
+        self.client.stream_raw(raw)
     }
 }
 
@@ -382,5 +413,143 @@ impl TestResponse {
             Ok(v) => v,
             Err(e) => panic!("response body is not the expected JSON ({e}): {}", self.text()),
         }
+    }
+}
+
+/// What is left of a response body.
+enum Pending {
+    Whole(Bytes),
+    Stream(jero_engine::BodyStream),
+    Done,
+}
+
+/// A response read as it streams, from [`RequestBuilder::stream`]. Dropping
+/// it before the end is a client that disconnects: the app's stream is
+/// dropped, and its teardown runs.
+pub struct TestStream<'c> {
+    client: &'c TestClient,
+    status: u16,
+    headers: Vec<(String, Vec<u8>)>,
+    body: Pending,
+    /// Bytes read but not yet handed out as a line.
+    lines: BytesMut,
+    failed: bool,
+}
+
+impl TestStream<'_> {
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The first value of a header (ASCII case-insensitive), as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| std::str::from_utf8(v).unwrap_or(""))
+    }
+
+    /// Every header as sent, in order, repeats kept.
+    pub fn headers(&self) -> &[(String, Vec<u8>)] {
+        &self.headers
+    }
+
+    /// The next chunk of the body as the app produced it (a buffered body
+    /// is one chunk); `None` at the end, or once the stream has failed (the
+    /// server would cut the connection there; see [`failed`](TestStream::failed)).
+    /// Waits, on the client's runtime, for a stream that is not ready.
+    pub fn next_chunk(&mut self) -> Option<Bytes> {
+        match std::mem::replace(&mut self.body, Pending::Done) {
+            Pending::Done => None,
+            Pending::Whole(b) => (!b.is_empty()).then_some(b),
+            Pending::Stream(mut stream) => {
+                let item = self.client.runtime.borrow_mut().block_on(async {
+                    loop {
+                        // As the engine does: a panic while producing an item
+                        // is the stream failing, not the test.
+                        let next = std::future::poll_fn(|cx| {
+                            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                stream.as_mut().poll_next(cx)
+                            }))
+                            .unwrap_or_else(|_| {
+                                std::task::Poll::Ready(Some(Err("the stream panicked".into())))
+                            })
+                        });
+                        match next.await {
+                            Some(Ok(chunk)) if chunk.is_empty() => continue,
+                            other => break other,
+                        }
+                    }
+                });
+                match item {
+                    Some(Ok(chunk)) => {
+                        self.body = Pending::Stream(stream);
+                        Some(chunk)
+                    }
+                    Some(Err(_)) => {
+                        self.failed = true;
+                        None
+                    }
+                    None => None,
+                }
+            }
+        }
+    }
+
+    /// The next line of the body, without its `\n` (or `\r\n`); the last
+    /// bytes even if no line break ends them. `None` at the end.
+    pub fn next_line(&mut self) -> Option<String> {
+        loop {
+            if let Some(at) = self.lines.iter().position(|&b| b == b'\n') {
+                let line = self.lines.split_to(at + 1);
+                let line = line.strip_suffix(b"\n").unwrap_or(&line);
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                return Some(String::from_utf8_lossy(line).into_owned());
+            }
+            match self.next_chunk() {
+                Some(chunk) => self.lines.extend_from_slice(&chunk),
+                None if self.lines.is_empty() => return None,
+                None => return Some(String::from_utf8_lossy(&self.lines.split()).into_owned()),
+            }
+        }
+    }
+
+    /// The next line parsed as JSON (an NDJSON item); `None` at the end.
+    ///
+    /// # Panics
+    ///
+    /// If the line is not JSON of that shape (the message shows the line).
+    #[track_caller]
+    pub fn next_json<T: DeserializeOwned>(&mut self) -> Option<T> {
+        let line = self.next_line()?;
+        match serde_json::from_str(&line) {
+            Ok(v) => Some(v),
+            Err(e) => panic!("stream line is not the expected JSON ({e}): {line}"),
+        }
+    }
+
+    /// Reads the rest of the body.
+    pub fn rest(&mut self) -> Bytes {
+        let mut out = BytesMut::from(&self.lines.split()[..]);
+        while let Some(chunk) = self.next_chunk() {
+            out.extend_from_slice(&chunk);
+        }
+        out.freeze()
+    }
+
+    /// Whether the app's stream failed (an item that errored or did not
+    /// serialize, a panic): the server would have cut the connection.
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+}
+
+impl std::fmt::Debug for TestStream<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TestStream")
+            .field("status", &self.status)
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
     }
 }
