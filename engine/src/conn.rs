@@ -407,8 +407,14 @@ impl Conn {
                     } else {
                         self.wbuf.extend_from_slice(&chunk);
                     }
-                    if self.wbuf.len() >= STREAM_BATCH && !self.flush().await {
-                        return false;
+                    if self.wbuf.len() >= STREAM_BATCH {
+                        if !self.flush().await {
+                            return false;
+                        }
+                        // A stream that is always ready, to a client that
+                        // reads as fast, would otherwise keep the worker from
+                        // its other connections until it ends.
+                        yield_now().await;
                     }
                 }
                 Some(Err(e)) => {

@@ -467,3 +467,106 @@ fn widgets_check_credentials_before_anything_else() {
     let r = c.post("/widgets/w-1").send();
     assert_eq!(r.status(), 405);
 }
+
+// ---------------------------------------------------------------------------
+// Streams
+
+fn stats(c: &TestClient) -> (u64, u64) {
+    let s = c.get("/movies/stats").send().json::<Value>();
+    (s["opened"].as_u64().unwrap(), s["closed"].as_u64().unwrap())
+}
+
+#[test]
+fn movies_stream_ndjson() {
+    let c = client();
+    let r = c.get("/movies").send();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.header("content-type"), Some("application/x-ndjson"));
+    assert_eq!(r.text(), "{\"title\":\"first\"}\n{\"title\":\"second\"}\n");
+    let r = c.get("/movies?count=3").send();
+    assert_eq!(
+        r.text(),
+        "{\"title\":\"movie-0\"}\n{\"title\":\"movie-1\"}\n{\"title\":\"movie-2\"}\n"
+    );
+    assert_eq!(c.get("/movies?count=0").send().text(), "");
+    assert_eq!(stats(&c), (3, 3));
+}
+
+#[test]
+fn movies_count_out_of_range_is_400() {
+    let c = client();
+    for q in ["-1", "1000001", "abc", "1.5", "99999999999999999999999"] {
+        let r = c.get(&format!("/movies?count={q}")).send();
+        let body = assert_problem(&r, 400, "malformed-request");
+        assert_eq!(body["detail"], body["params"]["reason"], "{q}");
+        assert!(body["detail"].as_str().unwrap().contains("count"), "{q}: {body}");
+        assert!(!r.text().contains(q), "{q}: the value is quoted: {body}");
+    }
+    assert_eq!(stats(&c), (0, 0), "refused requests open no cursor");
+}
+
+#[test]
+fn a_million_movies_stream_lazily_and_disconnecting_closes_the_cursor() {
+    let c = client();
+    let mut s = c.get("/movies?count=1000000").stream();
+    assert_eq!(s.next_line().as_deref(), Some("{\"title\":\"movie-0\"}"));
+    assert_eq!(stats(&c), (1, 0));
+    drop(s);
+    assert_eq!(stats(&c), (1, 1));
+    // The whole stream, to its last line.
+    let mut s = c.get("/movies?count=1000000").stream();
+    let mut last = None;
+    let mut n = 0;
+    while let Some(line) = s.next_line() {
+        n += 1;
+        last = Some(line);
+    }
+    assert_eq!(n, 1_000_000);
+    assert_eq!(last.as_deref(), Some("{\"title\":\"movie-999999\"}"));
+    assert_eq!(stats(&c), (2, 2));
+}
+
+#[test]
+fn head_on_movies_never_starts_the_stream() {
+    let c = client();
+    let r = c.head("/movies").send();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.header("content-type"), Some("application/x-ndjson"));
+    assert!(r.body().is_empty());
+    assert_eq!(stats(&c), (0, 0));
+}
+
+#[test]
+fn answer_streams_a_tagged_enum() {
+    let r = client().get("/answer").send();
+    assert_eq!(
+        r.text(),
+        "{\"type\":\"TextChunk\",\"text\":\"first\"}\n\
+         {\"type\":\"TextChunk\",\"text\":\"second\"}\n\
+         {\"type\":\"FooterChunk\",\"totalChunks\":2}\n"
+    );
+}
+
+#[test]
+fn events_are_server_sent() {
+    let c = client();
+    let r = c.get("/events").send();
+    assert_eq!(r.header("content-type"), Some("text/event-stream"));
+    assert_eq!(
+        r.text(),
+        "data: {\"title\":\"first\"}\n\nevent: added\nid: 2\ndata: {\"title\":\"second\"}\n\n"
+    );
+    let r = c.post("/events").send();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.header("allow"), Some("GET, HEAD, OPTIONS"));
+}
+
+#[test]
+fn export_is_csv_in_two_chunks() {
+    let c = client();
+    let mut s = c.get("/export").stream();
+    assert_eq!(s.header("content-type"), Some("text/csv"));
+    assert_eq!(s.next_chunk().as_deref(), Some(&b"id,name\n"[..]));
+    assert_eq!(s.next_chunk().as_deref(), Some(&b"1,gizmo\n"[..]));
+    assert_eq!(s.next_chunk(), None);
+}

@@ -5,8 +5,10 @@
 //! `/spotlight` (optional token auth), `/trace`, `/echo`, `/uploads`,
 //! `/collections/{collection_id}/items/{item_id}`,
 //! `/conversations/{conversation_id}/messages`, `/drafts/{widget_id}`,
-//! `/status`, `/boom`, `/session`, `/profile` (cookie auth). The routes that
-//! need multipart forms, streaming and OpenAPI arrive with those features.
+//! `/status`, `/boom`, `/session`, `/profile` (cookie auth), `/movies`,
+//! `/movies/stats`, `/answer`, `/events`, `/export` (streams). `/jobs`
+//! (multipart forms) and `/openapi.json` with `/docs` arrive with those
+//! features.
 //!
 //! ```
 //! use jero_testing::{json, TestClient};
@@ -15,6 +17,7 @@
 //! ```
 
 pub mod auth;
+pub mod streams;
 pub mod widgets;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -318,6 +321,7 @@ impl App for Demo {
                 auth::TokenAuth::new(self.tokens.clone()),
             );
         auth::include(wiring, &self.tokens);
+        streams::include(wiring);
         wiring.on_error(|_: &UpstreamFailed| {
             jero::JsonResponse::new(UpstreamBody {
                 code: "upstream-failed".into(),
