@@ -114,3 +114,92 @@ fn bad_flags_are_refused_with_usage() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage:"));
 }
+
+/// The body after the head of a `Connection: close` response.
+fn body_of(resp: &str) -> &str {
+    resp.split_once("\r\n\r\n").map_or("", |(_, b)| b)
+}
+
+#[test]
+fn demo_streams_over_a_socket() {
+    let r = start(env!("CARGO_BIN_EXE_demo"));
+    // Two chunks of chunked coding, exactly.
+    let resp = get(&r.addr, "/export");
+    assert!(resp.contains("content-type: text/csv\r\n"), "{resp}");
+    assert!(resp.contains("transfer-encoding: chunked\r\n"), "{resp}");
+    assert_eq!(body_of(&resp), "8\r\nid,name\n\r\n8\r\n1,gizmo\n\r\n0\r\n\r\n");
+    let resp = get(&r.addr, "/events");
+    assert!(resp.contains("content-type: text/event-stream\r\n"), "{resp}");
+    assert!(
+        resp.contains("event: added\nid: 2\ndata: {\"title\":\"second\"}\n\n"),
+        "{resp}"
+    );
+    // HEAD: the head only, no stream started.
+    let mut s = TcpStream::connect(&r.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "HEAD /movies HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    let mut head = String::new();
+    s.read_to_string(&mut head).unwrap();
+    assert!(
+        head.starts_with("HTTP/1.1 200 OK\r\n") && head.ends_with("\r\n\r\n"),
+        "{head}"
+    );
+    assert!(body_of(&get(&r.addr, "/movies/stats")).ends_with(r#"{"opened":0,"closed":0}"#));
+    assert_eq!(signal_and_wait(r, "TERM"), 0);
+}
+
+#[test]
+fn demo_closes_a_stream_whose_client_went_away() {
+    let r = start(env!("CARGO_BIN_EXE_demo"));
+    let mut s = TcpStream::connect(&r.addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET /movies?count=1000000 HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut buf = vec![0u8; 4096];
+    let n = s.read(&mut buf).unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).contains("movie-0"));
+    drop(s);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let stats = get(&r.addr, "/movies/stats");
+        if body_of(&stats) == r#"{"opened":1,"closed":1}"# {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the cursor was not closed: {stats}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(signal_and_wait(r, "TERM"), 0);
+}
+
+#[test]
+fn demo_state_is_shared_by_every_worker() {
+    let r = start(env!("CARGO_BIN_EXE_demo"));
+    let send = |req: String| {
+        let mut s = TcpStream::connect(&r.addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.write_all(req.as_bytes()).unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    let body = r#"{"name":"shared","priceCents":5}"#;
+    let created = send(format!(
+        "POST /widgets HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer token\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    assert!(created.starts_with("HTTP/1.1 201 "), "{created}");
+    let location = created
+        .lines()
+        .find_map(|l| l.strip_prefix("location: "))
+        .expect("a location")
+        .to_owned();
+    // Fresh connections land on either worker (SO_REUSEPORT); all see it.
+    for _ in 0..16 {
+        let got = send(format!(
+            "GET {location} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer token\r\nConnection: close\r\n\r\n"
+        ));
+        assert!(got.starts_with("HTTP/1.1 200 OK\r\n"), "{got}");
+        assert!(body_of(&got).contains(r#""name":"shared""#), "{got}");
+    }
+    assert_eq!(signal_and_wait(r, "TERM"), 0);
+}
