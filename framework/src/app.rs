@@ -147,6 +147,8 @@ pub struct ArgSpec {
     pub json: Option<InfoFn>,
     /// `content`
     pub content: Option<InfoFn>,
+    /// `form`
+    pub form: Option<InfoFn>,
     /// `user`
     pub user: Option<InfoFn>,
 }
@@ -161,6 +163,7 @@ impl ArgSpec {
         raw_headers: None,
         json: None,
         content: None,
+        form: None,
         user: None,
     };
 }
@@ -758,6 +761,7 @@ impl Wiring {
             ("json", def.args.json),
             ("params", def.args.params),
             ("headers", def.args.headers),
+            ("form", def.args.form),
         ] {
             if let Some(info) = arg {
                 let info = info(&mut self.generator);

@@ -119,7 +119,7 @@ pub use app::{
     Wired, Wiring, WiringError,
 };
 pub use auth::Authenticator;
-pub use binding::{FieldError, FromContent, JsonInput, RawHeaders, RequestCx};
+pub use binding::{FieldError, FilePart, FormPart, FromContent, JsonInput, RawHeaders, RequestCx};
 pub use bytes::Bytes;
 pub use contract::Contract;
 pub use cookie::{SameSite, SetCookie};
@@ -149,7 +149,8 @@ pub mod __private {
         credentials_missing, missing_user, AcceptsUser, Authenticator, Gate, Public, Users,
     };
     pub use crate::binding::{
-        bind_content, bind_cookies, bind_headers, bind_json, bind_params, bind_path, bind_raw_headers,
+        bind_content, bind_cookies, bind_form, bind_headers, bind_json, bind_params, bind_path,
+        bind_raw_headers,
     };
     pub use crate::error::{describe_api_error, render_api_error};
     pub use crate::headers::{

@@ -267,6 +267,38 @@ impl<'c> RequestBuilder<'c> {
         self
     }
 
+    /// Sends a `multipart/form-data` body (with its content type).
+    ///
+    /// ```
+    /// # use jero::{contract, endpoint, App, BoxError, FilePart, Wiring};
+    /// # #[contract(input)] struct Upload { title: String, document: FilePart }
+    /// # #[contract] struct Size { title: String, size: usize }
+    /// # struct Uploads;
+    /// # #[endpoint(path = "/uploads")]
+    /// # impl Uploads {
+    /// #     async fn post(&self, form: Upload) -> Size { Size { title: form.title, size: form.document.bytes.len() } }
+    /// # }
+    /// # struct MyApp;
+    /// # impl App for MyApp {
+    /// #     async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> { w.include_endpoint(Uploads); Ok(()) }
+    /// # }
+    /// use jero_testing::{Multipart, TestClient};
+    /// let client = TestClient::new(MyApp);
+    /// let form = Multipart::new()
+    ///     .text("title", "report")
+    ///     .file("document", "report.pdf", "application/pdf", b"%PDF-1.7".to_vec());
+    /// let resp = client.post("/uploads").multipart(form).send();
+    /// assert_eq!(resp.text(), r#"{"title":"report","size":8}"#);
+    /// ```
+    pub fn multipart(mut self, form: Multipart) -> Self {
+        self.headers.push((
+            "content-type".into(),
+            format!("multipart/form-data; boundary={}", Multipart::BOUNDARY),
+        ));
+        self.body = form.finish();
+        self
+    }
+
     /// Sends raw body bytes.
     pub fn body(mut self, body: impl Into<Vec<u8>>) -> Self {
         self.body = body.into();
@@ -551,5 +583,86 @@ impl std::fmt::Debug for TestStream<'_> {
             .field("status", &self.status)
             .field("failed", &self.failed)
             .finish_non_exhaustive()
+    }
+}
+
+/// A `multipart/form-data` body for [`RequestBuilder::multipart`], part by
+/// part, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Multipart {
+    body: Vec<u8>,
+}
+
+impl Multipart {
+    /// The boundary between parts.
+    pub const BOUNDARY: &'static str = "jero-testing-boundary-7MA4YWxkTrZu0gW";
+
+    /// An empty form.
+    pub fn new() -> Multipart {
+        Multipart::default()
+    }
+
+    /// A text part.
+    pub fn text(self, name: &str, value: &str) -> Multipart {
+        self.part(name, None, None, &[], value.as_bytes())
+    }
+
+    /// A JSON part (`content-type: application/json`).
+    pub fn json<T: Serialize + ?Sized>(self, name: &str, value: &T) -> Multipart {
+        let body = serde_json::to_vec(value).expect("the part serializes to JSON");
+        self.part(name, None, Some("application/json"), &[], &body)
+    }
+
+    /// A file part with a filename and a content type.
+    pub fn file(self, name: &str, filename: &str, content_type: &str, bytes: impl AsRef<[u8]>) -> Multipart {
+        self.part(name, Some(filename), Some(content_type), &[], bytes.as_ref())
+    }
+
+    /// Any part: its name, optional filename and content type, extra
+    /// headers, and bytes.
+    pub fn part(
+        mut self,
+        name: &str,
+        filename: Option<&str>,
+        content_type: Option<&str>,
+        headers: &[(&str, &str)],
+        bytes: &[u8],
+    ) -> Multipart {
+        let b = &mut self.body;
+        let _ = write!(
+            Lines(b),
+            "--{}\r\ncontent-disposition: form-data; name=\"{name}\"",
+            Self::BOUNDARY
+        );
+        if let Some(f) = filename {
+            let _ = write!(Lines(b), "; filename=\"{f}\"");
+        }
+        b.extend_from_slice(b"\r\n");
+        if let Some(ct) = content_type {
+            let _ = write!(Lines(b), "content-type: {ct}\r\n");
+        }
+        for (n, v) in headers {
+            let _ = write!(Lines(b), "{n}: {v}\r\n");
+        }
+        b.extend_from_slice(b"\r\n");
+        b.extend_from_slice(bytes);
+        b.extend_from_slice(b"\r\n");
+        self
+    }
+
+    /// The body, closing delimiter included.
+    fn finish(mut self) -> Vec<u8> {
+        let _ = write!(Lines(&mut self.body), "--{}--\r\n", Self::BOUNDARY);
+        self.body
+    }
+}
+
+/// `fmt::Write` into a byte buffer.
+struct Lines<'a>(&'a mut Vec<u8>);
+
+impl std::fmt::Write for Lines<'_> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
     }
 }

@@ -201,12 +201,17 @@ impl<'de, 'a, 'e> MapAccess<'de> for EntryAccess<'a, 'e> {
 }
 
 /// The text values bound to one field (several when the entry repeats).
-struct Values<'v, 'e> {
+pub(crate) struct Values<'v, 'e> {
     values: &'v [&'e str],
     field: &'static str,
 }
 
 impl<'v, 'e> Values<'v, 'e> {
+    /// The values sent for `field`.
+    pub(crate) fn new(values: &'v [&'e str], field: &'static str) -> Values<'v, 'e> {
+        Values { values, field }
+    }
+
     fn single(&self) -> Result<&'e str, FieldError> {
         match self.values {
             [v] => Ok(v),

@@ -9,6 +9,7 @@
 //! schema is 422. Every message names the failing field, never its value.
 
 mod fields;
+mod form;
 mod raw_headers;
 
 use std::borrow::Cow;
@@ -18,6 +19,7 @@ use serde::de::DeserializeOwned;
 use smallvec::SmallVec;
 
 pub use fields::FieldError;
+pub use form::{bind_form, FilePart, FormPart};
 pub use raw_headers::RawHeaders;
 
 use crate::contract::Contract;

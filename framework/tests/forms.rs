@@ -1,0 +1,358 @@
+//! `form` binding through the TestClient: parts into scalars, JSON structs,
+//! bytes, file parts, `FormPart`s, lists and options; 415, 400 and 422.
+
+use jero::{contract, endpoint, App, BoxError, Bytes, FilePart, FormPart, Wiring};
+use jero_testing::{json, Multipart, TestClient};
+use serde_json::Value;
+
+#[contract(input)]
+struct Config {
+    dpi: u32,
+}
+
+#[contract(input)]
+#[serde(rename_all = "kebab-case")]
+enum JobType {
+    ExportText,
+    ExportImages,
+}
+
+#[contract(input)]
+#[serde(rename_all = "camelCase")]
+struct JobForm {
+    job_type: JobType,
+    count: i64,
+    config: Config,
+    document: FilePart,
+    attachments: Vec<FilePart>,
+    note: Option<String>,
+    raw: Option<Bytes>,
+    labeled: Option<FormPart<String>>,
+}
+
+#[contract]
+#[serde(rename_all = "camelCase")]
+struct JobOut {
+    job_type: String,
+    count: i64,
+    dpi: u32,
+    filename: String,
+    size: usize,
+    content_type: Option<String>,
+    attachments: Vec<String>,
+    note: Option<String>,
+    raw: Option<usize>,
+    label: Option<String>,
+    label_header: Option<String>,
+}
+
+struct Jobs;
+
+#[endpoint(path = "/jobs")]
+impl Jobs {
+    async fn post(&self, form: JobForm) -> JobOut {
+        JobOut {
+            job_type: match form.job_type {
+                JobType::ExportText => "export-text".into(),
+                JobType::ExportImages => "export-images".into(),
+            },
+            count: form.count,
+            dpi: form.config.dpi,
+            filename: form.document.filename,
+            size: form.document.bytes.len(),
+            content_type: form.document.content_type,
+            attachments: form.attachments.into_iter().map(|a| a.filename).collect(),
+            note: form.note,
+            raw: form.raw.map(|r| r.len()),
+            label_header: form
+                .labeled
+                .as_ref()
+                .and_then(|l| l.header("x-label").map(str::to_owned)),
+            label: form.labeled.map(|l| l.value),
+        }
+    }
+}
+
+struct FormApp;
+
+impl App for FormApp {
+    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+        wiring.include_endpoint(Jobs);
+        Ok(())
+    }
+}
+
+fn base() -> Multipart {
+    Multipart::new()
+        .text("jobType", "export-text")
+        .text("count", "3")
+        .json("config", &json!({"dpi": 300}))
+        .file("document", "report.pdf", "application/pdf", b"%PDF-1.7 ....")
+}
+
+#[track_caller]
+fn problem(res: &jero_testing::TestResponse, status: u16, kind: &str) -> Value {
+    assert_eq!(res.status(), status, "{}", res.text());
+    let body = res.json::<Value>();
+    assert_eq!(body["type"], kind, "{body}");
+    body
+}
+
+#[test]
+fn every_kind_of_part_binds() {
+    let c = TestClient::new(FormApp);
+    let form = base()
+        .file("attachments", "a.png", "image/png", [1u8, 2, 3])
+        .file("attachments", "b.png", "image/png", [4u8])
+        .text("note", "rush")
+        .part(
+            "raw",
+            None,
+            Some("application/octet-stream"),
+            &[],
+            &[0u8, 159, 146, 150],
+        )
+        .part(
+            "labeled",
+            None,
+            Some("text/plain; charset=utf-8"),
+            &[("X-Label", "L1")],
+            b"hello",
+        )
+        .text("ignored", "parts the struct does not declare are ignored");
+    let res = c.post("/jobs").multipart(form).send();
+    assert_eq!(res.status(), 200, "{}", res.text());
+    assert_eq!(
+        res.json::<Value>(),
+        json!({
+            "jobType": "export-text", "count": 3, "dpi": 300, "filename": "report.pdf", "size": 13,
+            "contentType": "application/pdf", "attachments": ["a.png", "b.png"], "note": "rush",
+            "raw": 4, "label": "hello", "labelHeader": "L1"
+        })
+    );
+}
+
+#[test]
+fn optional_and_repeated_parts_may_be_absent() {
+    let c = TestClient::new(FormApp);
+    let res = c.post("/jobs").multipart(base()).send();
+    let body = res.json::<Value>();
+    assert_eq!(body["attachments"], json!([]));
+    assert_eq!(body["note"], Value::Null);
+    assert_eq!(body["raw"], Value::Null);
+}
+
+#[test]
+fn a_file_without_content_type_has_none() {
+    let c = TestClient::new(FormApp);
+    let form = Multipart::new()
+        .text("jobType", "export-images")
+        .text("count", "1")
+        .json("config", &json!({"dpi": 72}))
+        .part("document", Some("notes.txt"), None, &[], b"plain");
+    let body = c.post("/jobs").multipart(form).send().json::<Value>();
+    assert_eq!(body["contentType"], Value::Null);
+    assert_eq!(body["jobType"], "export-images");
+}
+
+#[test]
+fn a_body_that_is_not_multipart_is_415() {
+    let c = TestClient::new(FormApp);
+    for ct in [
+        Some("application/x-www-form-urlencoded"),
+        Some("application/json"),
+        Some("text/plain"),
+        None,
+    ] {
+        let mut req = c.post("/jobs").body("jobType=export-text");
+        if let Some(ct) = ct {
+            req = req.header("content-type", ct);
+        }
+        problem(&req.send(), 415, "unsupported-media-type");
+    }
+}
+
+#[test]
+fn malformed_multipart_is_400() {
+    let c = TestClient::new(FormApp);
+    let full = {
+        let mut v = Vec::new();
+        let r = c.post("/jobs").multipart(base());
+        // The same body the builder sends, cut before its closing delimiter.
+        let _ = r;
+        v.extend_from_slice(
+            format!(
+                "--{b}\r\ncontent-disposition: form-data; name=\"count\"\r\n\r\n3\r\n",
+                b = Multipart::BOUNDARY
+            )
+            .as_bytes(),
+        );
+        v
+    };
+    let cases: Vec<(String, Vec<u8>)> = vec![
+        // No boundary parameter.
+        ("multipart/form-data".into(), full.clone()),
+        // A boundary the body never uses.
+        ("multipart/form-data; boundary=other".into(), full.clone()),
+        // No closing delimiter.
+        (
+            format!("multipart/form-data; boundary={}", Multipart::BOUNDARY),
+            full,
+        ),
+    ];
+    for (ct, body) in cases {
+        let res = c.post("/jobs").header("content-type", &ct).body(body).send();
+        let p = problem(&res, 400, "malformed-request");
+        assert_eq!(p["detail"], p["params"]["reason"], "{ct}");
+    }
+}
+
+#[test]
+fn parts_that_do_not_fit_are_422_naming_the_part() {
+    let c = TestClient::new(FormApp);
+    let cases = [
+        (
+            Multipart::new()
+                .text("jobType", "export-text")
+                .text("count", "3")
+                .json("config", &json!({"dpi": 300})),
+            "document",
+        ),
+        (
+            Multipart::new()
+                .text("jobType", "export-text")
+                .text("count", "three")
+                .json("config", &json!({"dpi": 300}))
+                .file("document", "r.pdf", "application/pdf", b"x"),
+            "count",
+        ),
+        (
+            Multipart::new()
+                .text("jobType", "print-SECRET")
+                .text("count", "3")
+                .json("config", &json!({"dpi": 300}))
+                .file("document", "r.pdf", "application/pdf", b"x"),
+            "jobType",
+        ),
+        (
+            Multipart::new()
+                .text("jobType", "export-text")
+                .text("count", "3")
+                .json("config", &json!({"dots": 300}))
+                .file("document", "r.pdf", "application/pdf", b"x"),
+            "config",
+        ),
+        (
+            Multipart::new()
+                .text("jobType", "export-text")
+                .text("count", "3")
+                .json("config", &json!({"dpi": 300}))
+                .part("document", None, Some("application/pdf"), &[], b"x"),
+            "document",
+        ),
+    ];
+    for (form, part) in cases {
+        let res = c.post("/jobs").multipart(form).send();
+        let p = problem(&res, 422, "validation-failed");
+        let detail = p["detail"].as_str().unwrap().to_owned();
+        assert_eq!(p["params"]["reason"], detail.as_str());
+        assert!(detail.contains(part), "{part}: {detail}");
+        assert!(!res.text().contains("SECRET"), "{}", res.text());
+    }
+}
+
+#[test]
+fn a_file_part_without_a_filename_says_so() {
+    let c = TestClient::new(FormApp);
+    let form = Multipart::new()
+        .text("jobType", "export-text")
+        .text("count", "3")
+        .json("config", &json!({"dpi": 300}))
+        .part("document", None, None, &[], b"x");
+    let p = problem(&c.post("/jobs").multipart(form).send(), 422, "validation-failed");
+    assert_eq!(
+        p["detail"],
+        "invalid form part `document`: a file part needs a filename"
+    );
+}
+
+#[test]
+fn a_missing_part_is_named() {
+    let c = TestClient::new(FormApp);
+    let form = Multipart::new()
+        .text("jobType", "export-text")
+        .json("config", &json!({"dpi": 300}))
+        .file("document", "r.pdf", "application/pdf", b"x");
+    let p = problem(&c.post("/jobs").multipart(form).send(), 422, "validation-failed");
+    assert_eq!(p["detail"], "invalid form: missing part `count`");
+}
+
+#[contract(input)]
+struct WithDefaults {
+    #[serde(default = "five")]
+    priority: u8,
+    tags: Vec<String>,
+    title: String,
+}
+
+fn five() -> u8 {
+    5
+}
+
+#[contract]
+struct Echoed {
+    priority: u8,
+    tags: Vec<String>,
+    title: String,
+}
+
+struct Defaults;
+
+#[endpoint(path = "/defaults")]
+impl Defaults {
+    async fn post(&self, form: WithDefaults) -> Echoed {
+        Echoed {
+            priority: form.priority,
+            tags: form.tags,
+            title: form.title,
+        }
+    }
+}
+
+struct DefaultsApp;
+
+impl App for DefaultsApp {
+    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+        wiring.include_endpoint(Defaults);
+        Ok(())
+    }
+}
+
+#[test]
+fn absent_parts_take_serde_defaults_and_lists_are_empty() {
+    let c = TestClient::new(DefaultsApp);
+    let res = c
+        .post("/defaults")
+        .multipart(Multipart::new().text("title", "t"))
+        .send();
+    assert_eq!(
+        res.json::<Value>(),
+        json!({"priority": 5, "tags": [], "title": "t"})
+    );
+    let form = Multipart::new()
+        .text("tags", "a")
+        .text("priority", "1")
+        .text("tags", "b")
+        .text("title", "t");
+    let res = c.post("/defaults").multipart(form).send();
+    assert_eq!(
+        res.json::<Value>(),
+        json!({"priority": 1, "tags": ["a", "b"], "title": "t"})
+    );
+    let p = problem(
+        &c.post("/defaults").multipart(Multipart::new()).send(),
+        422,
+        "validation-failed",
+    );
+    assert_eq!(p["detail"], "invalid form: missing part `title`");
+}
