@@ -570,3 +570,102 @@ fn export_is_csv_in_two_chunks() {
     assert_eq!(s.next_chunk().as_deref(), Some(&b"1,gizmo\n"[..]));
     assert_eq!(s.next_chunk(), None);
 }
+
+// ---------------------------------------------------------------------------
+// Jobs (multipart)
+
+fn job_form() -> jero_testing::Multipart {
+    jero_testing::Multipart::new()
+        .text("jobType", "export-text")
+        .text("count", "2")
+        .json("config", &json!({"dpi": 300}))
+        .file("document", "report.pdf", "application/pdf", vec![b'%'; 1000])
+}
+
+#[test]
+fn jobs_take_a_multipart_form() {
+    let c = client();
+    let r = c.post("/jobs").multipart(job_form()).send();
+    assert_eq!(r.status(), 200, "{}", r.text());
+    assert_eq!(
+        r.json::<Value>(),
+        json!({"filename": "report.pdf", "size": 1000, "attachmentCount": 0, "dpi": 300,
+               "note": null, "contentType": "application/pdf"})
+    );
+    let form = job_form()
+        .file("attachments", "a.png", "image/png", [1u8])
+        .file("attachments", "b.png", "image/png", [2u8])
+        .text("note", "rush");
+    let body = c.post("/jobs").multipart(form).send().json::<Value>();
+    assert_eq!(
+        (body["attachmentCount"].clone(), body["note"].clone()),
+        (json!(2), json!("rush"))
+    );
+    let form = jero_testing::Multipart::new()
+        .text("jobType", "export-images")
+        .text("count", "1")
+        .json("config", &json!({"dpi": 72}))
+        .part("document", Some("raw.bin"), None, &[], b"xyz");
+    assert_eq!(
+        c.post("/jobs").multipart(form).send().json::<Value>()["contentType"],
+        Value::Null
+    );
+}
+
+#[test]
+fn jobs_refuse_what_is_not_a_good_form() {
+    let c = client();
+    // Not multipart: 415.
+    for ct in [
+        "application/x-www-form-urlencoded",
+        "application/json",
+        "text/plain",
+    ] {
+        let r = c
+            .post("/jobs")
+            .header("content-type", ct)
+            .body("jobType=export-text")
+            .send();
+        assert_problem(&r, 415, "unsupported-media-type");
+    }
+    assert_problem(&c.post("/jobs").body("x").send(), 415, "unsupported-media-type");
+    // Malformed: 400.
+    let r = c
+        .post("/jobs")
+        .header("content-type", "multipart/form-data")
+        .body("--x\r\n")
+        .send();
+    assert_problem(&r, 400, "malformed-request");
+    // Parts that do not fit: 422.
+    let bad = [
+        jero_testing::Multipart::new()
+            .text("jobType", "export-text")
+            .text("count", "2")
+            .json("config", &json!({"dpi": 300})),
+        jero_testing::Multipart::new()
+            .text("jobType", "export-text")
+            .text("count", "two")
+            .json("config", &json!({"dpi": 300}))
+            .file("document", "r.pdf", "application/pdf", b"x"),
+        jero_testing::Multipart::new()
+            .text("jobType", "print")
+            .text("count", "2")
+            .json("config", &json!({"dpi": 300}))
+            .file("document", "r.pdf", "application/pdf", b"x"),
+        jero_testing::Multipart::new()
+            .text("jobType", "export-text")
+            .text("count", "2")
+            .json("config", &json!({"dpi": "high"}))
+            .file("document", "r.pdf", "application/pdf", b"x"),
+        jero_testing::Multipart::new()
+            .text("jobType", "export-text")
+            .text("count", "2")
+            .json("config", &json!({"dpi": 300}))
+            .part("document", None, Some("application/pdf"), &[], b"x"),
+    ];
+    for form in bad {
+        let r = c.post("/jobs").multipart(form).send();
+        let p = assert_problem(&r, 422, "validation-failed");
+        assert_eq!(p["detail"], p["params"]["reason"]);
+    }
+}

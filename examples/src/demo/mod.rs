@@ -6,9 +6,9 @@
 //! `/collections/{collection_id}/items/{item_id}`,
 //! `/conversations/{conversation_id}/messages`, `/drafts/{widget_id}`,
 //! `/status`, `/boom`, `/session`, `/profile` (cookie auth), `/movies`,
-//! `/movies/stats`, `/answer`, `/events`, `/export` (streams). `/jobs`
-//! (multipart forms) and `/openapi.json` with `/docs` arrive with those
-//! features.
+//! `/movies/stats`, `/answer`, `/events`, `/export` (streams), `/jobs`
+//! (a multipart form). `/openapi.json` and `/docs` arrive with the OpenAPI
+//! generator.
 //!
 //! ```
 //! use jero_testing::{json, TestClient};
@@ -17,6 +17,7 @@
 //! ```
 
 pub mod auth;
+pub mod jobs;
 pub mod streams;
 pub mod widgets;
 
@@ -316,6 +317,7 @@ impl App for Demo {
             .include_resource(DraftResource)
             .include_endpoint(StatusEndpoint)
             .include_endpoint(BoomEndpoint)
+            .include_endpoint(jobs::JobsEndpoint)
             .include_resource_with_auth(
                 widgets::WidgetResource::default(),
                 auth::TokenAuth::new(self.tokens.clone()),
