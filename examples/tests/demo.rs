@@ -669,3 +669,61 @@ fn jobs_refuse_what_is_not_a_good_form() {
         assert_eq!(p["detail"], p["params"]["reason"]);
     }
 }
+
+// ---------------------------------------------------------------------------
+// OpenAPI
+
+#[test]
+fn the_openapi_document_covers_every_route() {
+    let c = client();
+    let r = c.get("/openapi.json").send();
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let d = r.json::<Value>();
+    assert_eq!(d["openapi"], "3.1.0");
+    let paths = d["paths"].as_object().unwrap();
+    for p in [
+        "/healthz",
+        "/widgets",
+        "/widgets/{widget_id}",
+        "/me",
+        "/spotlight",
+        "/trace",
+        "/echo",
+        "/uploads",
+        "/jobs",
+        "/movies",
+        "/movies/stats",
+        "/answer",
+        "/events",
+        "/export",
+        "/collections/{collection_id}/items/{item_id}",
+        "/conversations/{conversation_id}/messages",
+        "/drafts/{widget_id}",
+        "/status",
+        "/boom",
+        "/session",
+        "/profile",
+    ] {
+        assert!(paths.contains_key(p), "{p} missing");
+    }
+    assert!(!paths.contains_key("/openapi.json") && !paths.contains_key("/docs"));
+    let codes = |p: &str, m: &str| -> Vec<String> {
+        d["paths"][p][m]["responses"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    assert!(codes("/status", "get").contains(&"503".to_owned()));
+    assert!(codes("/boom", "get").contains(&"500".to_owned()));
+    assert!(codes("/widgets", "post").contains(&"401".to_owned()));
+    assert!(codes("/widgets", "post").contains(&"409".to_owned()));
+    assert_eq!(
+        d["paths"]["/widgets"]["post"]["security"],
+        json!([{"TokenAuth": []}])
+    );
+    let docs = c.get("/docs").send();
+    assert_eq!(docs.status(), 200);
+    assert!(docs.header("content-type").unwrap().starts_with("text/html"));
+}

@@ -61,6 +61,8 @@ pub trait App: Send + Sync + 'static {
 pub trait Resource: crate::auth::Users {
     /// The mount path.
     const PATH: &'static str;
+    /// The OpenAPI tag of its operations (`tag = "..."` on the impl block).
+    const TAG: Option<&'static str> = None;
     /// The operations the impl block defines, behind gate `G`.
     fn operations<G: Gate<Self>>() -> Vec<OperationDef<Self, G>>
     where
@@ -71,6 +73,8 @@ pub trait Resource: crate::auth::Users {
 pub trait Endpoint: crate::auth::Users {
     /// The exact path.
     const PATH: &'static str;
+    /// The OpenAPI tag of its operations (`tag = "..."` on the impl block).
+    const TAG: Option<&'static str> = None;
     /// The verbs the impl block defines, behind gate `G`.
     fn operations<G: Gate<Self>>() -> Vec<OperationDef<Self, G>>
     where
@@ -178,6 +182,8 @@ pub struct OperationDef<R, G> {
     pub args: ArgSpec,
     /// The responses the return type can give.
     pub responses: fn(&mut Responses<'_>),
+    /// The handler's doc comment (its OpenAPI summary and description).
+    pub doc: &'static str,
     /// The handler.
     pub handler: HandlerFn<R, G>,
 }
@@ -256,18 +262,39 @@ impl Teardowns {
     }
 }
 
-/// What wiring checks of the gate a route is included behind: whether it
-/// admits anonymous callers.
+/// What wiring reads of the gate a route is included behind: whether it
+/// admits anonymous callers, and what the OpenAPI document says of it.
 trait GateFacts {
     const OPTIONAL: bool;
+    /// The responses it can refuse with.
+    fn describe(responses: &mut Responses<'_>);
+    /// Its security schemes (`None` on a public route).
+    fn security(generator: &mut SchemaGenerator) -> Option<crate::openapi::Security>;
 }
 
 impl GateFacts for NoAuth {
     const OPTIONAL: bool = false;
+
+    fn describe(_: &mut Responses<'_>) {}
+
+    fn security(_: &mut SchemaGenerator) -> Option<crate::openapi::Security> {
+        None
+    }
 }
 
 impl<A: Authenticator> GateFacts for A {
     const OPTIONAL: bool = A::OPTIONAL;
+
+    fn describe(responses: &mut Responses<'_>) {
+        A::describe(responses);
+    }
+
+    fn security(generator: &mut SchemaGenerator) -> Option<crate::openapi::Security> {
+        Some(crate::openapi::Security {
+            schemes: A::security_schemes(generator),
+            optional: A::OPTIONAL,
+        })
+    }
 }
 
 struct PendingOp {
@@ -282,6 +309,13 @@ pub struct Wiring {
     shared: crate::router::AppShared,
     generator: SchemaGenerator,
     ops: Vec<PendingOp>,
+    /// Every operation, documented as it is included.
+    docs: Vec<crate::openapi::OpDoc>,
+    /// Set when the app serves its OpenAPI document.
+    openapi: Option<crate::openapi::OpenApi>,
+    /// What the exception handlers with a declared status answer, for the
+    /// operations that can fail with a `jero::Error`.
+    handled_errors: Vec<crate::response::ResponseSpec>,
     errors: Vec<WiringError>,
     teardowns: Teardowns,
 }
@@ -297,8 +331,11 @@ impl Wiring {
     pub(crate) fn new() -> Wiring {
         Wiring {
             shared: Default::default(),
-            generator: SchemaGenerator::default(),
+            generator: crate::openapi::generator(),
             ops: Vec::new(),
+            docs: Vec::new(),
+            openapi: None,
+            handled_errors: Vec::new(),
             errors: Vec::new(),
             teardowns: Teardowns::default(),
         }
@@ -313,6 +350,7 @@ impl Wiring {
         let location = Location::caller();
         self.include(
             R::PATH,
+            R::TAG,
             R::operations::<NoAuth>(),
             resource,
             NoAuth,
@@ -329,6 +367,7 @@ impl Wiring {
         let location = Location::caller();
         self.include(
             E::PATH,
+            E::TAG,
             E::operations::<NoAuth>(),
             endpoint,
             NoAuth,
@@ -380,6 +419,7 @@ impl Wiring {
         let location = Location::caller();
         self.include(
             R::PATH,
+            R::TAG,
             R::operations::<A>(),
             resource,
             authenticator,
@@ -399,6 +439,7 @@ impl Wiring {
         let location = Location::caller();
         self.include(
             E::PATH,
+            E::TAG,
             E::operations::<A>(),
             endpoint,
             authenticator,
@@ -419,6 +460,44 @@ impl Wiring {
             }),
         ));
         value
+    }
+
+    /// Serves the app's OpenAPI 3.1 document at `/openapi.json` and a docs
+    /// page at `/docs` (see [`openapi`](crate::openapi)). The document
+    /// covers every route the app includes, before or after this call,
+    /// and is built once, when wiring ends.
+    ///
+    /// ```
+    /// # use jero::{contract, endpoint, openapi::OpenApi, App, BoxError, Wiring};
+    /// #[contract]
+    /// struct Health { status: String }
+    ///
+    /// struct HealthEndpoint;
+    ///
+    /// #[endpoint(path = "/healthz", tag = "ops")]
+    /// impl HealthEndpoint {
+    ///     /// Whether the service is up.
+    ///     async fn get(&self) -> Health {
+    ///         Health { status: "ok".into() }
+    ///     }
+    /// }
+    ///
+    /// struct MyApp;
+    /// impl App for MyApp {
+    ///     async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+    ///         wiring.include_endpoint(HealthEndpoint).include_openapi(OpenApi::new("My API", "1.0.0"));
+    ///         Ok(())
+    ///     }
+    /// }
+    ///
+    /// let doc = jero_testing::TestClient::new(MyApp).get("/openapi.json").send().json::<serde_json::Value>();
+    /// assert_eq!(doc["openapi"], "3.1.0");
+    /// assert_eq!(doc["paths"]["/healthz"]["get"]["summary"], "Whether the service is up.");
+    /// assert_eq!(doc["paths"]["/healthz"]["get"]["tags"][0], "ops");
+    /// ```
+    pub fn include_openapi(&mut self, info: crate::openapi::OpenApi) -> &mut Self {
+        self.openapi = Some(info);
+        self
     }
 
     /// Registers a teardown step (runs at shutdown, in reverse order).
@@ -465,9 +544,75 @@ impl Wiring {
         F: Fn(&E) -> R + Send + Sync + 'static,
         R: crate::IntoResponse + 'static,
     {
+        self.register_error_handler(Location::caller(), None, handler)
+    }
+
+    /// [`on_error`](Wiring::on_error) with the status the handler answers,
+    /// given up front: every response of the handler gets it, and the
+    /// OpenAPI document lists it for the operations that can fail with a
+    /// [`jero::Error`](crate::Error) (the status must be 400-599; a
+    /// [`WiringError`] otherwise).
+    ///
+    /// ```
+    /// # use jero::{contract, JsonResponse, Wiring};
+    /// # #[derive(Debug)]
+    /// # struct UpstreamFailed;
+    /// # impl std::fmt::Display for UpstreamFailed {
+    /// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str("upstream") }
+    /// # }
+    /// # impl std::error::Error for UpstreamFailed {}
+    /// # #[contract]
+    /// # struct UpstreamBody { code: String }
+    /// # fn wire(wiring: &mut Wiring) {
+    /// wiring.on_error_as(503, |_: &UpstreamFailed| {
+    ///     JsonResponse::new(UpstreamBody { code: "upstream-failed".into() }).raw_header("Retry-After", "30")
+    /// });
+    /// # }
+    /// ```
+    #[track_caller]
+    pub fn on_error_as<E, F, R>(&mut self, status: u16, handler: F) -> &mut Self
+    where
+        E: 'static,
+        F: Fn(&E) -> R + Send + Sync + 'static,
+        R: crate::IntoResponse + 'static,
+    {
         let location = Location::caller();
+        if !(400..=599).contains(&status) {
+            self.fail(
+                location,
+                format!(
+                    "the exception handler for {} declares status {status}; an error's status is 400-599",
+                    short_type(std::any::type_name::<E>())
+                ),
+            );
+            return self;
+        }
+        let mut responses = Responses {
+            generator: &mut self.generator,
+            specs: Vec::new(),
+        };
+        R::describe(&mut responses);
+        for mut spec in responses.specs {
+            spec.status = Some(status);
+            self.handled_errors.push(spec);
+        }
+        self.register_error_handler(location, Some(status), handler)
+    }
+
+    fn register_error_handler<E, F, R>(
+        &mut self,
+        location: &'static Location<'static>,
+        status: Option<u16>,
+        handler: F,
+    ) -> &mut Self
+    where
+        E: 'static,
+        F: Fn(&E) -> R + Send + Sync + 'static,
+        R: crate::IntoResponse + 'static,
+    {
         let h = Arc::new(crate::error::TypedHandler {
             f: handler,
+            status,
             _marker: std::marker::PhantomData,
         });
         let name = std::any::type_name::<E>();
@@ -535,9 +680,11 @@ impl Wiring {
         });
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn include<R: Users, G: Gate<R> + GateFacts>(
         &mut self,
         path: &'static str,
+        tag: Option<&'static str>,
         defs: Vec<OperationDef<R, G>>,
         instance: R,
         gate: G,
@@ -594,6 +741,27 @@ impl Wiring {
                         owner: owner.clone().into_boxed_str(),
                         route: route.into_boxed_str(),
                     };
+                    let mut responses = Responses {
+                        generator: &mut self.generator,
+                        specs: Vec::new(),
+                    };
+                    (def.responses)(&mut responses);
+                    G::describe(&mut responses);
+                    let specs = responses.specs;
+                    let security = G::security(&mut self.generator);
+                    self.docs.push(crate::openapi::operation(
+                        &mut self.generator,
+                        crate::openapi::OpFacts {
+                            kind: def.kind,
+                            owner: &owner,
+                            path: op_template.display(),
+                            args: &def.args,
+                            responses: specs,
+                            doc: def.doc,
+                            tag,
+                            security,
+                        },
+                    ));
                     let handler = Box::new(Bound {
                         resource: instance.clone(),
                         gate: gate.clone(),
@@ -792,6 +960,28 @@ impl Wiring {
         if !self.errors.is_empty() {
             let first = self.errors.remove(0);
             return Err((first, self.teardowns));
+        }
+        if let Some(info) = self.openapi.take() {
+            let docs = std::mem::take(&mut self.docs);
+            let doc = crate::openapi::document(&info, docs, &self.handled_errors, &mut self.generator);
+            for (path, page) in crate::openapi::pages(&doc) {
+                let template = Template::parse(path).expect("the OpenAPI pages' paths are valid");
+                let owner = format!("OpenApi::{}", path.trim_start_matches('/'));
+                self.ops.push(PendingOp {
+                    op: Op {
+                        handler: page,
+                        meta: OpMeta {
+                            slot_keys: Box::new([]),
+                            default_status: 200,
+                            owner: owner.clone().into_boxed_str(),
+                            route: format!("GET {path}").into_boxed_str(),
+                        },
+                    },
+                    template,
+                    kind: OpKind::Verb(Method::Get),
+                    owner,
+                });
+            }
         }
         let mut matcher = matchit::Router::new();
         let mut routes: Vec<Route> = Vec::new();

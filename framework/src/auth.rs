@@ -119,6 +119,9 @@ pub trait Authenticator: Send + Sync + 'static {
 
     /// Describes the responses the authenticator can refuse with.
     fn describe(responses: &mut Responses<'_>);
+
+    /// The OpenAPI security schemes of its credentials, by name.
+    fn security_schemes(generator: &mut schemars::SchemaGenerator) -> Vec<(String, serde_json::Value)>;
 }
 
 /// The `user` type a resource's or endpoint's handlers declare. Implemented

@@ -176,6 +176,9 @@ pub(crate) trait Handler: Send + Sync {
 
 pub(crate) struct TypedHandler<E, F, R> {
     pub(crate) f: F,
+    /// The status declared with [`Wiring::on_error_as`](crate::Wiring::on_error_as):
+    /// every response of the handler gets it.
+    pub(crate) status: Option<u16>,
     pub(crate) _marker: std::marker::PhantomData<fn(&E) -> R>,
 }
 
@@ -189,7 +192,13 @@ where
         let Some(e) = error.downcast_ref::<E>() else {
             return cx.reject(Problem::internal());
         };
-        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (self.f)(e).into_response(cx)));
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut res = (self.f)(e).into_response(cx);
+            if let Some(status) = self.status {
+                res.set_status(status);
+            }
+            res
+        }));
         match out {
             Ok(res) if (400..=599).contains(&res.status()) => res,
             Ok(res) => {

@@ -107,6 +107,7 @@ mod contract;
 mod cookie;
 mod error;
 mod headers;
+pub mod openapi;
 mod problem;
 mod response;
 mod router;
@@ -157,6 +158,7 @@ pub mod __private {
         header_name, header_name_len, line_prefix, write_typed_header, FieldHeader, HeaderField,
         HeaderScalar, ScalarField, SerdeField,
     };
+    pub use crate::openapi::{credentials_of, security_schemes, Credential};
     pub use crate::response::contract_info;
     pub use crate::{ArgSpec, BoxFuture, OpKind, OperationDef, RequestCx};
     pub use jero_engine::{HeaderName, LinePrefix, Method, Response};

@@ -87,7 +87,7 @@ impl TokenAuth {
     }
 }
 
-#[authenticator]
+#[authenticator(scheme = "bearer")]
 impl TokenAuth {
     async fn authenticate(&self, headers: BearerHeaders) -> Result<User, InvalidToken> {
         self.tokens.bearer(&headers.authorization)
@@ -99,7 +99,7 @@ pub struct OptionalTokenAuth {
     tokens: Arc<Tokens>,
 }
 
-#[authenticator]
+#[authenticator(scheme = "bearer")]
 impl OptionalTokenAuth {
     async fn authenticate(&self, headers: MaybeBearerHeaders) -> Result<Option<User>, InvalidToken> {
         headers.authorization.map(|a| self.tokens.bearer(&a)).transpose()

@@ -7,8 +7,8 @@
 //! `/conversations/{conversation_id}/messages`, `/drafts/{widget_id}`,
 //! `/status`, `/boom`, `/session`, `/profile` (cookie auth), `/movies`,
 //! `/movies/stats`, `/answer`, `/events`, `/export` (streams), `/jobs`
-//! (a multipart form). `/openapi.json` and `/docs` arrive with the OpenAPI
-//! generator.
+//! (a multipart form), and its OpenAPI document at `/openapi.json` with a
+//! docs page at `/docs`.
 //!
 //! ```
 //! use jero_testing::{json, TestClient};
@@ -324,13 +324,17 @@ impl App for Demo {
             );
         auth::include(wiring, &self.tokens);
         streams::include(wiring);
-        wiring.on_error(|_: &UpstreamFailed| {
+        wiring.on_error_as(503, |_: &UpstreamFailed| {
             jero::JsonResponse::new(UpstreamBody {
                 code: "upstream-failed".into(),
             })
-            .status(503)
             .raw_header("Retry-After", "30")
         });
+        wiring.include_openapi(
+            jero::openapi::OpenApi::new("jero demo", env!("CARGO_PKG_VERSION")).description(
+                "The reference app of DEMO_APP.md: every part of the framework, as a service would use it.",
+            ),
+        );
         Ok(())
     }
 }

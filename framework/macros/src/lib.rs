@@ -54,12 +54,16 @@ pub fn endpoint(args: TokenStream, input: TokenStream) -> TokenStream {
 
 fn expand(kind: Kind, args: TokenStream, input: TokenStream) -> TokenStream {
     let mut path: Option<LitStr> = None;
+    let mut tag: Option<LitStr> = None;
     let parser = syn::meta::parser(|meta| {
         if meta.path.is_ident("path") {
             path = Some(meta.value()?.parse()?);
             Ok(())
+        } else if meta.path.is_ident("tag") {
+            tag = Some(meta.value()?.parse()?);
+            Ok(())
         } else {
-            Err(meta.error("unknown argument; expected `path = \"/...\"`"))
+            Err(meta.error("unknown argument; expected `path = \"/...\"` (and optionally `tag = \"...\"`)"))
         }
     });
     parse_macro_input!(args with parser);
@@ -76,7 +80,7 @@ fn expand(kind: Kind, args: TokenStream, input: TokenStream) -> TokenStream {
         .to_compile_error()
         .into();
     };
-    match expand_impl(kind, &path, &item) {
+    match expand_impl(kind, &path, tag.as_ref(), &item) {
         Ok(extra) => quote!(#item #extra).into(),
         Err(e) => {
             let err = e.to_compile_error();
@@ -91,7 +95,12 @@ struct Arg {
     span: Span,
 }
 
-fn expand_impl(kind: Kind, path: &LitStr, item: &ItemImpl) -> syn::Result<TokenStream2> {
+fn expand_impl(
+    kind: Kind,
+    path: &LitStr,
+    tag: Option<&LitStr>,
+    item: &ItemImpl,
+) -> syn::Result<TokenStream2> {
     if let Some((_, trait_path, _)) = &item.trait_ {
         return Err(syn::Error::new(
             trait_path.span(),
@@ -152,9 +161,14 @@ fn expand_impl(kind: Kind, path: &LitStr, item: &ItemImpl) -> syn::Result<TokenS
         Kind::Endpoint => quote!(::jero::Endpoint),
     };
     let users = users_impls(self_ty, &users)?;
+    let tag_value = match tag {
+        Some(t) => quote!(::std::option::Option::Some(#t)),
+        None => quote!(::std::option::Option::None),
+    };
     Ok(quote! {
         impl #trait_name for #self_ty {
             const PATH: &'static str = #path;
+            const TAG: ::std::option::Option<&'static str> = #tag_value;
             fn operations<__G: ::jero::__private::Gate<Self>>(
             ) -> ::std::vec::Vec<::jero::__private::OperationDef<Self, __G>> {
                 ::std::vec![#(#ops),*]
@@ -356,6 +370,7 @@ fn operation(
     };
     let unused_user = user_ty.is_none().then(|| quote!(let _ = __user;));
     let p = quote!(::jero::__private);
+    let doc = doc_comment(&f.attrs);
     let body = quote! {
         #unused_user
         #(#binds)*
@@ -400,6 +415,7 @@ fn operation(
                     ..#p::ArgSpec::NONE
                 },
                 responses: #p::describe_responses::<#ret>,
+                doc: #doc,
                 handler: if <__G as #p::Gate<Self>>::PUBLIC {
                     __jero_public::<__G>
                 } else {
@@ -420,16 +436,23 @@ const AUTH_ARG_NAMES: &[&str] = &["headers", "cookies", "raw_headers"];
 /// `Result<Option<User>, E>` admits anonymous callers. See `jero::auth`.
 #[proc_macro_attribute]
 pub fn authenticator(args: TokenStream, input: TokenStream) -> TokenStream {
-    if !args.is_empty() {
-        return syn::Error::new(
-            TokenStream2::from(args).span(),
-            "#[jero::authenticator] takes no arguments",
-        )
-        .to_compile_error()
-        .into();
-    }
+    let mut bearer = false;
+    let parser = syn::meta::parser(|meta| {
+        if meta.path.is_ident("scheme") {
+            let v: LitStr = meta.value()?.parse()?;
+            if v.value().eq_ignore_ascii_case("bearer") {
+                bearer = true;
+                Ok(())
+            } else {
+                Err(syn::Error::new(v.span(), "the only scheme jero documents is `bearer` (an `Authorization: Bearer` header); leave it out for API keys"))
+            }
+        } else {
+            Err(meta.error("unknown argument; expected `scheme = \"bearer\"`, or nothing"))
+        }
+    });
+    parse_macro_input!(args with parser);
     let item = parse_macro_input!(input as ItemImpl);
-    match expand_authenticator(&item) {
+    match expand_authenticator(&item, bearer) {
         Ok(extra) => quote!(#item #extra).into(),
         Err(e) => {
             let err = e.to_compile_error();
@@ -438,7 +461,7 @@ pub fn authenticator(args: TokenStream, input: TokenStream) -> TokenStream {
     }
 }
 
-fn expand_authenticator(item: &ItemImpl) -> syn::Result<TokenStream2> {
+fn expand_authenticator(item: &ItemImpl, bearer: bool) -> syn::Result<TokenStream2> {
     const SHAPE: &str = "an authenticator has one method, \
         `async fn authenticate(&self, headers: H) -> Result<User, E>` \
         (or `Result<Option<User>, E>` to admit anonymous callers)";
@@ -493,6 +516,7 @@ fn expand_authenticator(item: &ItemImpl) -> syn::Result<TokenStream2> {
     let mut binds = Vec::new();
     let mut call_args = Vec::new();
     let mut seen: Vec<String> = Vec::new();
+    let mut credentials = Vec::new();
     for input in sig.inputs.iter().skip(1) {
         let FnArg::Typed(pt) = input else { continue };
         let name = match &*pt.pat {
@@ -521,6 +545,20 @@ fn expand_authenticator(item: &ItemImpl) -> syn::Result<TokenStream2> {
             ));
         }
         seen.push(name.clone());
+        let ty = &pt.ty;
+        match name.as_str() {
+            "headers" => credentials.push(quote! {
+                __creds.extend(::jero::__private::credentials_of(
+                    &::jero::__private::contract_info::<#ty>(generator), true,
+                ));
+            }),
+            "cookies" => credentials.push(quote! {
+                __creds.extend(::jero::__private::credentials_of(
+                    &::jero::__private::contract_info::<#ty>(generator), false,
+                ));
+            }),
+            _ => {}
+        }
         let var = format_ident!("{}", name);
         let binder = format_ident!("bind_{}", name);
         let ty = &pt.ty;
@@ -555,6 +593,8 @@ fn expand_authenticator(item: &ItemImpl) -> syn::Result<TokenStream2> {
     };
     let self_ty = &item.self_ty;
     let p = quote!(::jero::__private);
+    let name_str = quote!(#self_ty).to_string().replace(' ', "");
+    let name_str = name_str.rsplit("::").next().unwrap_or(&name_str).to_owned();
     Ok(quote! {
         impl #p::Authenticator for #self_ty {
             type User = #user;
@@ -575,6 +615,15 @@ fn expand_authenticator(item: &ItemImpl) -> syn::Result<TokenStream2> {
 
             fn describe(responses: &mut ::jero::Responses<'_>) {
                 #p::describe_responses::<#error>(responses)
+            }
+
+            fn security_schemes(
+                generator: &mut #p::schemars::SchemaGenerator,
+            ) -> ::std::vec::Vec<(::std::string::String, #p::serde_json::Value)> {
+                let mut __creds: ::std::vec::Vec<#p::Credential> = ::std::vec::Vec::new();
+                #(#credentials)*
+                let _ = &generator;
+                #p::security_schemes(#name_str, #bearer, &__creds)
             }
         }
     })
@@ -605,6 +654,26 @@ fn result_args(ty: &Type) -> Option<(&Type, &Type)> {
 /// `std::option::Option<User>`).
 fn last_ident_is(ty: &Type, ident: &str) -> bool {
     matches!(ty, Type::Path(tp) if tp.path.segments.last().is_some_and(|s| s.ident == ident))
+}
+
+/// The `///` doc comment on an item, lines joined, one leading space off.
+fn doc_comment(attrs: &[syn::Attribute]) -> String {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .map(|l| l.strip_prefix(' ').unwrap_or(&l).to_owned())
+        .collect();
+    lines.join("\n")
 }
 
 fn camel(snake: &str) -> String {

@@ -1,0 +1,439 @@
+//! The OpenAPI 3.1 document, generated at wiring from the same types that
+//! bind and encode: every operation with its parameters (path, query,
+//! header and cookie contracts), its request body (`json`, `form`,
+//! `content`), every response it can give with its status (the handler's
+//! outcomes and errors, the framework's 400/404/415/422 where its
+//! arguments can fail, 401 and the authenticator's errors where it is
+//! authenticated, 500), security schemes from the authenticators'
+//! credentials, and the summary, description and tag declared on the
+//! route (the handler's doc comment; `tag = "..."` on the impl block).
+//!
+//! An app includes it with [`Wiring::include_openapi`](crate::Wiring::include_openapi):
+//! the document is served at `/openapi.json` and a docs page at `/docs`;
+//! neither is in the document.
+
+use bytes::Bytes;
+use jero_engine::{Response, StaticHeader};
+use schemars::SchemaGenerator;
+use serde_json::{json, Map, Value};
+
+use crate::binding::RequestCx;
+use crate::router::{BoxFuture, ErasedHandler};
+
+use crate::app::{ArgSpec, OpKind};
+use crate::response::{resolve, ContentSpec, ResponseSpec};
+
+/// What the document says about the API itself.
+///
+/// ```
+/// # use jero::{openapi::OpenApi, Wiring};
+/// # fn wire(wiring: &mut Wiring) {
+/// wiring.include_openapi(OpenApi::new("Widgets API", "1.2.0").description("Widgets, by owner."));
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct OpenApi {
+    title: String,
+    version: String,
+    description: Option<String>,
+}
+
+impl OpenApi {
+    /// A document for the API `title` at `version`.
+    pub fn new(title: impl Into<String>, version: impl Into<String>) -> OpenApi {
+        OpenApi {
+            title: title.into(),
+            version: version.into(),
+            description: None,
+        }
+    }
+
+    /// A description of the API (CommonMark).
+    pub fn description(mut self, description: impl Into<String>) -> OpenApi {
+        self.description = Some(description.into());
+        self
+    }
+}
+
+/// An authenticator's credentials, for its security scheme.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    /// A request header (lowercase name).
+    Header(String),
+    /// A cookie.
+    Cookie(String),
+}
+
+/// What an operation's documentation needs of the gate in front of it.
+pub(crate) struct Security {
+    /// The scheme names (one per credential) and their definitions.
+    pub(crate) schemes: Vec<(String, Value)>,
+    /// Whether anonymous callers are admitted.
+    pub(crate) optional: bool,
+}
+
+/// The security schemes of an authenticator named `name` reading these
+/// credentials: `http` bearer for an `Authorization` header when `bearer`
+/// says so, else API keys by where they travel.
+pub fn security_schemes(name: &str, bearer: bool, credentials: &[Credential]) -> Vec<(String, Value)> {
+    let many = credentials.len() > 1;
+    credentials
+        .iter()
+        .map(|c| {
+            let (key, scheme) = match c {
+                Credential::Header(h) if bearer && h == "authorization" => {
+                    (h, json!({"type": "http", "scheme": "bearer"}))
+                }
+                Credential::Header(h) => (h, json!({"type": "apiKey", "in": "header", "name": h})),
+                Credential::Cookie(k) => (k, json!({"type": "apiKey", "in": "cookie", "name": k})),
+            };
+            let scheme_name = if many {
+                format!("{name}.{key}")
+            } else {
+                name.to_owned()
+            };
+            (scheme_name, scheme)
+        })
+        .collect()
+}
+
+/// The credential names a `headers` or `cookies` contract declares.
+pub fn credentials_of(info: &crate::ContractInfo, header: bool) -> Vec<Credential> {
+    info.fields
+        .iter()
+        .map(|f| {
+            if header {
+                Credential::Header(crate::headers::kebab(f))
+            } else {
+                Credential::Cookie(f.clone())
+            }
+        })
+        .collect()
+}
+
+/// One operation, documented at wiring.
+pub(crate) struct OpDoc {
+    pub(crate) path: String,
+    pub(crate) method: &'static str,
+    pub(crate) operation: Value,
+    pub(crate) schemes: Vec<(String, Value)>,
+    /// Whether it can fail with a `jero::Error`, which the app's exception
+    /// handlers turn into their responses.
+    pub(crate) boxed_errors: bool,
+}
+
+/// Everything [`operation`] reads.
+pub(crate) struct OpFacts<'a> {
+    pub(crate) kind: OpKind,
+    pub(crate) owner: &'a str,
+    pub(crate) path: String,
+    pub(crate) args: &'a ArgSpec,
+    pub(crate) responses: Vec<ResponseSpec>,
+    pub(crate) doc: &'static str,
+    pub(crate) tag: Option<&'static str>,
+    pub(crate) security: Option<Security>,
+}
+
+/// Documents one operation.
+pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDoc {
+    let mut op = Map::new();
+    op.insert("operationId".into(), f.owner.replace("::", "_").into());
+    let (summary, description) = split_doc(f.doc);
+    if let Some(s) = summary {
+        op.insert("summary".into(), s.into());
+    }
+    if let Some(d) = description {
+        op.insert("description".into(), d.into());
+    }
+    if let Some(t) = f.tag {
+        op.insert("tags".into(), json!([t]));
+    }
+
+    let mut parameters = Vec::new();
+    for (arg, place) in [
+        (f.args.path, "path"),
+        (f.args.params, "query"),
+        (f.args.headers, "header"),
+        (f.args.cookies, "cookie"),
+    ] {
+        let Some(info) = arg else { continue };
+        let info = info(generator);
+        let resolved = resolve(&info.schema, generator);
+        let props = resolved
+            .get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        for field in &info.fields {
+            let name = if place == "header" {
+                crate::headers::kebab(field)
+            } else {
+                field.clone()
+            };
+            let schema = props.get(field).cloned().unwrap_or_else(|| json!({}));
+            parameters.push(json!({
+                "name": name,
+                "in": place,
+                "required": place == "path" || info.required.contains(field),
+                "schema": schema,
+            }));
+        }
+    }
+    if !parameters.is_empty() {
+        op.insert("parameters".into(), parameters.into());
+    }
+
+    let body = if let Some(info) = f.args.json {
+        Some(("application/json", info(generator).schema.to_value()))
+    } else if let Some(info) = f.args.form {
+        Some(("multipart/form-data", info(generator).schema.to_value()))
+    } else {
+        f.args.content.map(|_| {
+            (
+                "application/octet-stream",
+                json!({"type": "string", "format": "binary"}),
+            )
+        })
+    };
+    if let Some((media, schema)) = body {
+        op.insert(
+            "requestBody".into(),
+            json!({"required": true, "content": {media: {"schema": schema}}}),
+        );
+    }
+
+    // Responses: the handler's, then the framework's where they apply.
+    let default_status = f.kind.default_status();
+    let boxed_errors = f.responses.iter().any(|r| r.type_name == "jero::Error");
+    let mut responses = Map::new();
+    for spec in &f.responses {
+        let status = spec.status.unwrap_or(default_status);
+        add_response(&mut responses, status, &spec.content);
+    }
+    let problem = ContentSpec::Problem;
+    let mut framework = Vec::new();
+    if f.args.path.is_some() {
+        framework.push(404);
+    }
+    if f.args.params.is_some()
+        || f.args.headers.is_some()
+        || f.args.cookies.is_some()
+        || f.args.json.is_some()
+    {
+        framework.push(400);
+    }
+    if f.args.json.is_some() || f.args.form.is_some() {
+        framework.push(422);
+    }
+    if f.args.form.is_some() {
+        framework.extend([400, 415]);
+    }
+    if f.security.is_some() {
+        framework.push(401);
+    }
+    framework.push(500);
+    for status in framework {
+        add_response(&mut responses, status, &problem);
+    }
+    let mut sorted: Vec<(String, Value)> = responses.into_iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    op.insert("responses".into(), Value::Object(sorted.into_iter().collect()));
+
+    let mut schemes = Vec::new();
+    if let Some(sec) = f.security {
+        let mut reqs: Vec<Value> = Vec::new();
+        if sec.optional {
+            reqs.push(json!({}));
+        }
+        for (name, _) in &sec.schemes {
+            reqs.push(json!({ name.as_str(): [] }));
+        }
+        op.insert("security".into(), reqs.into());
+        schemes = sec.schemes;
+    }
+    OpDoc {
+        path: f.path,
+        method: match f.kind.method().as_str() {
+            Some(m) => lower(m),
+            None => "get",
+        },
+        operation: Value::Object(op),
+        schemes,
+        boxed_errors,
+    }
+}
+
+fn lower(method: &str) -> &'static str {
+    match method {
+        "POST" => "post",
+        "PUT" => "put",
+        "PATCH" => "patch",
+        "DELETE" => "delete",
+        _ => "get",
+    }
+}
+
+/// A doc comment's first paragraph as the summary (one line), the rest as
+/// the description.
+fn split_doc(doc: &str) -> (Option<String>, Option<String>) {
+    let doc = doc.trim();
+    if doc.is_empty() {
+        return (None, None);
+    }
+    let (first, rest) = doc.split_once("\n\n").unwrap_or((doc, ""));
+    let summary = first.split_whitespace().collect::<Vec<_>>().join(" ");
+    let rest = rest.trim();
+    (Some(summary), (!rest.is_empty()).then(|| rest.to_owned()))
+}
+
+/// Adds (or extends) the response for `status`.
+fn add_response(responses: &mut Map<String, Value>, status: u16, content: &ContentSpec) {
+    let entry = responses
+        .entry(status.to_string())
+        .or_insert_with(|| json!({"description": jero_engine::reason_phrase(status)}));
+    let media = match content {
+        ContentSpec::Json(schema) => Some((crate::APPLICATION_JSON, schema.as_value().clone())),
+        ContentSpec::Text => Some(("text/plain", json!({"type": "string"}))),
+        ContentSpec::Bytes => Some((
+            "application/octet-stream",
+            json!({"type": "string", "format": "binary"}),
+        )),
+        ContentSpec::Empty => None,
+        ContentSpec::Problem => Some((
+            crate::PROBLEM_JSON,
+            json!({"$ref": "#/components/schemas/Problem"}),
+        )),
+        ContentSpec::Stream { media_type, items } => Some((
+            *media_type,
+            match items {
+                // OpenAPI 3.1 has no stream type: the item's schema, with
+                // a note saying it repeats.
+                Some(schema) => json!({
+                    "description": "A stream: one item of this schema per line (or per event).",
+                    "allOf": [schema.as_value().clone()],
+                }),
+                None => json!({"type": "string", "format": "binary"}),
+            },
+        )),
+    };
+    if let Some((media, schema)) = media {
+        let obj = entry.as_object_mut().expect("a response object");
+        let content = obj.entry("content").or_insert_with(|| json!({}));
+        if let Some(c) = content.as_object_mut() {
+            c.entry(media).or_insert_with(|| json!({"schema": schema}));
+        }
+    }
+}
+
+/// The whole document.
+pub(crate) fn document(
+    info: &OpenApi,
+    ops: Vec<OpDoc>,
+    handled: &[ResponseSpec],
+    generator: &mut SchemaGenerator,
+) -> Value {
+    let mut paths: Map<String, Value> = Map::new();
+    let mut schemes: Map<String, Value> = Map::new();
+    for mut op in ops {
+        if op.boxed_errors && !handled.is_empty() {
+            if let Some(responses) = op.operation.get_mut("responses").and_then(Value::as_object_mut) {
+                for spec in handled {
+                    add_response(responses, spec.status.unwrap_or(500), &spec.content);
+                }
+                let mut sorted: Vec<(String, Value)> = std::mem::take(responses).into_iter().collect();
+                sorted.sort_by(|a, b| a.0.cmp(&b.0));
+                responses.extend(sorted);
+            }
+        }
+        let item = paths.entry(op.path).or_insert_with(|| json!({}));
+        if let Some(item) = item.as_object_mut() {
+            item.insert(op.method.into(), op.operation);
+        }
+        for (name, scheme) in op.schemes {
+            schemes.entry(name).or_insert(scheme);
+        }
+    }
+    let mut schemas = generator.take_definitions(true);
+    schemas.insert("Problem".into(), problem_schema());
+    let mut info_obj = json!({"title": info.title, "version": info.version});
+    if let Some(d) = &info.description {
+        info_obj["description"] = d.clone().into();
+    }
+    let mut components = json!({"schemas": schemas});
+    if !schemes.is_empty() {
+        components["securitySchemes"] = Value::Object(schemes);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": info_obj,
+        "paths": paths,
+        "components": components,
+    })
+}
+
+/// RFC 9457 Problem Details, as every error is sent.
+fn problem_schema() -> Value {
+    json!({
+        "type": "object",
+        "description": "RFC 9457 Problem Details",
+        "properties": {
+            "type": {"type": "string", "description": "A stable machine code"},
+            "title": {"type": "string"},
+            "status": {"type": "integer"},
+            "detail": {"type": "string"},
+            "params": {"type": "object"}
+        },
+        "required": ["type", "title", "status"]
+    })
+}
+
+/// The generator every schema of a wired app comes from: definitions
+/// under `#/components/schemas`, as the document needs them.
+pub(crate) fn generator() -> SchemaGenerator {
+    schemars::generate::SchemaSettings::draft2020_12()
+        .with(|s| s.definitions_path = "/components/schemas".into())
+        .into_generator()
+}
+
+/// `/docs`: a page that renders `/openapi.json` (no external assets).
+const DOCS_PAGE: &str = include_str!("openapi_docs.html");
+
+const JSON_CONTENT: StaticHeader = StaticHeader::new("content-type", crate::APPLICATION_JSON);
+const HTML_CONTENT: StaticHeader = StaticHeader::new("content-type", "text/html; charset=utf-8");
+
+/// `/openapi.json` and `/docs`, each answering GET (and HEAD) with a body
+/// built once.
+pub(crate) fn pages(doc: &Value) -> [(&'static str, Box<dyn ErasedHandler>); 2] {
+    let json = serde_json::to_vec(doc).expect("a JSON value serializes");
+    [
+        (
+            "/openapi.json",
+            Box::new(Page {
+                body: Bytes::from(json),
+                content_type: &JSON_CONTENT,
+            }),
+        ),
+        (
+            "/docs",
+            Box::new(Page {
+                body: Bytes::from_static(DOCS_PAGE.as_bytes()),
+                content_type: &HTML_CONTENT,
+            }),
+        ),
+    ]
+}
+
+/// A fixed page.
+struct Page {
+    body: Bytes,
+    content_type: &'static StaticHeader,
+}
+
+impl ErasedHandler for Page {
+    fn call<'a>(&'a self, _cx: &'a RequestCx<'a>) -> BoxFuture<'a> {
+        let mut res = Response::new(200);
+        res.append_static(self.content_type);
+        res.set_body(self.body.clone());
+        Box::pin(std::future::ready(res))
+    }
+}

@@ -1,0 +1,354 @@
+//! The OpenAPI document: operations, parameters, bodies, responses with
+//! their statuses, security, tags and summaries, all from the types.
+
+use jero::openapi::OpenApi;
+use jero::{authenticator, contract, endpoint, resource, App, BoxError, FilePart, JsonResponse, Wiring};
+use jero_testing::{json, TestClient};
+use serde_json::Value;
+
+#[contract]
+struct User {
+    id: String,
+}
+
+#[contract]
+struct Bearer {
+    authorization: String,
+}
+
+#[contract]
+struct MaybeBearer {
+    authorization: Option<String>,
+}
+
+#[jero::error(status = 401, code = "invalid-token", title = "Invalid token")]
+struct InvalidToken;
+
+struct TokenAuth;
+
+#[authenticator(scheme = "bearer")]
+impl TokenAuth {
+    async fn authenticate(&self, headers: Bearer) -> Result<User, InvalidToken> {
+        Ok(User {
+            id: headers.authorization,
+        })
+    }
+}
+
+struct MaybeAuth;
+
+#[authenticator]
+impl MaybeAuth {
+    async fn authenticate(&self, headers: MaybeBearer) -> Result<Option<User>, InvalidToken> {
+        Ok(headers.authorization.map(|id| User { id }))
+    }
+}
+
+#[contract]
+#[serde(rename_all = "camelCase")]
+struct Note {
+    id: String,
+    text: String,
+}
+
+#[contract]
+struct NoteIn {
+    text: String,
+}
+
+#[contract]
+struct NotePath {
+    note_id: String,
+}
+
+#[contract]
+struct Page {
+    #[serde(default)]
+    limit: u32,
+    cursor: Option<String>,
+}
+
+#[contract]
+struct Trace {
+    x_trace_id: String,
+}
+
+#[jero::error(status = 404, code = "note-not-found", title = "Note not found")]
+struct NoteNotFound;
+
+struct Notes;
+
+#[resource(path = "/notes", tag = "notes")]
+impl Notes {
+    /// Creates a note.
+    ///
+    /// The text is kept as sent.
+    async fn create(&self, user: User, json: NoteIn) -> Note {
+        Note {
+            id: user.id,
+            text: json.text,
+        }
+    }
+
+    /// Lists notes, a page at a time.
+    async fn read_many(&self, user: User, params: Page, headers: Trace) -> Vec<Note> {
+        let _ = (user, params, headers);
+        Vec::new()
+    }
+
+    async fn read_one(&self, user: User, path: NotePath) -> Result<Note, NoteNotFound> {
+        let _ = (user, path);
+        Err(NoteNotFound)
+    }
+}
+
+#[contract(input)]
+struct Upload {
+    document: FilePart,
+}
+
+#[contract]
+struct Size {
+    size: usize,
+}
+
+struct Uploads;
+
+#[endpoint(path = "/uploads")]
+impl Uploads {
+    async fn post(&self, form: Upload) -> Size {
+        Size {
+            size: form.document.bytes.len(),
+        }
+    }
+
+    async fn put(&self, content: jero::Bytes) -> Size {
+        Size { size: content.len() }
+    }
+}
+
+#[derive(Debug)]
+struct Upstream;
+
+impl std::fmt::Display for Upstream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("upstream down")
+    }
+}
+
+impl std::error::Error for Upstream {}
+
+#[contract]
+struct UpstreamBody {
+    code: String,
+}
+
+struct Status;
+
+#[endpoint(path = "/status")]
+impl Status {
+    async fn get(&self, user: Option<User>) -> Result<Size, jero::Error> {
+        let _ = user;
+        Err(Upstream)?
+    }
+}
+
+struct DocApp;
+
+impl App for DocApp {
+    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+        wiring
+            .include_openapi(OpenApi::new("Notes", "2.0.0").description("Notes by owner."))
+            .include_resource_with_auth(Notes, TokenAuth)
+            .include_endpoint(Uploads)
+            .include_endpoint_with_auth(Status, MaybeAuth)
+            .on_error_as(503, |_: &Upstream| {
+                JsonResponse::new(UpstreamBody {
+                    code: "upstream".into(),
+                })
+                .raw_header("Retry-After", "5")
+            });
+        Ok(())
+    }
+}
+
+fn doc() -> Value {
+    let c = TestClient::new(DocApp);
+    let r = c.get("/openapi.json").send();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    r.json()
+}
+
+fn statuses(op: &Value) -> Vec<String> {
+    op["responses"].as_object().unwrap().keys().cloned().collect()
+}
+
+#[test]
+fn the_document_lists_every_route_but_its_own() {
+    let d = doc();
+    assert_eq!(d["openapi"], "3.1.0");
+    assert_eq!(
+        d["info"],
+        json!({"title": "Notes", "version": "2.0.0", "description": "Notes by owner."})
+    );
+    let paths: Vec<&String> = d["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(paths, ["/notes", "/notes/{note_id}", "/uploads", "/status"]);
+    let methods: Vec<&String> = d["paths"]["/notes"].as_object().unwrap().keys().collect();
+    assert_eq!(methods, ["post", "get"]);
+}
+
+#[test]
+fn summaries_descriptions_and_tags_come_from_the_code() {
+    let d = doc();
+    let create = &d["paths"]["/notes"]["post"];
+    assert_eq!(create["summary"], "Creates a note.");
+    assert_eq!(create["description"], "The text is kept as sent.");
+    assert_eq!(create["tags"], json!(["notes"]));
+    assert_eq!(create["operationId"], "Notes_create");
+    assert!(d["paths"]["/notes/{note_id}"]["get"].get("summary").is_none());
+    assert!(d["paths"]["/uploads"]["post"].get("tags").is_none());
+}
+
+#[test]
+fn parameters_come_from_path_query_and_header_contracts() {
+    let d = doc();
+    assert_eq!(
+        d["paths"]["/notes"]["get"]["parameters"],
+        json!([
+            {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "format": "uint32", "minimum": 0, "default": 0}},
+            {"name": "cursor", "in": "query", "required": false, "schema": {"type": ["string", "null"]}},
+            {"name": "x-trace-id", "in": "header", "required": true, "schema": {"type": "string"}},
+        ])
+    );
+    assert_eq!(
+        d["paths"]["/notes/{note_id}"]["get"]["parameters"],
+        json!([{"name": "note_id", "in": "path", "required": true, "schema": {"type": "string"}}])
+    );
+}
+
+#[test]
+fn request_bodies_by_kind() {
+    let d = doc();
+    assert_eq!(
+        d["paths"]["/notes"]["post"]["requestBody"],
+        json!({"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NoteIn"}}}})
+    );
+    let form = &d["paths"]["/uploads"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"];
+    assert_eq!(form, &json!({"$ref": "#/components/schemas/Upload"}));
+    assert_eq!(
+        d["components"]["schemas"]["Upload"]["properties"]["document"],
+        json!({"type": "string", "format": "binary", "contentMediaType": "application/octet-stream"})
+    );
+    assert_eq!(
+        d["paths"]["/uploads"]["put"]["requestBody"]["content"]["application/octet-stream"]["schema"],
+        json!({"type": "string", "format": "binary"})
+    );
+}
+
+#[test]
+fn every_status_an_operation_can_answer() {
+    let d = doc();
+    assert_eq!(
+        statuses(&d["paths"]["/notes"]["post"]),
+        ["201", "400", "401", "422", "500"]
+    );
+    assert_eq!(
+        statuses(&d["paths"]["/notes"]["get"]),
+        ["200", "400", "401", "500"]
+    );
+    assert_eq!(
+        statuses(&d["paths"]["/notes/{note_id}"]["get"]),
+        ["200", "401", "404", "500"]
+    );
+    assert_eq!(
+        statuses(&d["paths"]["/uploads"]["post"]),
+        ["200", "400", "415", "422", "500"]
+    );
+    assert_eq!(statuses(&d["paths"]["/uploads"]["put"]), ["200", "500"]);
+    // The exception handler's declared status, for an operation that can
+    // fail with a jero::Error.
+    assert_eq!(
+        statuses(&d["paths"]["/status"]["get"]),
+        ["200", "401", "500", "503"]
+    );
+    let created = &d["paths"]["/notes"]["post"]["responses"]["201"];
+    assert_eq!(
+        created["content"]["application/json"]["schema"],
+        json!({"$ref": "#/components/schemas/Note"})
+    );
+    let problem = &d["paths"]["/notes/{note_id}"]["get"]["responses"]["404"]["content"];
+    assert_eq!(
+        problem["application/problem+json"]["schema"],
+        json!({"$ref": "#/components/schemas/Problem"})
+    );
+    assert_eq!(
+        d["components"]["schemas"]["Problem"]["required"],
+        json!(["type", "title", "status"])
+    );
+}
+
+#[test]
+fn security_schemes_come_from_the_authenticators() {
+    let d = doc();
+    assert_eq!(
+        d["components"]["securitySchemes"],
+        json!({
+            "TokenAuth": {"type": "http", "scheme": "bearer"},
+            "MaybeAuth": {"type": "apiKey", "in": "header", "name": "authorization"},
+        })
+    );
+    assert_eq!(
+        d["paths"]["/notes"]["post"]["security"],
+        json!([{"TokenAuth": []}])
+    );
+    // Optional auth: anonymous callers are admitted.
+    assert_eq!(
+        d["paths"]["/status"]["get"]["security"],
+        json!([{}, {"MaybeAuth": []}])
+    );
+    assert!(d["paths"]["/uploads"]["post"].get("security").is_none());
+}
+
+#[test]
+fn the_docs_page_and_the_exception_handlers_status() {
+    let c = TestClient::new(DocApp);
+    let docs = c.get("/docs").send();
+    assert_eq!(docs.status(), 200);
+    assert_eq!(docs.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(docs.text().contains("/openapi.json"));
+    assert_eq!(c.head("/openapi.json").send().status(), 200);
+    assert_eq!(c.post("/openapi.json").send().status(), 405);
+    let r = c.get("/status").send();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.header("retry-after"), Some("5"));
+    assert_eq!(r.json::<Value>(), json!({"code": "upstream"}));
+}
+
+struct NoDoc;
+
+impl App for NoDoc {
+    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+        wiring.include_endpoint(Uploads);
+        Ok(())
+    }
+}
+
+struct BadStatus;
+
+impl App for BadStatus {
+    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+        wiring.on_error_as(302, |_: &Upstream| JsonResponse::new(Size { size: 0 }));
+        Ok(())
+    }
+}
+
+#[test]
+fn no_document_unless_included_and_error_statuses_are_checked() {
+    assert_eq!(TestClient::new(NoDoc).get("/openapi.json").send().status(), 404);
+    let err = TestClient::try_new(BadStatus).err().expect("a wiring error");
+    assert_eq!(
+        err.message(),
+        "the exception handler for Upstream declares status 302; an error's status is 400-599"
+    );
+}
