@@ -74,10 +74,11 @@
 //! | `raw_headers` | headers as sent | [`RawHeaders`] |
 //! | `json` | the body, JSON | a contract struct (or a `Vec` of them) |
 //! | `content` | the body, raw | [`Bytes`], `Vec<u8>` or `String` |
+//! | `form` | a `multipart/form-data` body, parts by name | a contract struct of parts ([`FilePart`], [`FormPart`], ...) |
 //! | `user` | the route's authenticator ([`auth`]) | its user type (`Option` behind optional auth) |
 //!
-//! `json` and `content` are mutually exclusive and not allowed on GET or
-//! DELETE (a compile error says so). Serde attributes such as
+//! `json`, `content` and `form` are mutually exclusive and not allowed on
+//! GET or DELETE (a compile error says so). Serde attributes such as
 //! `#[serde(rename_all = "camelCase")]` are honored by every source.
 //!
 //! ## REST semantics
