@@ -11,6 +11,7 @@
 //! without reading can never make the server buffer without bound. (The
 //! receives are single-shot: nothing is pulled in while output is pending.)
 
+use std::future::Future as _;
 use std::io::ErrorKind;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
@@ -382,6 +383,9 @@ impl Conn {
     /// ready at once. Ends the connection on a stream error or a write failure
     /// (dropping the stream, which runs its teardown).
     async fn pump(&mut self, mut stream: crate::BodyStream, chunked: bool) -> bool {
+        // Whether a client that hangs up while the stream has nothing to
+        // send is still watched for (until it sends bytes of its own).
+        let mut watch = true;
         loop {
             let next = match poll_once(stream.as_mut()).await {
                 Some(item) => item,
@@ -391,7 +395,11 @@ impl Conn {
                         return false;
                     }
                     self.worker.arm(self.key, None, false);
-                    std::future::poll_fn(|cx| poll_guarded(stream.as_mut(), cx)).await
+                    match next_or_hangup(&self.io, stream.as_mut(), &mut watch).await {
+                        Some(item) => item,
+                        // The client went away: dropping the stream tears it down.
+                        None => return false,
+                    }
                 }
             };
             match next {
@@ -516,6 +524,19 @@ fn send_now(socket: &impl AsRawFd, buf: &[u8]) -> std::io::Result<usize> {
     usize::try_from(n).map_err(|_| std::io::Error::last_os_error())
 }
 
+/// Looks at the next byte the peer sent, without taking it and without
+/// waiting: `Ok(0)` once the peer has closed its side, `Ok(1)` when a byte
+/// is waiting, `WouldBlock` when neither.
+fn peek_byte(socket: &impl AsRawFd) -> std::io::Result<usize> {
+    // SAFETY: the descriptor is owned by `socket`, which is borrowed for
+    // this whole function, so it stays open (and means the same socket)
+    // while the `BorrowedFd` lives; the `BorrowedFd` does not outlive it.
+    // monoio's sockets implement only `AsRawFd`, not `AsFd`.
+    let fd = unsafe { std::os::fd::BorrowedFd::borrow_raw(socket.as_raw_fd()) };
+    let mut byte = [std::mem::MaybeUninit::<u8>::uninit()];
+    socket2::SockRef::from(&fd).recv_with_flags(&mut byte, libc::MSG_PEEK | libc::MSG_DONTWAIT)
+}
+
 /// Polls a stream once without waiting. `None` means it is not ready.
 ///
 /// The poll uses the task's real waker, not a no-op one: monoio's timers (and
@@ -529,6 +550,44 @@ async fn poll_once(
         std::task::Poll::Pending => std::task::Poll::Ready(None),
     })
     .await
+}
+
+/// The stream's next item, watching the socket meanwhile: `None` when the
+/// client closed or reset the connection first. A stream that has nothing
+/// to send for a while (events yet to happen) would otherwise keep what it
+/// owns until its next write failed, however long after the client left.
+async fn next_or_hangup(
+    io: &TcpStream,
+    mut stream: std::pin::Pin<&mut (dyn Stream<Item = Result<Bytes, crate::BoxError>> + 'static)>,
+    watch: &mut bool,
+) -> Option<Option<Result<Bytes, crate::BoxError>>> {
+    let mut hangup = std::pin::pin!(hangup(io, watch));
+    std::future::poll_fn(|cx| {
+        if let std::task::Poll::Ready(item) = poll_guarded(stream.as_mut(), cx) {
+            return std::task::Poll::Ready(Some(item));
+        }
+        hangup.as_mut().poll(cx).map(|()| None)
+    })
+    .await
+}
+
+/// Resolves when the peer of `io` closes or resets the connection. Bytes
+/// from the client (a pipelined request) mean it is still there: from then
+/// on it is not watched (`watch` turns false), and the bytes stay in the
+/// socket for the next request.
+async fn hangup(io: &TcpStream, watch: &mut bool) {
+    while *watch {
+        if io.readable(false).await.is_err() {
+            return;
+        }
+        match peek_byte(io) {
+            Ok(0) => return,
+            Ok(_) => *watch = false,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {}
+            Err(_) => return,
+        }
+    }
+    std::future::pending::<()>().await
 }
 
 /// The service's rendering of an engine error; if that panics too, the
@@ -580,10 +639,24 @@ fn head_end_after(buf: &[u8], from: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
+    use std::io::{Read, Write};
     use std::os::unix::net::UnixStream;
 
     // Miri cannot run `send(2)`; these run natively in every `cargo test`.
+
+    #[test]
+    fn peek_byte_sees_data_without_taking_it_and_sees_a_close() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        assert_eq!(peek_byte(&a).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+        b.write_all(b"xy").unwrap();
+        assert_eq!(peek_byte(&a).unwrap(), 1);
+        assert_eq!(peek_byte(&a).unwrap(), 1, "the byte is still there");
+        let mut got = [0u8; 2];
+        (&a).read_exact(&mut got).unwrap();
+        assert_eq!(&got, b"xy");
+        drop(b);
+        assert_eq!(peek_byte(&a).unwrap(), 0);
+    }
 
     #[test]
     fn send_now_sends_whole_buffers() {

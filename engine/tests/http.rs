@@ -53,6 +53,8 @@ both_drivers!(
     stream_teardown_when_stream_fails,
     stream_teardown_when_client_disconnects,
     head_on_streaming_route_never_polls_the_stream,
+    silent_stream_teardown_when_client_disconnects,
+    silent_stream_keeps_a_pipelined_request_for_later,
     thousand_concurrent_keep_alive_connections,
     request_line_too_long_is_414,
     too_many_headers_is_431,
@@ -359,6 +361,48 @@ fn stream_teardown_when_client_disconnects(d: Drv) {
     assert!(
         wait_until(Duration::from_secs(5), || server.shared.drops() == 1),
         "stream not dropped after the client went away"
+    );
+}
+
+fn silent_stream_teardown_when_client_disconnects(d: Drv) {
+    // A stream with nothing to send: no write can fail, yet the client that
+    // leaves must still take the stream's resources with it.
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    c.send(get("/stream-silent").as_bytes());
+    let mut got = Vec::new();
+    let mut tmp = [0u8; 1024];
+    while !got.windows(6).any(|w| w == b"hello\n") {
+        let n = c.stream.read(&mut tmp).unwrap();
+        assert!(n > 0, "closed early");
+        got.extend_from_slice(&tmp[..n]);
+    }
+    assert_eq!(server.shared.drops(), 0);
+    drop(c);
+    assert!(
+        wait_until(Duration::from_secs(5), || server.shared.drops() == 1),
+        "a silent stream was not dropped after the client went away"
+    );
+}
+
+fn silent_stream_keeps_a_pipelined_request_for_later(d: Drv) {
+    // Bytes from a client that is still there do not end the stream, and
+    // stay in the socket for the request they belong to.
+    let server = TestServer::start(d);
+    let mut c = server.connect();
+    c.send(get("/stream-silent").as_bytes());
+    let mut got = Vec::new();
+    let mut tmp = [0u8; 1024];
+    while !got.windows(6).any(|w| w == b"hello\n") {
+        let n = c.stream.read(&mut tmp).unwrap();
+        got.extend_from_slice(&tmp[..n]);
+    }
+    c.send(get("/next").as_bytes());
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        server.shared.drops(),
+        0,
+        "a client that sent a request was taken for gone"
     );
 }
 

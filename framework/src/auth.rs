@@ -6,8 +6,11 @@
 //!
 //! * `Result<User, E>` gates the route: a request without valid
 //!   credentials never reaches the handler.
-//! * `Result<Option<User>, E>` admits anonymous callers: absent
-//!   credentials give `None`, invalid ones are still refused.
+//! * `Result<Option<User>, E>` admits anonymous callers: declare its
+//!   credentials as `Option` fields, and a request without them reaches
+//!   `authenticate` with `None`s (return `Ok(None)`); invalid ones are
+//!   still refused. A required credential field that is absent is 401
+//!   even there.
 //!
 //! Credentials that are missing or do not bind (a required header absent,
 //! a value that does not convert) are 401 `authentication-required`; the
@@ -195,6 +198,7 @@ impl<R: AcceptsUser<A::User>, A: Authenticator> Gate<R> for A {
 /// and the generic 500. Used by the macros' expansion.
 #[cold]
 #[inline(never)]
+#[doc(hidden)]
 pub fn missing_user(cx: &RequestCx<'_>) -> Response {
     tracing::error!(
         route = cx.route(),
@@ -211,6 +215,7 @@ pub fn missing_user(cx: &RequestCx<'_>) -> Response {
 /// [`errors::AuthenticationRequired`]: crate::errors::AuthenticationRequired
 #[cold]
 #[inline(never)]
+#[doc(hidden)]
 pub fn credentials_missing(cx: &RequestCx<'_>) -> Response {
     crate::error::render_api_error(crate::errors::AuthenticationRequired, cx)
 }

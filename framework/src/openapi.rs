@@ -55,7 +55,9 @@ impl OpenApi {
     }
 }
 
-/// An authenticator's credentials, for its security scheme.
+/// An authenticator's credentials, for its security scheme (used by the
+/// `#[jero::authenticator]` expansion).
+#[doc(hidden)]
 #[derive(Debug, Clone)]
 pub enum Credential {
     /// A request header (lowercase name).
@@ -75,6 +77,7 @@ pub(crate) struct Security {
 /// The security schemes of an authenticator named `name` reading these
 /// credentials: `http` bearer for an `Authorization` header when `bearer`
 /// says so, else API keys by where they travel.
+#[doc(hidden)]
 pub fn security_schemes(name: &str, bearer: bool, credentials: &[Credential]) -> Vec<(String, Value)> {
     let many = credentials.len() > 1;
     credentials
@@ -98,6 +101,7 @@ pub fn security_schemes(name: &str, bearer: bool, credentials: &[Credential]) ->
 }
 
 /// The credential names a `headers` or `cookies` contract declares.
+#[doc(hidden)]
 pub fn credentials_of(info: &crate::ContractInfo, header: bool) -> Vec<Credential> {
     info.fields
         .iter()
@@ -207,8 +211,12 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
     let boxed_errors = f.responses.iter().any(|r| r.type_name == "jero::Error");
     let mut responses = Map::new();
     for spec in &f.responses {
-        let status = spec.status.unwrap_or(default_status);
-        add_response(&mut responses, status, &spec.content);
+        match (spec.status, &spec.content) {
+            (Some(status), content) => add_response(&mut responses, &status.to_string(), content),
+            // A `Problem` value carries its status at run time: any error.
+            (None, ContentSpec::Problem) => add_response(&mut responses, "default", &spec.content),
+            (None, content) => add_response(&mut responses, &default_status.to_string(), content),
+        }
     }
     let problem = ContentSpec::Problem;
     let mut framework = Vec::new();
@@ -228,12 +236,16 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
     if f.args.form.is_some() {
         framework.extend([400, 415]);
     }
+    if f.args.json.is_some() || f.args.form.is_some() || f.args.content.is_some() {
+        // A body over the engine's limit.
+        framework.push(413);
+    }
     if f.security.is_some() {
         framework.push(401);
     }
     framework.push(500);
     for status in framework {
-        add_response(&mut responses, status, &problem);
+        add_response(&mut responses, &status.to_string(), &problem);
     }
     let mut sorted: Vec<(String, Value)> = responses.into_iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
@@ -286,11 +298,15 @@ fn split_doc(doc: &str) -> (Option<String>, Option<String>) {
     (Some(summary), (!rest.is_empty()).then(|| rest.to_owned()))
 }
 
-/// Adds (or extends) the response for `status`.
-fn add_response(responses: &mut Map<String, Value>, status: u16, content: &ContentSpec) {
-    let entry = responses
-        .entry(status.to_string())
-        .or_insert_with(|| json!({"description": jero_engine::reason_phrase(status)}));
+/// Adds (or extends) the response for `status` (a code, or `default`).
+fn add_response(responses: &mut Map<String, Value>, status: &str, content: &ContentSpec) {
+    let entry = responses.entry(status).or_insert_with(|| {
+        let description = match status.parse::<u16>() {
+            Ok(code) => jero_engine::reason_phrase(code),
+            Err(_) => "Any other error",
+        };
+        json!({ "description": description })
+    });
     let media = match content {
         ContentSpec::Json(schema) => Some((crate::APPLICATION_JSON, schema.as_value().clone())),
         ContentSpec::Text => Some(("text/plain", json!({"type": "string"}))),
@@ -338,7 +354,7 @@ pub(crate) fn document(
         if op.boxed_errors && !handled.is_empty() {
             if let Some(responses) = op.operation.get_mut("responses").and_then(Value::as_object_mut) {
                 for spec in handled {
-                    add_response(responses, spec.status.unwrap_or(500), &spec.content);
+                    add_response(responses, &spec.status.unwrap_or(500).to_string(), &spec.content);
                 }
                 let mut sorted: Vec<(String, Value)> = std::mem::take(responses).into_iter().collect();
                 sorted.sort_by(|a, b| a.0.cmp(&b.0));

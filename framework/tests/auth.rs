@@ -413,7 +413,18 @@ fn routing_needs_no_credentials() {
     assert_eq!(res.header("allow"), Some("GET, HEAD, OPTIONS"));
     let res = c.options("/notes").send();
     assert_eq!(res.status(), 204);
+    // With credentials sent, the authenticator still does not run for any
+    // of these.
+    for (method, path) in [("DELETE", "/me"), ("OPTIONS", "/notes"), ("GET", "/nowhere")] {
+        let res = c
+            .request(method, path)
+            .header("Authorization", "Bearer token")
+            .send();
+        assert!(matches!(res.status(), 204 | 404 | 405), "{method} {path}");
+    }
     assert_eq!(calls.load(Ordering::Relaxed), 0);
+    c.get("/me").header("Authorization", "Bearer token").send();
+    assert_eq!(calls.load(Ordering::Relaxed), 1, "the counter counts");
 }
 
 #[test]
@@ -574,5 +585,7 @@ fn optional_auth_with_an_operation_that_declares_no_user_does_not_wire() {
          `user: Option<User>` to `create` (and serve anonymous callers deliberately), or include it \
          behind an authenticator that returns Result<User, E>"
     );
-    assert!(err.location().is_some_and(|l| l.file().ends_with("auth.rs")));
+    assert!(err
+        .location()
+        .is_some_and(|l| l.file().ends_with("tests/auth.rs")));
 }

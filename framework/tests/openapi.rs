@@ -153,6 +153,15 @@ impl Status {
     }
 }
 
+struct Risky;
+
+#[endpoint(path = "/risky")]
+impl Risky {
+    async fn get(&self) -> Result<Size, jero::Problem> {
+        Err(jero::Problem::new(418, "teapot", "A teapot"))
+    }
+}
+
 struct DocApp;
 
 impl App for DocApp {
@@ -161,6 +170,7 @@ impl App for DocApp {
             .include_openapi(OpenApi::new("Notes", "2.0.0").description("Notes by owner."))
             .include_resource_with_auth(Notes, TokenAuth)
             .include_endpoint(Uploads)
+            .include_endpoint(Risky)
             .include_endpoint_with_auth(Status, MaybeAuth)
             .on_error_as(503, |_: &Upstream| {
                 JsonResponse::new(UpstreamBody {
@@ -193,7 +203,10 @@ fn the_document_lists_every_route_but_its_own() {
         json!({"title": "Notes", "version": "2.0.0", "description": "Notes by owner."})
     );
     let paths: Vec<&String> = d["paths"].as_object().unwrap().keys().collect();
-    assert_eq!(paths, ["/notes", "/notes/{note_id}", "/uploads", "/status"]);
+    assert_eq!(
+        paths,
+        ["/notes", "/notes/{note_id}", "/uploads", "/risky", "/status"]
+    );
     let methods: Vec<&String> = d["paths"]["/notes"].as_object().unwrap().keys().collect();
     assert_eq!(methods, ["post", "get"]);
 }
@@ -251,7 +264,7 @@ fn every_status_an_operation_can_answer() {
     let d = doc();
     assert_eq!(
         statuses(&d["paths"]["/notes"]["post"]),
-        ["201", "400", "401", "422", "500"]
+        ["201", "400", "401", "413", "422", "500"]
     );
     assert_eq!(
         statuses(&d["paths"]["/notes"]["get"]),
@@ -263,9 +276,11 @@ fn every_status_an_operation_can_answer() {
     );
     assert_eq!(
         statuses(&d["paths"]["/uploads"]["post"]),
-        ["200", "400", "415", "422", "500"]
+        ["200", "400", "413", "415", "422", "500"]
     );
-    assert_eq!(statuses(&d["paths"]["/uploads"]["put"]), ["200", "500"]);
+    assert_eq!(statuses(&d["paths"]["/uploads"]["put"]), ["200", "413", "500"]);
+    // A `Problem` has its status only at run time: any error.
+    assert_eq!(statuses(&d["paths"]["/risky"]["get"]), ["200", "500", "default"]);
     // The exception handler's declared status, for an operation that can
     // fail with a jero::Error.
     assert_eq!(

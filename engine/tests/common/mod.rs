@@ -75,6 +75,7 @@ impl Shared {
 /// * `/stream`: chunks `one`, `two`, `three` 20 ms apart, then the end
 /// * `/stream-error`: chunk `one`, then an error
 /// * `/stream-forever`: `tick\n` every 10 ms, forever
+/// * `/stream-silent`: `hello\n`, then nothing, forever
 /// * anything else: the request target as body
 pub struct TestService {
     shared: Arc<Shared>,
@@ -112,6 +113,11 @@ impl Service for TestService {
                 Vec::new(),
                 Duration::from_millis(10),
             ))),
+            "/stream-silent" => Response::new(200).with_body(Body::stream(TestStream::new(
+                &self.shared,
+                vec![Item::Chunk("hello\n"), Item::Never],
+                Duration::ZERO,
+            ))),
             p if p.starts_with("/seq/") => {
                 let mut body = format!("{}\n", &p[5..]).into_bytes();
                 body.resize(SEQ_BODY, b'.');
@@ -125,6 +131,8 @@ impl Service for TestService {
 pub enum Item {
     Chunk(&'static str),
     Fail,
+    /// Pending forever.
+    Never,
 }
 
 /// A response body stream that counts its polls and its drop. With no items
@@ -134,6 +142,8 @@ pub struct TestStream {
     forever: bool,
     delay: Duration,
     sleep: Option<Pin<Box<monoio::time::Sleep>>>,
+    /// The waker of an `Item::Never` wait.
+    parked: Option<std::task::Waker>,
     shared: Arc<Shared>,
 }
 
@@ -144,6 +154,7 @@ impl TestStream {
             items: items.into(),
             delay,
             sleep: None,
+            parked: None,
             shared: shared.clone(),
         }
     }
@@ -168,8 +179,16 @@ impl Stream for TestStream {
         if this.forever {
             return Poll::Ready(Some(Ok(Bytes::from_static(b"tick\n"))));
         }
+        if matches!(this.items.front(), Some(Item::Never)) {
+            // Kept, as a stream waiting for an event keeps the waker it
+            // will be woken with (a stream that kept none could never be
+            // polled again, and the runtime would drop its task).
+            this.parked = Some(cx.waker().clone());
+            return Poll::Pending;
+        }
         Poll::Ready(match this.items.pop_front() {
             Some(Item::Chunk(s)) => Some(Ok(Bytes::from_static(s.as_bytes()))),
+            Some(Item::Never) => unreachable!("handled above"),
             Some(Item::Fail) => Some(Err("stream failed on purpose".into())),
             None => None,
         })

@@ -5,7 +5,8 @@
 
 use std::sync::Mutex;
 
-use jero::{contract, resource, JsonResponse, Problem};
+use jero::errors::ValidationFailed;
+use jero::{contract, resource, JsonResponse};
 
 use super::auth::User;
 
@@ -20,14 +21,26 @@ pub struct WidgetIn {
 }
 
 /// `{"name"?: str, "priceCents"?: int}`, with `WidgetIn`'s constraints on
-/// the fields that are present.
+/// the fields that are present (`null` is not a name or a price: 422).
 #[contract]
 #[serde(rename_all = "camelCase")]
 pub struct WidgetPatch {
     /// A new name.
+    #[serde(default, deserialize_with = "present")]
     pub name: Option<String>,
     /// A new price.
+    #[serde(default, deserialize_with = "present")]
     pub price_cents: Option<i64>,
+}
+
+/// A field that may be absent (`None`, by `default`) but, when present,
+/// must be a `T`: `null` is refused.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// `{"id","name","priceCents","ownerId"}`
@@ -110,7 +123,7 @@ pub enum WidgetError {
     /// 404 `widget-not-found`.
     NotFound(WidgetNotFound),
     /// 422 `validation-failed`: a field breaks its constraint.
-    Invalid(Problem),
+    Invalid(ValidationFailed),
 }
 
 #[derive(Default)]
@@ -147,9 +160,9 @@ impl Store {
 }
 
 fn invalid(field: &str, rule: &str) -> WidgetError {
-    WidgetError::Invalid(Problem::validation_failed(format!(
-        "invalid JSON body at `{field}`: {rule}"
-    )))
+    WidgetError::Invalid(ValidationFailed {
+        reason: format!("invalid JSON body at `{field}`: {rule}"),
+    })
 }
 
 fn check_name(name: &str) -> Result<(), WidgetError> {

@@ -198,7 +198,21 @@ fn users_impls(self_ty: &Type, users: &[(String, Type)]) -> syn::Result<TokenStr
         });
     };
     let shown = |t: &Type| quote!(#t).to_string().replace(' ', "");
-    if let Some((name, other)) = users.iter().find(|(_, t)| shown(t) != shown(first)) {
+    // Compared by their last path segment, so `User` and `crate::User`
+    // agree here; two different types that share a name still fail to
+    // compile, where the handler binds its `user`.
+    let last = |t: &Type| {
+        match t {
+            Type::Path(p) => p
+                .path
+                .segments
+                .last()
+                .map(|s| quote!(#s).to_string().replace(' ', "")),
+            _ => None,
+        }
+        .unwrap_or_else(|| shown(t))
+    };
+    if let Some((name, other)) = users.iter().find(|(_, t)| last(t) != last(first)) {
         return Err(syn::Error::new(
             other.span(),
             format!(

@@ -192,6 +192,11 @@ fn unsupported() -> Problem {
         .with_detail("expected a multipart/form-data body")
 }
 
+/// The most parts a form may have: each costs an allocation or two beyond
+/// its bytes, so a body of tiny parts (within the body limit) is refused
+/// before it costs more than the body itself.
+pub const MAX_PARTS: usize = 1000;
+
 /// Every part of `body`, in order.
 fn parse(body: Bytes, boundary: String) -> Result<Vec<Part>, Problem> {
     let malformed = |what: &str| Problem::malformed(format!("malformed multipart body: {what}"));
@@ -205,6 +210,9 @@ fn parse(body: Bytes, boundary: String) -> Result<Vec<Part>, Problem> {
             .now_or_never()
             .unwrap_or(Err(multer::Error::IncompleteStream));
         let field = match next {
+            Ok(Some(_)) if parts.len() == MAX_PARTS => {
+                return Err(malformed(&format!("more than {MAX_PARTS} parts")));
+            }
             Ok(Some(field)) => field,
             Ok(None) => break,
             Err(e) => return Err(malformed(multer_reason(&e))),

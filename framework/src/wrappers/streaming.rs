@@ -5,8 +5,11 @@
 //! no further one is ready.
 //!
 //! **Teardown.** A stream is dropped when it ends, when it fails, when the
-//! client goes away mid-stream, and when it never starts (a HEAD request,
-//! whose stream is never polled). Whatever the stream owns is dropped with
+//! client goes away mid-stream (noticed when a write fails, or, while the
+//! stream has nothing to send, by the socket closing), and when it never
+//! starts (a HEAD request, whose stream is never polled). A client that
+//! sends bytes of its own during the stream (a pipelined request) is not
+//! watched further: it is noticed at the next write. Whatever the stream owns is dropped with
 //! it, so a per-stream resource is torn down in its `Drop`: open it on the
 //! stream's first poll, and a HEAD request never opens it.
 //!
