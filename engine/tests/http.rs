@@ -349,13 +349,7 @@ fn stream_teardown_when_client_disconnects(d: Drv) {
     let server = TestServer::start(d);
     let mut c = server.connect();
     c.send(get("/stream-forever").as_bytes());
-    let mut got = Vec::new();
-    let mut tmp = [0u8; 1024];
-    while got.windows(5).filter(|w| w == b"tick\n").count() < 3 {
-        let n = c.stream.read(&mut tmp).unwrap();
-        assert!(n > 0, "closed early");
-        got.extend_from_slice(&tmp[..n]);
-    }
+    read_until(&mut c, b"tick\n", 3);
     assert_eq!(server.shared.drops(), 0);
     drop(c);
     assert!(
@@ -364,19 +358,24 @@ fn stream_teardown_when_client_disconnects(d: Drv) {
     );
 }
 
+/// Reads from `c` until `needle` has arrived `times` times.
+fn read_until(c: &mut Client, needle: &[u8], times: usize) {
+    let mut got = Vec::new();
+    let mut tmp = [0u8; 1024];
+    while got.windows(needle.len()).filter(|w| *w == needle).count() < times {
+        let n = c.stream.read(&mut tmp).unwrap();
+        assert!(n > 0, "closed early");
+        got.extend_from_slice(&tmp[..n]);
+    }
+}
+
 fn silent_stream_teardown_when_client_disconnects(d: Drv) {
     // A stream with nothing to send: no write can fail, yet the client that
     // leaves must still take the stream's resources with it.
     let server = TestServer::start(d);
     let mut c = server.connect();
     c.send(get("/stream-silent").as_bytes());
-    let mut got = Vec::new();
-    let mut tmp = [0u8; 1024];
-    while !got.windows(6).any(|w| w == b"hello\n") {
-        let n = c.stream.read(&mut tmp).unwrap();
-        assert!(n > 0, "closed early");
-        got.extend_from_slice(&tmp[..n]);
-    }
+    read_until(&mut c, b"hello\n", 1);
     assert_eq!(server.shared.drops(), 0);
     drop(c);
     assert!(
@@ -391,12 +390,7 @@ fn silent_stream_keeps_a_pipelined_request_for_later(d: Drv) {
     let server = TestServer::start(d);
     let mut c = server.connect();
     c.send(get("/stream-silent").as_bytes());
-    let mut got = Vec::new();
-    let mut tmp = [0u8; 1024];
-    while !got.windows(6).any(|w| w == b"hello\n") {
-        let n = c.stream.read(&mut tmp).unwrap();
-        got.extend_from_slice(&tmp[..n]);
-    }
+    read_until(&mut c, b"hello\n", 1);
     c.send(get("/next").as_bytes());
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(

@@ -389,6 +389,15 @@ fn encode_query(s: &str) -> String {
     out
 }
 
+/// The first value of header `name` in `headers` (ASCII
+/// case-insensitive), as text.
+fn first_header<'h>(headers: &'h [(String, Vec<u8>)], name: &str) -> Option<&'h str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| std::str::from_utf8(v).unwrap_or(""))
+}
+
 /// A response from the app.
 #[derive(Debug, Clone)]
 pub struct TestResponse {
@@ -405,10 +414,7 @@ impl TestResponse {
 
     /// The first value of a header (ASCII case-insensitive), as text.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| std::str::from_utf8(v).unwrap_or(""))
+        first_header(&self.headers, name)
     }
 
     /// Every value of a header, in order.
@@ -476,10 +482,7 @@ impl TestStream<'_> {
 
     /// The first value of a header (ASCII case-insensitive), as text.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| std::str::from_utf8(v).unwrap_or(""))
+        first_header(&self.headers, name)
     }
 
     /// Every header as sent, in order, repeats kept.
