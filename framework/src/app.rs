@@ -324,8 +324,9 @@ fn short_name<T: ?Sized>() -> String {
     short_type(std::any::type_name::<T>())
 }
 
-/// An operation's URL template and the wire names of its slots.
-type Plan = (Template, Box<[Box<str>]>);
+/// An operation's URL template, the wire names of its slots, and the
+/// responses its return type can give.
+type Plan = (Template, Box<[Box<str>]>, Vec<crate::response::ResponseSpec>);
 
 impl Wiring {
     pub(crate) fn new() -> Wiring {
@@ -729,7 +730,7 @@ impl Wiring {
                 continue;
             }
             match self.plan(&template, &def, &owner) {
-                Ok((op_template, slot_keys)) => {
+                Ok((op_template, slot_keys, specs)) => {
                     let route = format!(
                         "{} {}",
                         def.kind.method().as_str().unwrap_or(""),
@@ -741,11 +742,11 @@ impl Wiring {
                         owner: owner.clone().into_boxed_str(),
                         route: route.into_boxed_str(),
                     };
+                    // The gate's refusals join the handler's responses.
                     let mut responses = Responses {
                         generator: &mut self.generator,
-                        specs: Vec::new(),
+                        specs,
                     };
-                    (def.responses)(&mut responses);
                     G::describe(&mut responses);
                     let specs = responses.specs;
                     let security = G::security(&mut self.generator);
@@ -891,7 +892,7 @@ impl Wiring {
         };
         (def.responses)(&mut responses);
         let specs = responses.specs;
-        for spec in specs {
+        for spec in &specs {
             match &spec.content {
                 ContentSpec::Json(schema) if !is_struct_like(schema, &self.generator) => {
                     return Err(format!(
@@ -952,7 +953,7 @@ impl Wiring {
                 }
             }
         }
-        Ok((op_template, keys.into_boxed_slice()))
+        Ok((op_template, keys.into_boxed_slice(), specs))
     }
 
     /// Ends wiring: builds the router, or reports the first mistake.
