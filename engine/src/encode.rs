@@ -108,14 +108,23 @@ pub(crate) const fn short_words(b: &[u8]) -> Option<[u64; 2]> {
 
 /// Field values may hold visible bytes, spaces and tabs, never CR, LF, NUL
 /// or other controls (which would split the response).
-#[inline]
+///
+/// Short values (most header values) are checked inline, in two
+/// overlapping words; the rest in [`valid_long_value`].
+#[inline(always)]
 pub(crate) const fn valid_value(v: &[u8]) -> bool {
-    // Short values (most header values) in two overlapping words, no loop.
     if let Some([first, last]) = short_words(v) {
         if !has_control(first) && !has_control(last) {
             return true;
         }
     }
+    valid_long_value(v)
+}
+
+/// [`valid_value`] for values it could not pass in two words: longer than
+/// 16 bytes, shorter than 4, or with a byte that needs a closer look.
+#[inline(never)]
+const fn valid_long_value(v: &[u8]) -> bool {
     // Eight bytes at a time: a chunk without controls passes at once; one
     // that may hold a tab (allowed) is checked bytewise.
     let mut i = 0;
@@ -207,14 +216,8 @@ pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, 
             out.extend_from_slice(b"\r\n");
         }
     }
-    for part in res.head_lines() {
-        if !part.is_empty() {
-            out.extend_from_slice(part);
-        }
-    }
-    out.extend_from_slice(b"date: ");
-    out.extend_from_slice(&crate::date::now());
-    out.extend_from_slice(b"\r\n");
+    res.write_head_lines(out);
+    crate::date::push_line(out);
     if !keep_alive {
         out.extend_from_slice(b"connection: close\r\n");
     } else if ctx.version == Version::Http10 {

@@ -46,7 +46,7 @@ impl HeaderContract for () {
 }
 
 impl<T: crate::Contract + Serialize> HeaderContract for T {
-    #[inline]
+    #[inline(always)]
     fn write_headers(&self, res: &mut Response) -> bool {
         match self.__write_headers(res) {
             Some(content_type) => content_type,

@@ -849,7 +849,7 @@ fn header_fast_path(item: &syn::DeriveInput) -> Option<TokenStream2> {
         }
     });
     Some(quote! {
-        #[inline]
+        #[inline(always)]
         fn __write_headers(&self, res: &mut ::jero::__private::Response) -> ::core::option::Option<bool> {
             let mut content_type = false;
             #(#fields)*
