@@ -167,6 +167,54 @@ fn status_line(status: u16) -> Option<&'static [u8]> {
     })
 }
 
+/// The two ASCII digits of every number below 100.
+const DIGIT_PAIRS: [[u8; 2]; 100] = {
+    let mut t = [[0u8; 2]; 100];
+    let mut i = 0;
+    while i < 100 {
+        t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+        i += 1;
+    }
+    t
+};
+
+/// How many decimal digits `n` has (1 for 0). Header values are mostly
+/// small numbers: up to four digits take a few compares, where `ilog10`
+/// always takes its whole sequence.
+#[inline(always)]
+pub(crate) const fn decimal_len(n: u64) -> usize {
+    if n < 10 {
+        1
+    } else if n < 100 {
+        2
+    } else if n < 1_000 {
+        3
+    } else if n < 10_000 {
+        4
+    } else {
+        n.ilog10() as usize + 1
+    }
+}
+
+/// Writes `n` in decimal into `dst`, which is [`decimal_len`]`(n)` bytes
+/// long: straight into its place, two digits at a time, where formatting
+/// into a buffer of 20 and copying the used end took a copy of unknown
+/// length (`benches/encode`: an integer typed header).
+#[inline(always)]
+pub(crate) fn write_decimal(dst: &mut [u8], mut n: u64) {
+    let mut end = dst.len();
+    while n >= 100 {
+        dst[end - 2..end].copy_from_slice(&DIGIT_PAIRS[(n % 100) as usize]);
+        end -= 2;
+        n /= 100;
+    }
+    if n >= 10 {
+        dst[end - 2..end].copy_from_slice(&DIGIT_PAIRS[n as usize]);
+    } else {
+        dst[end - 1] = b'0' + n as u8;
+    }
+}
+
 #[inline]
 pub(crate) fn push_usize(out: &mut Vec<u8>, n: usize) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
@@ -355,6 +403,22 @@ pub(crate) fn encode_error(res: Response, out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_at_every_length() {
+        let mut values = vec![0u64, u64::MAX, u64::MAX - 1];
+        for digits in 1..20 {
+            let p = 10u64.pow(digits);
+            values.extend([p - 1, p, p + 1, p + p / 2]);
+        }
+        for n in values {
+            let want = n.to_string();
+            assert_eq!(decimal_len(n), want.len(), "{n}");
+            let mut out = vec![b'?'; want.len()];
+            write_decimal(&mut out, n);
+            assert_eq!(out, want.as_bytes());
+        }
+    }
 
     #[test]
     fn token_bytes() {

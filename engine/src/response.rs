@@ -142,7 +142,8 @@ pub struct Response {
     /// `lines`.
     fixed: Option<&'static StaticHeader>,
     /// Where `fixed` goes among `lines` (the length of `lines` when it was
-    /// added), so headers go out in the order they were added.
+    /// added), so headers go out in the order they were added; [`LAST`]
+    /// for after all of them.
     fixed_at: u16,
     /// `name: value\r\n` lines, validated.
     lines: Lines,
@@ -150,6 +151,10 @@ pub struct Response {
 }
 
 const _: () = assert!(std::mem::size_of::<Response>() <= 128);
+
+/// `Response::fixed_at` for a static line that goes after every other
+/// line ([`Response::append_static_last`]).
+const LAST: u16 = u16::MAX;
 
 impl std::fmt::Debug for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -240,6 +245,34 @@ impl Lines {
         } else {
             self.push_heap(prefix);
             self.push_heap(value);
+            self.push_heap(b"\r\n");
+        }
+    }
+
+    /// Appends `prefix`, `n` in decimal (after a `-` when `negative`) and
+    /// CRLF, with one bounds check; the digits are written in place.
+    #[inline(always)]
+    fn push_prefixed_decimal(&mut self, prefix: &[u8], negative: bool, n: u64) {
+        let at = self.len as usize;
+        let value_at = at + prefix.len();
+        let digits_at = value_at + negative as usize;
+        let crlf_at = digits_at + crate::encode::decimal_len(n);
+        let end = crlf_at + 2;
+        if end <= HEAD_INLINE && !self.spilled() {
+            self.inline[at..value_at].copy_from_slice(prefix);
+            if negative {
+                self.inline[value_at] = b'-';
+            }
+            crate::encode::write_decimal(&mut self.inline[digits_at..crlf_at], n);
+            self.inline[crlf_at..end].copy_from_slice(b"\r\n");
+            self.len = end as u8;
+        } else {
+            let mut value = [0u8; 21];
+            let len = crlf_at - value_at;
+            value[0] = b'-';
+            crate::encode::write_decimal(&mut value[negative as usize..len], n);
+            self.push_heap(prefix);
+            self.push_heap(&value[..len]);
             self.push_heap(b"\r\n");
         }
     }
@@ -512,11 +545,35 @@ impl Response {
         self.note_forgotten_line();
         let at = self.lines.len();
         match u16::try_from(at) {
-            Ok(at) if self.fixed.is_none() && !self.open => {
+            Ok(at) if at != LAST && self.fixed.is_none() && !self.open => {
                 self.fixed = Some(header);
                 self.fixed_at = at;
             }
             _ => self.lines.push(header.line()),
+        }
+    }
+
+    /// [`Response::append_static`] for a header that goes after every
+    /// other line, those added later included: a default set before the
+    /// headers that come ahead of it. On a new response this is two
+    /// stores, where appending it after the other lines checks them first.
+    ///
+    /// ```
+    /// use jero_engine::{Response, StaticHeader};
+    /// const JSON: StaticHeader = StaticHeader::new("content-type", "application/json");
+    /// let mut res = Response::new(200);
+    /// res.append_static_last(&JSON);
+    /// res.append_header("x-rate-limit", "10");
+    /// let names: Vec<_> = res.headers().map(|(n, _)| n).collect();
+    /// assert_eq!(names, [&b"x-rate-limit"[..], b"content-type"]);
+    /// ```
+    #[inline]
+    pub fn append_static_last(&mut self, header: &'static StaticHeader) {
+        if self.fixed.is_none() && !self.open {
+            self.fixed = Some(header);
+            self.fixed_at = LAST;
+        } else {
+            self.append_static(header);
         }
     }
 
@@ -567,8 +624,7 @@ impl Response {
     #[inline(always)]
     pub fn append_prefixed_u64(&mut self, prefix: LinePrefix, n: u64) {
         self.note_forgotten_line();
-        self.lines
-            .push_prefixed(prefix.as_bytes(), itoa::Buffer::new().format(n).as_bytes());
+        self.lines.push_prefixed_decimal(prefix.as_bytes(), false, n);
     }
 
     /// [`Response::append_prefixed`] for a signed number, in decimal.
@@ -576,7 +632,7 @@ impl Response {
     pub fn append_prefixed_i64(&mut self, prefix: LinePrefix, n: i64) {
         self.note_forgotten_line();
         self.lines
-            .push_prefixed(prefix.as_bytes(), itoa::Buffer::new().format(n).as_bytes());
+            .push_prefixed_decimal(prefix.as_bytes(), n < 0, n.unsigned_abs());
     }
 
     /// [`Response::header_line`] from a name checked in advance.
@@ -717,6 +773,7 @@ impl Response {
         if self.fixed.is_some_and(|h| doomed(h.name.as_bytes())) {
             self.fixed = None;
         }
+        let last = self.fixed_at == LAST;
         let [before, _, after] = self.head_lines();
         let mut kept = Lines::new();
         for (n, v) in (HeaderLines { rest: before }) {
@@ -731,7 +788,7 @@ impl Response {
                 kept.push_line(n, v);
             }
         }
-        self.fixed_at = fixed_at;
+        self.fixed_at = if last { LAST } else { fixed_at };
         self.lines = kept;
     }
 
@@ -804,18 +861,18 @@ impl Response {
         if self.lines.spilled() {
             return self.write_head_lines_sliced(out);
         }
-        let lines = &self.lines.inline[..self.lines.len as usize];
+        let len = self.lines.len as usize;
         match self.fixed {
-            None => out.extend_from_slice(lines),
-            Some(h) if self.fixed_at as usize >= lines.len() => {
-                out.extend_from_slice(lines);
+            None => push_prefix(out, &self.lines.inline, len),
+            Some(h) if self.fixed_at as usize >= len => {
+                if len > 0 {
+                    push_prefix(out, &self.lines.inline, len);
+                }
                 push_static_line(out, h);
             }
             Some(h) if self.fixed_at == 0 => {
                 push_static_line(out, h);
-                if !lines.is_empty() {
-                    out.extend_from_slice(lines);
-                }
+                push_prefix(out, &self.lines.inline, len);
             }
             Some(_) => self.write_head_lines_sliced(out),
         }
@@ -1234,6 +1291,86 @@ mod tests {
         line.finish();
         slow.append_header("x-rate", "x");
         assert_eq!(fast.head_bytes_for_tests(), slow.head_bytes_for_tests());
+    }
+
+    #[test]
+    fn a_static_line_set_last_stays_after_every_line() {
+        const JSON: StaticHeader = StaticHeader::new("content-type", "application/json");
+        const X_STATIC: StaticHeader = StaticHeader::new("x-static", "1");
+        let mut res = Response::new(200);
+        res.append_static_last(&JSON);
+        assert_eq!(
+            lines(&res),
+            [("content-type".to_owned(), "application/json".to_owned())]
+        );
+        for i in 0..12 {
+            res.append_header(format!("x-{i}"), "v");
+        }
+        res.remove_header("x-3");
+        res.append_header("x-last", "v");
+        let names: Vec<String> = lines(&res).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names.last().map(String::as_str), Some("content-type"));
+        assert_eq!(names.len(), 13);
+        assert!(!names.contains(&"x-3".to_owned()));
+        assert!(res.lines.spilled());
+        let mut out = Vec::new();
+        res.write_head_lines(&mut out);
+        assert!(out.ends_with(b"x-last: v\r\ncontent-type: application/json\r\n"));
+        // A second static header is a line in order, the first stays last.
+        res.append_static(&X_STATIC);
+        res.append_header("x-after", "v");
+        let names: Vec<String> = lines(&res).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names[names.len() - 3..], ["x-static", "x-after", "content-type"]);
+        // On a response that already has its static slot, it is a line.
+        let mut res = Response::new(200).with_static(&JSON);
+        res.append_static_last(&X_STATIC);
+        res.append_header("x-after", "v");
+        let names: Vec<String> = lines(&res).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["content-type", "x-static", "x-after"]);
+    }
+
+    #[test]
+    fn prefixed_numbers_at_their_extremes_inline_and_spilled() {
+        let short = LinePrefix::from_static(b"x-n: ").unwrap();
+        let long =
+            LinePrefix::from_static(b"x-a-header-name-long-enough-to-spill-a-twenty-digit-value: ").unwrap();
+        for prefix in [short, long] {
+            let (mut fast, mut slow) = (Response::new(200), Response::new(200));
+            let name = &prefix.as_bytes()[..prefix.as_bytes().len() - 2];
+            for n in [0, 9, 10, 99, 100, 9_999, 10_000, u64::MAX] {
+                fast.append_prefixed_u64(prefix, n);
+                slow.append_header(name, n.to_string());
+            }
+            for n in [0, -1, -10, -10_000, i64::MIN, i64::MAX] {
+                fast.append_prefixed_i64(prefix, n);
+                slow.append_header(name, n.to_string());
+            }
+            assert_eq!(fast.head_bytes_for_tests(), slow.head_bytes_for_tests());
+            assert!(fast.head_bytes_for_tests().len() > HEAD_INLINE);
+        }
+        // The longest values (20 bytes) right at the inline limit, and one
+        // line past it.
+        const NAME: &str = "x-a-forty-one-byte-long-name-for-it-all";
+        let prefix = LinePrefix::from_static(b"x-a-forty-one-byte-long-name-for-it-all: ").unwrap();
+        assert_eq!(prefix.as_bytes().len() + 20 + 2, HEAD_INLINE);
+        for (value, len) in [
+            (i64::MIN.to_string(), 63),
+            (u64::MAX.to_string(), 63),
+            (i64::MAX.to_string(), 62),
+        ] {
+            let mut res = Response::new(200);
+            match value.parse::<i64>() {
+                Ok(n) => res.append_prefixed_i64(prefix, n),
+                Err(_) => res.append_prefixed_u64(prefix, u64::MAX),
+            }
+            assert_eq!(res.head_bytes_for_tests().len(), len);
+            assert!(!res.lines.spilled());
+            assert_eq!(res.header(NAME), Some(value.as_bytes()));
+        }
+        let mut res = Response::new(200).with_header("x", "1");
+        res.append_prefixed_i64(prefix, i64::MIN);
+        assert!(res.lines.spilled());
+        assert_eq!(res.header(NAME), Some(i64::MIN.to_string().as_bytes()));
     }
 
     #[test]

@@ -10,6 +10,12 @@
     note = "add `#[jero::contract]` above the declaration of `{Self}`; everything that crosses the wire is a declared contract"
 )]
 pub trait Contract: schemars::JsonSchema {
+    /// Whether one of the fields, as a typed response header, may be
+    /// `content-type`; `true` unless `#[jero::contract]` knows the wire
+    /// names at compile time. Not part of the stable API.
+    #[doc(hidden)]
+    const __HEADERS_MAY_SET_CONTENT_TYPE: bool = true;
+
     /// Writes the fields as typed response headers with names computed at
     /// compile time, or `None` to leave it to serde (the default). Generated
     /// by `#[jero::contract]` where the wire names are plain; not part of the

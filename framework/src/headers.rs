@@ -28,6 +28,12 @@ use serde::ser::{self, Impossible, Serialize, SerializeStruct};
     note = "declare the headers as a #[jero::contract] struct (or use `()` for none)"
 )]
 pub trait HeaderContract {
+    /// Whether there are no headers at all (`()`).
+    const NONE: bool = false;
+    /// Whether one of the headers may be `content-type` (known at compile
+    /// time for the usual contract): when none can, a wrapper writes its
+    /// default content type first, before it knows the headers' values.
+    const MAY_SET_CONTENT_TYPE: bool;
     /// Appends the headers to `res`; returns whether one of them was `content-type`.
     fn write_headers(&self, res: &mut Response) -> bool;
     /// The schema of the headers (for OpenAPI), `None` for `()`.
@@ -35,6 +41,9 @@ pub trait HeaderContract {
 }
 
 impl HeaderContract for () {
+    const NONE: bool = true;
+    const MAY_SET_CONTENT_TYPE: bool = false;
+
     #[inline]
     fn write_headers(&self, _res: &mut Response) -> bool {
         false
@@ -46,6 +55,8 @@ impl HeaderContract for () {
 }
 
 impl<T: crate::Contract + Serialize> HeaderContract for T {
+    const MAY_SET_CONTENT_TYPE: bool = T::__HEADERS_MAY_SET_CONTENT_TYPE;
+
     #[inline(always)]
     fn write_headers(&self, res: &mut Response) -> bool {
         match self.__write_headers(res) {
@@ -104,6 +115,18 @@ pub const fn kebab_into(key: &[u8], out: &mut [u8]) -> usize {
         prev_dash = c == b'-';
     }
     n
+}
+
+/// Whether a field with this wire name is sent as `content-type`.
+///
+/// ```
+/// use jero::__private::is_content_type_key;
+/// assert!(is_content_type_key("content_type") && is_content_type_key("contentType"));
+/// assert!(!is_content_type_key("content_types"));
+/// ```
+pub const fn is_content_type_key(key: &str) -> bool {
+    let mut name = [0u8; 12];
+    kebab_into(key.as_bytes(), &mut name) == 12 && matches!(&name, b"content-type")
 }
 
 /// The length of a wire name's header name (`kebab_into`'s rule).

@@ -848,7 +848,10 @@ fn header_fast_path(item: &syn::DeriveInput) -> Option<TokenStream2> {
             }
         }
     });
+    let keys = names.iter().map(|(_, wire)| wire);
     Some(quote! {
+        const __HEADERS_MAY_SET_CONTENT_TYPE: bool = false #(|| ::jero::__private::is_content_type_key(#keys))*;
+
         #[inline(always)]
         fn __write_headers(&self, res: &mut ::jero::__private::Response) -> ::core::option::Option<bool> {
             let mut content_type = false;

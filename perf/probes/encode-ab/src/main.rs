@@ -1,0 +1,163 @@
+//! The cases of `benches/benches/encode.rs`, measured the way a noisy
+//! machine allows: the cases take turns in batches of 64 values (built
+//! outside the timed part, as criterion's `iter_batched_ref` does), and
+//! each case's median over all its batches is printed with its ratio to
+//! the plain struct. Drift hits every case alike, so the ratios hold
+//! from run to run where criterion's separate runs of each id do not.
+//!
+//! ```text
+//! encode-ab time [ROUNDS]        # alternating batches (default 15000 rounds)
+//! encode-ab CASE [N]             # CASE N times (default 10000), for
+//!                                # valgrind --tool=callgrind --toggle-collect='encode_ab::timed'
+//! ```
+//!
+//! CASE is one of `plain`, `bare`, `one`, `two`, `cow` (two headers, the
+//! text one a `Cow<'static, str>`: the `String`'s `free` left out).
+
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use std::borrow::Cow;
+use std::hint::black_box;
+use std::time::Instant;
+
+use jero::engine::encode_response;
+use jero::{contract, IntoResponse, JsonResponse, RequestCx};
+
+#[contract]
+#[derive(Clone)]
+struct Widget {
+    id: String,
+    name: String,
+    price_cents: u32,
+    in_stock: bool,
+}
+
+#[contract]
+struct OneHeader {
+    x_rate_limit: u32,
+}
+
+#[contract]
+struct RateHeaders {
+    x_rate_limit: u32,
+    x_request_id: String,
+}
+
+#[contract]
+struct CowHeaders {
+    x_rate_limit: u32,
+    x_request_id: Cow<'static, str>,
+}
+
+const CASES: [&str; 5] = ["plain", "bare", "one", "two", "cow"];
+const BATCH: usize = 64;
+
+/// What is timed: a value to response bytes, as the bench does it. Not
+/// inlined, so callgrind can count it alone.
+#[inline(never)]
+fn timed<V: IntoResponse>(value: V, cx: &RequestCx<'_>, out: &mut Vec<u8>) -> usize {
+    out.clear();
+    let mut res = value.into_response(cx);
+    let stream = encode_response(&mut res, false, out);
+    assert!(stream.is_none());
+    out.len()
+}
+
+struct Probe {
+    template: Widget,
+    out: Vec<u8>,
+}
+
+impl Probe {
+    fn widget(&self) -> Widget {
+        black_box(&self.template).clone()
+    }
+
+    /// Builds `n` values of case `case` and hands them to `run`.
+    fn with_values(&mut self, case: &str, n: usize, cx: &RequestCx<'_>) -> f64 {
+        match case {
+            "plain" => self.run(cx, (0..n).map(|_| self.widget()).collect()),
+            "bare" => self.run(cx, (0..n).map(|_| JsonResponse::new(self.widget())).collect()),
+            "one" => {
+                let values = (0..n)
+                    .map(|_| JsonResponse::new(self.widget()).headers(OneHeader { x_rate_limit: 100 }))
+                    .collect();
+                self.run(cx, values)
+            }
+            "two" => {
+                let values = (0..n)
+                    .map(|_| {
+                        JsonResponse::new(self.widget()).headers(RateHeaders {
+                            x_rate_limit: 100,
+                            x_request_id: "req-7f3a".to_owned(),
+                        })
+                    })
+                    .collect();
+                self.run(cx, values)
+            }
+            "cow" => {
+                let values = (0..n)
+                    .map(|_| {
+                        JsonResponse::new(self.widget()).headers(CowHeaders {
+                            x_rate_limit: 100,
+                            x_request_id: Cow::Borrowed("req-7f3a"),
+                        })
+                    })
+                    .collect();
+                self.run(cx, values)
+            }
+            other => panic!("unknown case {other:?}; one of {CASES:?}"),
+        }
+    }
+
+    /// Encodes every value; nanoseconds per value.
+    fn run<V: IntoResponse>(&mut self, cx: &RequestCx<'_>, values: Vec<V>) -> f64 {
+        let n = values.len();
+        let start = Instant::now();
+        for v in values {
+            black_box(timed(v, cx, &mut self.out));
+        }
+        start.elapsed().as_nanos() as f64 / n as f64
+    }
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let mode = args.next().unwrap_or_else(|| "time".to_owned());
+    let count: Option<usize> = args.next().map(|n| n.parse().expect("a count"));
+    let mut probe = Probe {
+        template: Widget {
+            id: "w-42".into(),
+            name: "gizmo".into(),
+            price_cents: 1999,
+            in_stock: true,
+        },
+        out: Vec::with_capacity(1024),
+    };
+    jero::__private::with_detached_cx(200, |cx| {
+        if mode != "time" {
+            probe.with_values(&mode, count.unwrap_or(10_000), cx);
+            return;
+        }
+        let rounds = count.unwrap_or(15_000);
+        let mut samples = vec![Vec::with_capacity(rounds); CASES.len()];
+        for round in 0..rounds {
+            // A different case goes first in each round.
+            for k in 0..CASES.len() {
+                let i = (k + round) % CASES.len();
+                samples[i].push(probe.with_values(CASES[i], BATCH, cx));
+            }
+        }
+        let medians: Vec<f64> = samples.iter_mut().map(|s| median(s)).collect();
+        for (case, m) in CASES.iter().zip(&medians) {
+            println!("{case:>6} {m:7.1} ns  {:+6.1} %", (m / medians[0] - 1.0) * 100.0);
+        }
+    });
+}
