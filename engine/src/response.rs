@@ -862,17 +862,20 @@ impl Response {
             return self.write_head_lines_sliced(out);
         }
         let len = self.lines.len as usize;
+        let lines = &self.lines.inline[..len];
         match self.fixed {
-            None => push_prefix(out, &self.lines.inline, len),
+            None => out.extend_from_slice(lines),
             Some(h) if self.fixed_at as usize >= len => {
                 if len > 0 {
-                    push_prefix(out, &self.lines.inline, len);
+                    out.extend_from_slice(lines);
                 }
                 push_static_line(out, h);
             }
             Some(h) if self.fixed_at == 0 => {
                 push_static_line(out, h);
-                push_prefix(out, &self.lines.inline, len);
+                if len > 0 {
+                    out.extend_from_slice(lines);
+                }
             }
             Some(_) => self.write_head_lines_sliced(out),
         }
