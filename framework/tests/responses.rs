@@ -268,6 +268,11 @@ impl Jobs {
     async fn put(&self) -> Accepted {
         Accepted::empty()
     }
+
+    /// Typed headers without a body: no content type.
+    async fn patch(&self) -> Accepted<(), RateHeaders> {
+        Accepted::empty().headers(RateHeaders { x_rate_limit: 3 })
+    }
 }
 
 /// Typed headers of every kind.
@@ -465,6 +470,10 @@ impl Broken {
 
     async fn put(&self) -> Created<Unserializable> {
         Created::new(Unserializable { value: 1 })
+    }
+
+    async fn patch(&self) -> JsonResponse<Unserializable, RateHeaders> {
+        JsonResponse::new(Unserializable { value: 1 }).headers(RateHeaders { x_rate_limit: 9 })
     }
 }
 
@@ -1095,6 +1104,31 @@ fn json_response_body_that_fails_to_serialize_is_the_generic_500() {
     assert_eq!(resp.header("content-type"), Some("application/problem+json"));
     assert_eq!(resp.text(), GENERIC_500);
     assert_eq!(resp.header("x-never"), None);
+}
+
+#[test]
+fn typed_headers_are_dropped_with_a_body_that_fails_to_serialize() {
+    let resp = client().patch("/broken").send();
+    assert_eq!(resp.status(), 500);
+    assert_eq!(resp.text(), GENERIC_500);
+    assert_eq!(
+        headers(&resp),
+        vec![
+            h("content-type", "application/problem+json"),
+            h("content-length", &len(&resp)),
+        ]
+    );
+}
+
+#[test]
+fn accepted_empty_with_typed_headers_has_no_content_type() {
+    let resp = client().patch("/jobs").send();
+    assert_eq!(resp.status(), 202);
+    assert!(resp.body().is_empty());
+    assert_eq!(
+        headers(&resp),
+        vec![h("x-rate-limit", "3"), h("content-length", "0")]
+    );
 }
 
 #[test]
