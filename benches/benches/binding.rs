@@ -16,6 +16,8 @@
 //!
 //! Throughput is one request (or one value) per iteration.
 
+// Links the benches' library, which sets the global allocator.
+use jero_benches as _;
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;

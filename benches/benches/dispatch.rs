@@ -15,6 +15,8 @@
 //! encode the response head, which the axum side (hyper's job there) does
 //! not. Throughput is one request per iteration.
 
+// Links the benches' library, which sets the global allocator.
+use jero_benches as _;
 use std::future::Future;
 use std::hint::black_box;
 use std::pin::pin;

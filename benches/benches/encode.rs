@@ -25,6 +25,8 @@
 //!
 //! Throughput is one response per iteration.
 
+// Links the benches' library, which sets the global allocator.
+use jero_benches as _;
 use std::hint::black_box;
 use std::time::Duration;
 

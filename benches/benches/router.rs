@@ -8,6 +8,8 @@
 //! The app is wired once, with `jero::serve::block_on(jero::wire(&app))`.
 //! Throughput is one lookup per iteration.
 
+// Links the benches' library, which sets the global allocator.
+use jero_benches as _;
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -16,10 +16,22 @@
 //! * `encode_response` — a contract to response bytes, plain and wrapped in
 //!   `JsonResponse` with two typed headers.
 //!
-//! This library holds what the benchmark targets share: the sample requests,
-//! a background server that stops when dropped, and a cheap client-side
-//! response counter. Run everything with `cargo bench -p jero-benches`, or one
-//! group with `cargo bench -p jero-benches --bench parse`.
+//! This library holds what the benchmark targets share: the global
+//! allocator, the sample requests, a background server that stops when
+//! dropped, and a cheap client-side response counter.
+//!
+//! The allocator is mimalloc, as in the example binaries (see the README's
+//! "Allocator"); `--no-default-features` measures on the system allocator
+//! instead. Every target links this library (`use jero_benches as _;` where
+//! it uses nothing else of it), so they all run on the same one.
+//!
+//! Run everything with `cargo bench -p jero-benches`, or one group with
+//! `cargo bench -p jero-benches --bench parse`.
+
+/// The benchmarks' allocator: the one the example binaries ship with.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
