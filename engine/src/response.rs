@@ -233,48 +233,35 @@ impl Lines {
     /// Appends `prefix`, `value` and CRLF, with one bounds check.
     #[inline(always)]
     fn push_prefixed(&mut self, prefix: &[u8], value: &[u8]) {
-        let at = self.len as usize;
-        let value_at = at + prefix.len();
-        let crlf_at = value_at + value.len();
-        let end = crlf_at + 2;
-        if end <= HEAD_INLINE && !self.spilled() {
-            self.inline[at..value_at].copy_from_slice(prefix);
-            copy_short(&mut self.inline[value_at..crlf_at], value);
-            self.inline[crlf_at..end].copy_from_slice(b"\r\n");
-            self.len = end as u8;
-        } else {
-            self.push_heap(prefix);
-            self.push_heap(value);
-            self.push_heap(b"\r\n");
+        if !self.spilled() {
+            if let Some(end) = put_prefixed(&mut self.inline, self.len as usize, prefix, value) {
+                self.len = end as u8;
+                return;
+            }
         }
+        self.push_heap(prefix);
+        self.push_heap(value);
+        self.push_heap(b"\r\n");
     }
 
     /// Appends `prefix`, `n` in decimal (after a `-` when `negative`) and
     /// CRLF, with one bounds check; the digits are written in place.
     #[inline(always)]
     fn push_prefixed_decimal(&mut self, prefix: &[u8], negative: bool, n: u64) {
-        let at = self.len as usize;
-        let value_at = at + prefix.len();
-        let digits_at = value_at + negative as usize;
-        let crlf_at = digits_at + crate::encode::decimal_len(n);
-        let end = crlf_at + 2;
-        if end <= HEAD_INLINE && !self.spilled() {
-            self.inline[at..value_at].copy_from_slice(prefix);
-            if negative {
-                self.inline[value_at] = b'-';
+        if !self.spilled() {
+            let at = self.len as usize;
+            if let Some(end) = put_prefixed_decimal(&mut self.inline, at, prefix, negative, n) {
+                self.len = end as u8;
+                return;
             }
-            crate::encode::write_decimal(&mut self.inline[digits_at..crlf_at], n);
-            self.inline[crlf_at..end].copy_from_slice(b"\r\n");
-            self.len = end as u8;
-        } else {
-            let mut value = [0u8; 21];
-            let len = crlf_at - value_at;
-            value[0] = b'-';
-            crate::encode::write_decimal(&mut value[negative as usize..len], n);
-            self.push_heap(prefix);
-            self.push_heap(&value[..len]);
-            self.push_heap(b"\r\n");
         }
+        let mut value = [0u8; 21];
+        let len = negative as usize + crate::encode::decimal_len(n);
+        value[0] = b'-';
+        crate::encode::write_decimal(&mut value[negative as usize..len], n);
+        self.push_heap(prefix);
+        self.push_heap(&value[..len]);
+        self.push_heap(b"\r\n");
     }
 
     /// Appends a whole `name: value` line.
@@ -305,6 +292,149 @@ impl Lines {
             Some(heap) => heap.truncate(len),
             None if len < self.len as usize => self.len = len as u8,
             None => {}
+        }
+    }
+}
+
+/// Writes the line `prefix`, `value`, CRLF into `buf` at `at`: its end,
+/// or `None` (nothing written) when it does not fit.
+#[inline(always)]
+fn put_prefixed(buf: &mut [u8; HEAD_INLINE], at: usize, prefix: &[u8], value: &[u8]) -> Option<usize> {
+    let value_at = at + prefix.len();
+    let crlf_at = value_at + value.len();
+    let end = crlf_at + 2;
+    if end > HEAD_INLINE {
+        return None;
+    }
+    buf[at..value_at].copy_from_slice(prefix);
+    copy_short(&mut buf[value_at..crlf_at], value);
+    buf[crlf_at..end].copy_from_slice(b"\r\n");
+    Some(end)
+}
+
+/// [`put_prefixed`] for `n` in decimal, after a `-` when `negative`; the
+/// digits are written in place.
+#[inline(always)]
+fn put_prefixed_decimal(
+    buf: &mut [u8; HEAD_INLINE],
+    at: usize,
+    prefix: &[u8],
+    negative: bool,
+    n: u64,
+) -> Option<usize> {
+    let value_at = at + prefix.len();
+    let digits_at = value_at + negative as usize;
+    let crlf_at = digits_at + crate::encode::decimal_len(n);
+    let end = crlf_at + 2;
+    if end > HEAD_INLINE {
+        return None;
+    }
+    buf[at..value_at].copy_from_slice(prefix);
+    if negative {
+        buf[value_at] = b'-';
+    }
+    crate::encode::write_decimal(&mut buf[digits_at..crlf_at], n);
+    buf[crlf_at..end].copy_from_slice(b"\r\n");
+    Some(end)
+}
+
+/// Header lines written before their response: up to 63 bytes (what a
+/// [`Response`] holds inline), each value checked as it is added, then
+/// handed to [`Response::assemble`], which makes the response in one
+/// piece around them.
+///
+/// What it is for: a response filled in line by line and then returned is
+/// copied whole (128 bytes) on its way out, while one assembled from its
+/// parts is built where it is returned. Typed response headers go here
+/// first; an append that does not fit, or a value that would be refused,
+/// returns `false` and appends nothing, and the caller then writes its
+/// lines into a [`Response`] the usual way (which spills to the heap, or
+/// refuses the value and answers 500).
+///
+/// ```
+/// use jero_engine::{Body, LineBuf, LinePrefix, Response, StaticHeader};
+/// const RATE: Option<LinePrefix> = LinePrefix::from_static(b"x-rate-limit: ");
+/// const ID: Option<LinePrefix> = LinePrefix::from_static(b"x-request-id: ");
+/// const JSON: StaticHeader = StaticHeader::new("content-type", "application/json");
+/// let mut lines = LineBuf::new();
+/// assert!(lines.append_prefixed_u64(RATE.unwrap(), 100));
+/// assert!(lines.append_prefixed(ID.unwrap(), b"req-7f3a"));
+/// assert!(!lines.append_prefixed(ID.unwrap(), b"split\r\nx-injected: 1"));
+/// assert_eq!(lines.as_bytes(), b"x-rate-limit: 100\r\nx-request-id: req-7f3a\r\n");
+/// let res = Response::assemble(200, &lines, Some(&JSON), Body::from("{}"));
+/// let names: Vec<_> = res.headers().map(|(n, _)| n).collect();
+/// assert_eq!(names, [&b"x-rate-limit"[..], b"x-request-id", b"content-type"]);
+/// ```
+#[derive(Clone, Copy)]
+pub struct LineBuf {
+    bytes: [u8; HEAD_INLINE],
+    len: u8,
+}
+
+impl Default for LineBuf {
+    fn default() -> LineBuf {
+        LineBuf::new()
+    }
+}
+
+impl std::fmt::Debug for LineBuf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("LineBuf")
+            .field(&String::from_utf8_lossy(self.as_bytes()))
+            .finish()
+    }
+}
+
+impl LineBuf {
+    /// No lines.
+    #[inline(always)]
+    pub const fn new() -> LineBuf {
+        LineBuf {
+            bytes: [0; HEAD_INLINE],
+            len: 0,
+        }
+    }
+
+    /// The lines, `name: value\r\n` each.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+
+    /// Appends `prefix`, `value` and CRLF; `false` (nothing appended) when
+    /// the value has control bytes or the line does not fit.
+    #[inline(always)]
+    pub fn append_prefixed(&mut self, prefix: LinePrefix, value: &[u8]) -> bool {
+        if !crate::encode::valid_value(value) {
+            return false;
+        }
+        let line = put_prefixed(&mut self.bytes, self.len as usize, prefix.as_bytes(), value);
+        self.put(line)
+    }
+
+    /// [`LineBuf::append_prefixed`] for an unsigned number, in decimal.
+    #[inline(always)]
+    pub fn append_prefixed_u64(&mut self, prefix: LinePrefix, n: u64) -> bool {
+        let line = put_prefixed_decimal(&mut self.bytes, self.len as usize, prefix.as_bytes(), false, n);
+        self.put(line)
+    }
+
+    /// [`LineBuf::append_prefixed`] for a signed number, in decimal.
+    #[inline(always)]
+    pub fn append_prefixed_i64(&mut self, prefix: LinePrefix, n: i64) -> bool {
+        let at = self.len as usize;
+        let line = put_prefixed_decimal(&mut self.bytes, at, prefix.as_bytes(), n < 0, n.unsigned_abs());
+        self.put(line)
+    }
+
+    #[inline(always)]
+    fn put(&mut self, end: Option<usize>) -> bool {
+        match end {
+            Some(end) => {
+                self.len = end as u8;
+                true
+            }
+            None => false,
         }
     }
 }
@@ -495,6 +625,39 @@ impl Response {
             fixed_at: 0,
             lines: Lines::new(),
             body: Body::Empty,
+        }
+    }
+
+    /// A response made in one piece from its parts: `lines` (written
+    /// beforehand, see [`LineBuf`]), then `last` (a content type, say)
+    /// after them, and `body`. Being built where it is returned, it is not
+    /// copied on its way out as a response filled in line by line is.
+    ///
+    /// ```
+    /// use jero_engine::{Body, LineBuf, Response};
+    /// let res = Response::assemble(204, &LineBuf::new(), None, Body::Empty);
+    /// assert_eq!((res.status(), res.headers().count()), (204, 0));
+    /// ```
+    #[inline(always)]
+    pub fn assemble(
+        status: u16,
+        lines: &LineBuf,
+        last: Option<&'static StaticHeader>,
+        body: Body,
+    ) -> Response {
+        Response {
+            status,
+            close: false,
+            invalid: false,
+            open: false,
+            fixed: last,
+            fixed_at: LAST,
+            lines: Lines {
+                len: lines.len,
+                inline: lines.bytes,
+                heap: None,
+            },
+            body,
         }
     }
 
@@ -862,20 +1025,17 @@ impl Response {
             return self.write_head_lines_sliced(out);
         }
         let len = self.lines.len as usize;
-        let lines = &self.lines.inline[..len];
         match self.fixed {
-            None => out.extend_from_slice(lines),
+            None => push_prefix(out, &self.lines.inline, len),
             Some(h) if self.fixed_at as usize >= len => {
                 if len > 0 {
-                    out.extend_from_slice(lines);
+                    push_prefix(out, &self.lines.inline, len);
                 }
                 push_static_line(out, h);
             }
             Some(h) if self.fixed_at == 0 => {
                 push_static_line(out, h);
-                if len > 0 {
-                    out.extend_from_slice(lines);
-                }
+                push_prefix(out, &self.lines.inline, len);
             }
             Some(_) => self.write_head_lines_sliced(out),
         }
@@ -1294,6 +1454,68 @@ mod tests {
         line.finish();
         slow.append_header("x-rate", "x");
         assert_eq!(fast.head_bytes_for_tests(), slow.head_bytes_for_tests());
+    }
+
+    #[test]
+    fn line_buf_lines_are_response_lines_up_to_the_inline_room() {
+        let rate = LinePrefix::from_static(b"x-rate: ").unwrap();
+        let (mut buf, mut res) = (LineBuf::new(), Response::new(200));
+        let mut n = 0u64;
+        // Lines until the next one does not fit: each one that fits is
+        // the response's line, byte for byte.
+        while buf.append_prefixed_u64(rate, n) {
+            res.append_prefixed_u64(rate, n);
+            assert_eq!(buf.as_bytes(), &res.head_bytes_for_tests()[..]);
+            n = n * 10 + 7;
+        }
+        let full = buf.as_bytes().to_vec();
+        let next = "x-rate: ".len() + n.to_string().len() + 2;
+        assert!(full.len() <= HEAD_INLINE && full.len() + next > HEAD_INLINE);
+        // A refused append leaves the lines as they were.
+        assert!(!buf.append_prefixed(rate, b"this does not fit in what is left"));
+        assert!(!buf.append_prefixed_i64(rate, i64::MIN));
+        assert_eq!(buf.as_bytes(), &full[..]);
+        // Exactly the room: 63 bytes fit, 64 do not.
+        let name = LinePrefix::from_static(b"x-a: ").unwrap();
+        let mut exact = LineBuf::new();
+        assert!(!exact.append_prefixed(name, &[b'v'; HEAD_INLINE - 6]));
+        assert!(exact.append_prefixed(name, &[b'v'; HEAD_INLINE - 7]));
+        assert_eq!(exact.as_bytes().len(), HEAD_INLINE);
+        // Control bytes are refused, tabs are not.
+        let mut buf = LineBuf::new();
+        for bad in [&b"a\rb"[..], b"a\nb", b"\0", b"a\x7fb", b"a\x1b[0m"] {
+            assert!(!buf.append_prefixed(name, bad), "{bad:?}");
+        }
+        assert!(buf.as_bytes().is_empty());
+        assert!(buf.append_prefixed(name, b"a\tb"));
+        assert!(buf.append_prefixed_i64(name, -12));
+        assert_eq!(buf.as_bytes(), b"x-a: a\tb\r\nx-a: -12\r\n");
+        assert_eq!(format!("{buf:?}"), r#"LineBuf("x-a: a\tb\r\nx-a: -12\r\n")"#);
+    }
+
+    #[test]
+    fn an_assembled_response_is_a_response_like_any_other() {
+        const JSON: StaticHeader = StaticHeader::new("content-type", "application/json");
+        let rate = LinePrefix::from_static(b"x-rate: ").unwrap();
+        let mut buf = LineBuf::new();
+        assert!(buf.append_prefixed_u64(rate, 10));
+        let mut res = Response::assemble(201, &buf, Some(&JSON), Body::from("{}"));
+        assert_eq!(res.status(), 201);
+        assert_eq!(res.header("X-Rate"), Some(&b"10"[..]));
+        assert!(!res.is_invalid() && !res.wants_close());
+        // The static line stays last, also after lines added later.
+        res.append_header("x-later", "1");
+        let names: Vec<String> = lines(&res).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["x-rate", "x-later", "content-type"]);
+        res.remove_header("x-rate");
+        let names: Vec<String> = lines(&res).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["x-later", "content-type"]);
+        let mut out = Vec::new();
+        assert!(crate::encode_response(&mut res, false, &mut out).is_none());
+        let text = String::from_utf8(out).unwrap();
+        assert!(text
+            .starts_with("HTTP/1.1 201 Created\r\nx-later: 1\r\ncontent-type: application/json\r\ndate: "));
+        assert!(text.ends_with("content-length: 2\r\n\r\n{}"));
     }
 
     #[test]

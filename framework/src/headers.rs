@@ -19,7 +19,7 @@
 
 use std::fmt::Write as _;
 
-use jero_engine::{HeaderLine, LinePrefix, Response};
+use jero_engine::{HeaderLine, LineBuf, LinePrefix, Response};
 use serde::ser::{self, Impossible, Serialize, SerializeStruct};
 
 /// Types usable as a response's typed headers: `()` (none) or a contract struct.
@@ -28,25 +28,34 @@ use serde::ser::{self, Impossible, Serialize, SerializeStruct};
     note = "declare the headers as a #[jero::contract] struct (or use `()` for none)"
 )]
 pub trait HeaderContract {
-    /// Whether there are no headers at all (`()`).
-    const NONE: bool = false;
     /// Whether one of the headers may be `content-type` (known at compile
     /// time for the usual contract): when none can, a wrapper writes its
     /// default content type first, before it knows the headers' values.
     const MAY_SET_CONTENT_TYPE: bool;
     /// Appends the headers to `res`; returns whether one of them was `content-type`.
     fn write_headers(&self, res: &mut Response) -> bool;
+    /// Appends the headers to `lines`, for a response assembled around them
+    /// ([`Response::assemble`]): `false`, with `lines` left as it may be,
+    /// when they cannot all go there (a value written through serde, a
+    /// `content-type` or a name the engine keeps, a value that does not fit
+    /// or that would be refused); the caller then uses
+    /// [`HeaderContract::write_headers`].
+    fn write_lines(&self, lines: &mut LineBuf) -> bool;
     /// The schema of the headers (for OpenAPI), `None` for `()`.
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<schemars::Schema>;
 }
 
 impl HeaderContract for () {
-    const NONE: bool = true;
     const MAY_SET_CONTENT_TYPE: bool = false;
 
     #[inline]
     fn write_headers(&self, _res: &mut Response) -> bool {
         false
+    }
+
+    #[inline(always)]
+    fn write_lines(&self, _lines: &mut LineBuf) -> bool {
+        true
     }
 
     fn schema(_: &mut schemars::SchemaGenerator) -> Option<schemars::Schema> {
@@ -63,6 +72,11 @@ impl<T: crate::Contract + Serialize> HeaderContract for T {
             Some(content_type) => content_type,
             None => write_with_serde(self, res),
         }
+    }
+
+    #[inline(always)]
+    fn write_lines(&self, lines: &mut LineBuf) -> bool {
+        self.__write_header_lines(lines)
     }
 
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<schemars::Schema> {
@@ -248,6 +262,9 @@ pub trait HeaderScalar {
     fn append(&self, res: &mut Response, prefix: LinePrefix) -> bool;
     /// Writes the value into a started line; `false` when it is absent.
     fn push(&self, line: &mut HeaderLine<'_>) -> bool;
+    /// Appends the header `prefix` + value to `lines` (nothing when the
+    /// value is absent); `false` when it did not fit or was refused.
+    fn append_to(&self, lines: &mut LineBuf, prefix: LinePrefix) -> bool;
 }
 
 macro_rules! scalar_ints {
@@ -263,6 +280,11 @@ macro_rules! scalar_ints {
             fn push(&self, line: &mut HeaderLine<'_>) -> bool {
                 line.$push(*self as $wide);
                 true
+            }
+
+            #[inline(always)]
+            fn append_to(&self, lines: &mut LineBuf, prefix: LinePrefix) -> bool {
+                lines.$append(prefix, *self as $wide)
             }
         }
     )*};
@@ -283,6 +305,11 @@ impl HeaderScalar for bool {
         line.push(if *self { b"true" } else { b"false" });
         true
     }
+
+    #[inline(always)]
+    fn append_to(&self, lines: &mut LineBuf, prefix: LinePrefix) -> bool {
+        lines.append_prefixed(prefix, if *self { b"true" } else { b"false" })
+    }
 }
 
 macro_rules! scalar_text {
@@ -298,6 +325,11 @@ macro_rules! scalar_text {
             fn push(&self, line: &mut HeaderLine<'_>) -> bool {
                 line.push(self.as_bytes());
                 true
+            }
+
+            #[inline(always)]
+            fn append_to(&self, lines: &mut LineBuf, prefix: LinePrefix) -> bool {
+                lines.append_prefixed(prefix, self.as_bytes())
             }
         }
     )*};
@@ -322,6 +354,11 @@ impl<T: HeaderScalar + ?Sized> HeaderScalar for &T {
     fn push(&self, line: &mut HeaderLine<'_>) -> bool {
         (**self).push(line)
     }
+
+    #[inline(always)]
+    fn append_to(&self, lines: &mut LineBuf, prefix: LinePrefix) -> bool {
+        (**self).append_to(lines, prefix)
+    }
 }
 
 impl<T: HeaderScalar> HeaderScalar for Option<T> {
@@ -340,6 +377,14 @@ impl<T: HeaderScalar> HeaderScalar for Option<T> {
             None => false,
         }
     }
+
+    #[inline(always)]
+    fn append_to(&self, lines: &mut LineBuf, prefix: LinePrefix) -> bool {
+        match self {
+            Some(v) => v.append_to(lines, prefix),
+            None => true,
+        }
+    }
 }
 
 /// A typed header field, as the code `#[jero::contract]` generates sees it:
@@ -352,6 +397,9 @@ pub struct HeaderField<'a, T: ?Sized>(pub &'a T);
 pub trait ScalarField {
     /// Writes the header; returns whether it was written.
     fn write_field(&self, res: &mut Response, field: &FieldHeader) -> bool;
+    /// Appends the header to `lines`; `false` when it cannot go there (see
+    /// [`HeaderContract::write_lines`]).
+    fn write_line(&self, lines: &mut LineBuf, field: &FieldHeader) -> bool;
 }
 
 impl<T: HeaderScalar + ?Sized> ScalarField for &HeaderField<'_, T> {
@@ -362,6 +410,14 @@ impl<T: HeaderScalar + ?Sized> ScalarField for &HeaderField<'_, T> {
             // A name the engine refuses or keeps for itself: the checked
             // path decides (a 500, or a dropped framing header).
             None => scalar_unchecked(res, field.name, self.0),
+        }
+    }
+
+    #[inline(always)]
+    fn write_line(&self, lines: &mut LineBuf, field: &FieldHeader) -> bool {
+        match field.prefix {
+            Some(p) if !field.content_type => self.0.append_to(lines, p),
+            _ => false,
         }
     }
 }
@@ -380,12 +436,19 @@ fn scalar_unchecked<T: HeaderScalar + ?Sized>(res: &mut Response, name: &[u8], v
 pub trait SerdeField {
     /// Writes the header; returns whether it was written.
     fn write_field(&self, res: &mut Response, field: &FieldHeader) -> bool;
+    /// `false`: a value written through serde never goes to a [`LineBuf`].
+    fn write_line(&self, lines: &mut LineBuf, field: &FieldHeader) -> bool;
 }
 
 impl<T: Serialize + ?Sized> SerdeField for HeaderField<'_, T> {
     #[inline]
     fn write_field(&self, res: &mut Response, field: &FieldHeader) -> bool {
         write_typed_header(res, field, self.0)
+    }
+
+    #[inline(always)]
+    fn write_line(&self, _lines: &mut LineBuf, _field: &FieldHeader) -> bool {
+        false
     }
 }
 
@@ -929,6 +992,78 @@ mod tests {
         assert!(head(&fast).iter().all(|(n, _)| n != b"x-injected"));
     }
 
+    /// Scalars only, short enough for a [`LineBuf`].
+    #[crate::contract]
+    struct Few {
+        x_rate_limit: u32,
+        x_request_id: String,
+        x_flag: Option<bool>,
+        x_none: Option<i64>,
+        x_neg: i16,
+    }
+
+    fn few() -> Few {
+        Few {
+            x_rate_limit: 100,
+            x_request_id: "r1".into(),
+            x_flag: Some(true),
+            x_none: None,
+            x_neg: -7,
+        }
+    }
+
+    #[test]
+    fn header_lines_are_the_response_path_lines() {
+        use crate::Contract;
+        let value = few();
+        let mut lines = LineBuf::new();
+        assert!(value.__write_header_lines(&mut lines));
+        let mut res = Response::new(200);
+        assert_eq!(value.__write_headers(&mut res), Some(false));
+        let assembled = Response::assemble(200, &lines, None, jero_engine::Body::Empty);
+        assert_eq!(head(&assembled), head(&res));
+        assert_eq!(
+            lines.as_bytes(),
+            b"x-rate-limit: 100\r\nx-request-id: r1\r\nx-flag: true\r\nx-neg: -7\r\n"
+        );
+    }
+
+    #[test]
+    fn header_lines_refuse_what_only_a_response_can_take() {
+        use crate::Contract;
+        // A value with control bytes: the response path refuses it (500).
+        let bad = Few {
+            x_request_id: "1\r\nx-injected: 1".into(),
+            ..few()
+        };
+        assert!(!bad.__write_header_lines(&mut LineBuf::new()));
+        // Lines longer than a response holds inline: the response spills.
+        let long = Few {
+            x_request_id: "r".repeat(40),
+            ..few()
+        };
+        assert!(!long.__write_header_lines(&mut LineBuf::new()));
+        // A field written through serde, a name the engine keeps, a
+        // content type: each needs the response path.
+        let marked = WithMarked {
+            x_marked: Marked,
+            x_list: vec![1],
+        };
+        assert!(!marked.__write_header_lines(&mut LineBuf::new()));
+        assert!(!scalars().__write_header_lines(&mut LineBuf::new()));
+        let typed = ContentTyped {
+            content_type: "text/csv".into(),
+        };
+        assert!(!typed.__write_header_lines(&mut LineBuf::new()));
+        const { assert!(<ContentTyped as HeaderContract>::MAY_SET_CONTENT_TYPE) };
+        const { assert!(!<Few as HeaderContract>::MAY_SET_CONTENT_TYPE) };
+    }
+
+    #[crate::contract]
+    struct ContentTyped {
+        content_type: String,
+    }
+
     /// `Deserialize` (from `()`) and an empty schema, so that a test type
     /// can be a contract field; its `Serialize` is the point of the test.
     macro_rules! unit_contract_field {
@@ -961,6 +1096,9 @@ mod tests {
         fn push(&self, line: &mut HeaderLine<'_>) -> bool {
             line.push(b"scalar");
             true
+        }
+        fn append_to(&self, lines: &mut LineBuf, prefix: LinePrefix) -> bool {
+            lines.append_prefixed(prefix, b"scalar")
         }
     }
 

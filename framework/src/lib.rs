@@ -162,7 +162,7 @@ pub mod __private {
     pub use crate::openapi::{credentials_of, security_schemes, Credential};
     pub use crate::response::contract_info;
     pub use crate::{ArgSpec, BoxFuture, OpKind, OperationDef, RequestCx};
-    pub use jero_engine::{HeaderName, LinePrefix, Method, Response};
+    pub use jero_engine::{HeaderName, LineBuf, LinePrefix, Method, Response};
     pub use schemars;
     pub use serde;
     pub use serde_json;

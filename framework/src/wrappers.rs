@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use bytes::Bytes;
-use jero_engine::{Body, HeaderBytes, Response, StaticHeader};
+use jero_engine::{Body, HeaderBytes, LineBuf, Response, StaticHeader};
 use schemars::Schema;
 use serde::Serialize;
 
@@ -309,16 +309,18 @@ options!(JsonResponse<T>);
 /// Shaped for `benches/encode` (a wrapper with two typed headers against a
 /// plain return), every choice below decided at compile time:
 ///
-/// * No typed headers: the body first and the response made around it in
-///   one piece, exactly as for a plain return.
-/// * Otherwise the headers go first, then the body: the response is moved
-///   once it is finished, and a move right after the small stores that
-///   wrote the header lines would have to wait for them; written before
-///   the body's serialization, they have long reached the cache.
-/// * Headers whose names are known at compile time cannot be
-///   `content-type`: the default is set first, on the new response, where
-///   it costs two stores ([`Response::append_static_last`] keeps it after
-///   the headers), instead of being appended after them with checks.
+/// * Typed headers whose names are known at compile time (and so cannot be
+///   `content-type`) and whose values are scalars go into a [`LineBuf`]
+///   first; the body is serialized, and the response is assembled from
+///   the parts ([`Response::assemble`]) where it is returned. A response
+///   filled in line by line is copied whole on its way out, and the copy
+///   would wait on the small stores that wrote its lines.
+/// * Otherwise (values through serde, lines that do not fit, a value the
+///   response refuses) the headers are written into the response first,
+///   then the body; written before the body's serialization, the lines
+///   have long reached the cache when the response is moved. When the
+///   headers cannot be `content-type`, the default is set first with
+///   [`Response::append_static_last`] (two stores on a new response).
 #[inline(always)]
 fn json_wrapper<T: JsonBody, H: HeaderContract>(
     cx: &RequestCx<'_>,
@@ -331,15 +333,21 @@ fn json_wrapper<T: JsonBody, H: HeaderContract>(
     if !extras.items.is_empty() {
         return json_with_items(Response::new(status), cx, body, headers, extras);
     }
-    if T::HAS_BODY && H::NONE {
-        return match body.to_json() {
-            Ok(bytes) => {
-                crate::response::with_content(status, &JSON_CONTENT, bytes.map_or(Body::Empty, Body::Owned))
-            }
-            Err(e) => crate::response::json_failed::<T>(cx, e),
-        };
-    }
     let content_type_first = T::HAS_BODY && !H::MAY_SET_CONTENT_TYPE;
+    if content_type_first {
+        let mut lines = LineBuf::new();
+        if headers.write_lines(&mut lines) {
+            return match body.to_json() {
+                Ok(bytes) => Response::assemble(
+                    status,
+                    &lines,
+                    Some(&JSON_CONTENT),
+                    bytes.map_or(Body::Empty, Body::Owned),
+                ),
+                Err(e) => crate::response::json_failed::<T>(cx, e),
+            };
+        }
+    }
     let mut res = Response::new(status);
     if content_type_first {
         res.append_static_last(&JSON_CONTENT);

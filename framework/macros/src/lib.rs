@@ -829,22 +829,40 @@ fn plain_wire_names(item: &syn::DeriveInput) -> Option<Vec<(syn::Ident, String)>
     Some(names)
 }
 
-/// `Contract::__write_headers` for a plain struct: each field is written
-/// as a typed header whose name was computed and checked at compile time.
+/// `Contract::__write_headers` and `__write_header_lines` for a plain
+/// struct: each field is written as a typed header whose name was computed
+/// and checked at compile time.
 fn header_fast_path(item: &syn::DeriveInput) -> Option<TokenStream2> {
     let names = plain_wire_names(item)?;
-    let fields = names.iter().map(|(ident, wire)| {
+    // The field's header names, as constants, and the trait methods the
+    // field's type picks (`ScalarField` for a `HeaderScalar`, else serde).
+    let field = |wire: &String| {
+        quote! {
+            #[allow(unused_imports)]
+            use ::jero::__private::{ScalarField as _, SerdeField as _};
+            const KEY: &str = #wire;
+            const LEN: usize = ::jero::__private::header_name_len(KEY);
+            const NAME: [u8; LEN] = ::jero::__private::header_name(KEY);
+            const PREFIX: [u8; LEN + 2] = ::jero::__private::line_prefix(KEY);
+            const FIELD: ::jero::__private::FieldHeader = ::jero::__private::FieldHeader::new(KEY, &NAME, &PREFIX);
+        }
+    };
+    let writes = names.iter().map(|(ident, wire)| {
+        let field = field(wire);
         quote! {
             {
-                #[allow(unused_imports)]
-                use ::jero::__private::{ScalarField as _, SerdeField as _};
-                const KEY: &str = #wire;
-                const LEN: usize = ::jero::__private::header_name_len(KEY);
-                const NAME: [u8; LEN] = ::jero::__private::header_name(KEY);
-                const PREFIX: [u8; LEN + 2] = ::jero::__private::line_prefix(KEY);
-                const FIELD: ::jero::__private::FieldHeader = ::jero::__private::FieldHeader::new(KEY, &NAME, &PREFIX);
+                #field
                 let written = (&&::jero::__private::HeaderField(&self.#ident)).write_field(res, &FIELD);
                 content_type |= FIELD.content_type && written;
+            }
+        }
+    });
+    let lines = names.iter().map(|(ident, wire)| {
+        let field = field(wire);
+        quote! {
+            && {
+                #field
+                (&&::jero::__private::HeaderField(&self.#ident)).write_line(lines, &FIELD)
             }
         }
     });
@@ -855,8 +873,13 @@ fn header_fast_path(item: &syn::DeriveInput) -> Option<TokenStream2> {
         #[inline(always)]
         fn __write_headers(&self, res: &mut ::jero::__private::Response) -> ::core::option::Option<bool> {
             let mut content_type = false;
-            #(#fields)*
+            #(#writes)*
             ::core::option::Option::Some(content_type)
+        }
+
+        #[inline(always)]
+        fn __write_header_lines(&self, lines: &mut ::jero::__private::LineBuf) -> bool {
+            true #(#lines)*
         }
     })
 }
