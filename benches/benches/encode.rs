@@ -1,12 +1,12 @@
 //! `encode_response` group: a handler's return value to response bytes, with
-//! and without the [`JsonResponse`] wrapper (target: the wrapper with two
+//! and without the `JsonResponse` wrapper (target: the wrapper with two
 //! typed headers costs at most 10% more than the plain struct).
 //!
 //! Every id turns a value built from the same template (a four-field
 //! contract) into a response as the framework does with a handler's return
-//! value ([`IntoResponse::into_response`], under a detached request context
+//! value (`IntoResponse::into_response`, under a detached request context
 //! from `jero::__private::with_detached_cx`), and encodes it by reference
-//! with [`encode_response`] into a reused buffer, as the server does:
+//! with `encode_response` into a reused buffer, as the server does:
 //!
 //! * `plain_struct`: the contract itself (JSON body, `content-type`).
 //! * `json_response_two_typed_headers`: `JsonResponse::new(contract)
@@ -34,49 +34,19 @@
 //! `bash perf/encode-pairs.sh`, which alternates the two ids of the target
 //! in separate runs, pinned to one core, and prints the medians.
 //!
+//! The values and `encode_into` live in `jero_benches::encode_cases`,
+//! shared with `perf/probes/encode-ab` (the same cases counted by
+//! callgrind, or timed in alternating batches).
+//!
 //! Throughput is one response per iteration.
 
-// Links the benches' library, which sets the global allocator.
-use jero_benches as _;
 use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkGroup, Criterion, Throughput};
-use jero::engine::encode_response;
-use jero::{contract, IntoResponse, JsonResponse};
-
-#[contract]
-#[derive(Clone)]
-struct Widget {
-    id: String,
-    name: String,
-    price_cents: u32,
-    in_stock: bool,
-}
-
-#[contract]
-struct OneHeader {
-    x_rate_limit: u32,
-}
-
-#[contract]
-struct RateHeaders {
-    x_rate_limit: u32,
-    x_request_id: String,
-}
-
-const REQUEST_ID: &str = "req-7f3a";
-
-/// Converts `value` as the framework does and encodes it into `out`
-/// (cleared first).
-#[inline]
-fn encode_into(value: impl IntoResponse, cx: &jero::RequestCx<'_>, out: &mut Vec<u8>) {
-    out.clear();
-    let mut res = value.into_response(cx);
-    let stream = encode_response(&mut res, false, out);
-    debug_assert!(stream.is_none());
-}
+use jero::IntoResponse;
+use jero_benches::encode_cases::{bare, encode_into, one_header, two_headers, widget};
 
 /// Times `encode_into` on values from `make`, built in batches of 64
 /// outside the timed section.
@@ -102,19 +72,9 @@ fn bench_case<V: IntoResponse>(
 }
 
 fn encode(c: &mut Criterion) {
-    let template = Widget {
-        id: "w-42".into(),
-        name: "gizmo".into(),
-        price_cents: 1999,
-        in_stock: true,
-    };
+    let template = widget();
     let widget = || black_box(&template).clone();
-    let wrapped = || {
-        JsonResponse::new(widget()).headers(RateHeaders {
-            x_rate_limit: 100,
-            x_request_id: REQUEST_ID.to_owned(),
-        })
-    };
+    let wrapped = || two_headers(widget());
 
     // Fail loudly if the responses are not what they should be.
     let mut out = Vec::with_capacity(1024);
@@ -137,11 +97,14 @@ fn encode(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     bench_case(&mut group, "plain_struct", &mut out, widget);
     bench_case(&mut group, "json_response_two_typed_headers", &mut out, wrapped);
-    bench_case(&mut group, "json_response_no_headers", &mut out, || {
-        JsonResponse::new(widget())
-    });
+    bench_case(
+        &mut group,
+        "json_response_no_headers",
+        &mut out,
+        || bare(widget()),
+    );
     bench_case(&mut group, "json_response_one_typed_header", &mut out, || {
-        JsonResponse::new(widget()).headers(OneHeader { x_rate_limit: 100 })
+        one_header(widget())
     });
     group.finish();
 }

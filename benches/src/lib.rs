@@ -41,6 +41,8 @@ use std::time::Duration;
 
 use jero_engine::{service_fn, Request, Response, Server, Service, ShutdownHandle};
 
+pub mod encode_cases;
+
 /// Raw sample requests, each a complete request (head and body).
 pub mod requests {
     /// The smallest realistic request: the TechEmpower plaintext GET.

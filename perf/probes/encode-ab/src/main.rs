@@ -1,9 +1,14 @@
-//! The cases of `benches/benches/encode.rs`, measured the way a noisy
-//! machine allows: the cases take turns in batches of 64 values (built
-//! outside the timed part, as criterion's `iter_batched_ref` does), and
-//! each case's median over all its batches is printed with its ratio to
-//! the plain struct. Drift hits every case alike, so the ratios hold
-//! from run to run where criterion's separate runs of each id do not.
+//! The cases of `benches/benches/encode.rs` (`jero_benches::encode_cases`),
+//! measured the ways a noisy machine allows:
+//!
+//! * counted: each case run alone under callgrind, instructions per encode
+//!   (deterministic; the figures in perf/README.md);
+//! * timed: the cases take turns in batches of 64 values (built outside
+//!   the timed part, as criterion's `iter_batched_ref` does), and each
+//!   case's median over all its batches is printed with its ratio to the
+//!   plain struct. Drift hits every case alike, but the ratios still move
+//!   by a few points from run to run (code and stack placement): take the
+//!   median of many runs.
 //!
 //! ```text
 //! encode-ab time [ROUNDS]        # alternating batches (default 15000 rounds)
@@ -14,42 +19,11 @@
 //! CASE is one of `plain`, `bare`, `one`, `two`, `cow` (two headers, the
 //! text one a `Cow<'static, str>`: the `String`'s `free` left out).
 
-#[cfg(feature = "mimalloc")]
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
-use std::borrow::Cow;
 use std::hint::black_box;
 use std::time::Instant;
 
-use jero::engine::encode_response;
-use jero::{contract, IntoResponse, JsonResponse, RequestCx};
-
-#[contract]
-#[derive(Clone)]
-struct Widget {
-    id: String,
-    name: String,
-    price_cents: u32,
-    in_stock: bool,
-}
-
-#[contract]
-struct OneHeader {
-    x_rate_limit: u32,
-}
-
-#[contract]
-struct RateHeaders {
-    x_rate_limit: u32,
-    x_request_id: String,
-}
-
-#[contract]
-struct CowHeaders {
-    x_rate_limit: u32,
-    x_request_id: Cow<'static, str>,
-}
+use jero::{IntoResponse, RequestCx};
+use jero_benches::encode_cases::{bare, cow_headers, encode_into, one_header, two_headers, widget, Widget};
 
 const CASES: [&str; 5] = ["plain", "bare", "one", "two", "cow"];
 const BATCH: usize = 64;
@@ -58,10 +32,7 @@ const BATCH: usize = 64;
 /// inlined, so callgrind can count it alone.
 #[inline(never)]
 fn timed<V: IntoResponse>(value: V, cx: &RequestCx<'_>, out: &mut Vec<u8>) -> usize {
-    out.clear();
-    let mut res = value.into_response(cx);
-    let stream = encode_response(&mut res, false, out);
-    assert!(stream.is_none());
+    encode_into(value, cx, out);
     out.len()
 }
 
@@ -79,35 +50,10 @@ impl Probe {
     fn with_values(&mut self, case: &str, n: usize, cx: &RequestCx<'_>) -> f64 {
         match case {
             "plain" => self.run(cx, (0..n).map(|_| self.widget()).collect()),
-            "bare" => self.run(cx, (0..n).map(|_| JsonResponse::new(self.widget())).collect()),
-            "one" => {
-                let values = (0..n)
-                    .map(|_| JsonResponse::new(self.widget()).headers(OneHeader { x_rate_limit: 100 }))
-                    .collect();
-                self.run(cx, values)
-            }
-            "two" => {
-                let values = (0..n)
-                    .map(|_| {
-                        JsonResponse::new(self.widget()).headers(RateHeaders {
-                            x_rate_limit: 100,
-                            x_request_id: "req-7f3a".to_owned(),
-                        })
-                    })
-                    .collect();
-                self.run(cx, values)
-            }
-            "cow" => {
-                let values = (0..n)
-                    .map(|_| {
-                        JsonResponse::new(self.widget()).headers(CowHeaders {
-                            x_rate_limit: 100,
-                            x_request_id: Cow::Borrowed("req-7f3a"),
-                        })
-                    })
-                    .collect();
-                self.run(cx, values)
-            }
+            "bare" => self.run(cx, (0..n).map(|_| bare(self.widget())).collect()),
+            "one" => self.run(cx, (0..n).map(|_| one_header(self.widget())).collect()),
+            "two" => self.run(cx, (0..n).map(|_| two_headers(self.widget())).collect()),
+            "cow" => self.run(cx, (0..n).map(|_| cow_headers(self.widget())).collect()),
             other => panic!("unknown case {other:?}; one of {CASES:?}"),
         }
     }
@@ -133,12 +79,7 @@ fn main() {
     let mode = args.next().unwrap_or_else(|| "time".to_owned());
     let count: Option<usize> = args.next().map(|n| n.parse().expect("a count"));
     let mut probe = Probe {
-        template: Widget {
-            id: "w-42".into(),
-            name: "gizmo".into(),
-            price_cents: 1999,
-            in_stock: true,
-        },
+        template: widget(),
         out: Vec::with_capacity(1024),
     };
     jero::__private::with_detached_cx(200, |cx| {
