@@ -4,11 +4,12 @@
 pub mod demo;
 pub mod getting_started;
 
-/// The allocator of every example binary (the demo included): mimalloc.
-/// A library never picks the global allocator; an application does, in its
-/// binary, with these two lines. On the load-test app it takes 2 to 5 % off
-/// the user-space instructions per request (glibc's `free` alone is about
-/// 100 instructions a call): see the README's "Allocator".
+/// The allocator of every example binary (the demo included), each of
+/// which links this library: mimalloc. jero itself never picks the global
+/// allocator; an application does, with these two lines. On the load-test
+/// app it takes 2 to 5 % off the user-space instructions per request
+/// (glibc's `free` alone is about 100 instructions a call): see the
+/// README's "Allocator".
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

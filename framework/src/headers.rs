@@ -28,10 +28,11 @@ use serde::ser::{self, Impossible, Serialize, SerializeStruct};
     note = "declare the headers as a #[jero::contract] struct (or use `()` for none)"
 )]
 pub trait HeaderContract {
-    /// Whether one of the headers may be `content-type` (known at compile
-    /// time for the usual contract): when none can, a wrapper writes its
-    /// default content type first, before it knows the headers' values.
-    const MAY_SET_CONTENT_TYPE: bool;
+    /// Whether one of the headers may be `content-type` (`true` unless it
+    /// is known at compile time that none can): when none can, a JSON
+    /// wrapper may assemble its response around lines written beforehand
+    /// ([`HeaderContract::write_lines`]) with its own content type last.
+    const MAY_SET_CONTENT_TYPE: bool = true;
     /// Appends the headers to `res`; returns whether one of them was `content-type`.
     fn write_headers(&self, res: &mut Response) -> bool;
     /// Appends the headers to `lines`, for a response assembled around them
@@ -39,8 +40,24 @@ pub trait HeaderContract {
     /// when they cannot all go there (a value written through serde, a
     /// `content-type` or a name the engine keeps, a value that does not fit
     /// or that would be refused); the caller then uses
-    /// [`HeaderContract::write_headers`].
-    fn write_lines(&self, lines: &mut LineBuf) -> bool;
+    /// [`HeaderContract::write_headers`]. The default: `false`.
+    ///
+    /// ```
+    /// use jero::HeaderContract;
+    /// use jero::engine::LineBuf;
+    /// #[jero::contract]
+    /// struct Rate { x_rate_limit: u32, x_request_id: String }
+    /// let mut lines = LineBuf::new();
+    /// let rate = Rate { x_rate_limit: 100, x_request_id: "r-1".into() };
+    /// assert!(rate.write_lines(&mut lines));
+    /// assert_eq!(lines.as_bytes(), b"x-rate-limit: 100\r\nx-request-id: r-1\r\n");
+    /// let split = Rate { x_rate_limit: 1, x_request_id: "r\r\nx-injected: 1".into() };
+    /// assert!(!split.write_lines(&mut LineBuf::new()));
+    /// ```
+    #[inline]
+    fn write_lines(&self, _lines: &mut LineBuf) -> bool {
+        false
+    }
     /// The schema of the headers (for OpenAPI), `None` for `()`.
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<schemars::Schema>;
 }
@@ -129,18 +146,6 @@ pub const fn kebab_into(key: &[u8], out: &mut [u8]) -> usize {
         prev_dash = c == b'-';
     }
     n
-}
-
-/// Whether a field with this wire name is sent as `content-type`.
-///
-/// ```
-/// use jero::__private::is_content_type_key;
-/// assert!(is_content_type_key("content_type") && is_content_type_key("contentType"));
-/// assert!(!is_content_type_key("content_types"));
-/// ```
-pub const fn is_content_type_key(key: &str) -> bool {
-    let mut name = [0u8; 12];
-    kebab_into(key.as_bytes(), &mut name) == 12 && matches!(&name, b"content-type")
 }
 
 /// The length of a wire name's header name (`kebab_into`'s rule).
@@ -1050,7 +1055,13 @@ mod tests {
             x_list: vec![1],
         };
         assert!(!marked.__write_header_lines(&mut LineBuf::new()));
-        assert!(!scalars().__write_header_lines(&mut LineBuf::new()));
+        let framing = Framing {
+            connection: "close".into(),
+        };
+        assert!(!framing.__write_header_lines(&mut LineBuf::new()));
+        let mut res = Response::new(200);
+        assert_eq!(framing.__write_headers(&mut res), Some(false));
+        assert!(res.wants_close() && res.headers().count() == 0);
         let typed = ContentTyped {
             content_type: "text/csv".into(),
         };
@@ -1062,6 +1073,12 @@ mod tests {
     #[crate::contract]
     struct ContentTyped {
         content_type: String,
+    }
+
+    /// A name the engine keeps (`connection: close` closes the connection).
+    #[crate::contract]
+    struct Framing {
+        connection: String,
     }
 
     /// `Deserialize` (from `()`) and an empty schema, so that a test type

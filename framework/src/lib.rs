@@ -156,8 +156,8 @@ pub mod __private {
     };
     pub use crate::error::{describe_api_error, render_api_error};
     pub use crate::headers::{
-        header_name, header_name_len, is_content_type_key, line_prefix, write_typed_header, FieldHeader,
-        HeaderField, HeaderScalar, ScalarField, SerdeField,
+        header_name, header_name_len, line_prefix, write_typed_header, FieldHeader, HeaderField,
+        HeaderScalar, ScalarField, SerdeField,
     };
     pub use crate::openapi::{credentials_of, security_schemes, Credential};
     pub use crate::response::contract_info;

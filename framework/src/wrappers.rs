@@ -33,9 +33,6 @@ enum ContentType {
     note = "use a #[jero::contract] struct, a Vec of them, or () for no body"
 )]
 pub trait JsonBody {
-    /// Whether there is a body (`false` only for `()`).
-    const HAS_BODY: bool = true;
-
     /// Serializes the body into `res`; returns whether there is one
     /// (`false` for `()`).
     ///
@@ -98,8 +95,6 @@ impl<T: Contract + Serialize> JsonBody for Vec<T> {
 }
 
 impl JsonBody for () {
-    const HAS_BODY: bool = false;
-
     #[inline]
     fn to_json(&self) -> Result<Option<Vec<u8>>, sonic_rs::Error> {
         Ok(None)
@@ -307,20 +302,16 @@ options!(JsonResponse<T>);
 /// serialization failure is logged and answered with the generic 500.
 ///
 /// Shaped for `benches/encode` (a wrapper with two typed headers against a
-/// plain return), every choice below decided at compile time:
-///
-/// * Typed headers whose names are known at compile time (and so cannot be
-///   `content-type`) and whose values are scalars go into a [`LineBuf`]
-///   first; the body is serialized, and the response is assembled from
-///   the parts ([`Response::assemble`]) where it is returned. A response
-///   filled in line by line is copied whole on its way out, and the copy
-///   would wait on the small stores that wrote its lines.
-/// * Otherwise (values through serde, lines that do not fit, a value the
-///   response refuses) the headers are written into the response first,
-///   then the body; written before the body's serialization, the lines
-///   have long reached the cache when the response is moved. When the
-///   headers cannot be `content-type`, the default is set first with
-///   [`Response::append_static_last`] (two stores on a new response).
+/// plain return). When the typed headers cannot be `content-type` (known
+/// at compile time: `HeaderContract::MAY_SET_CONTENT_TYPE`) and all go
+/// into a [`LineBuf`] (scalar values, names checked at compile time, lines
+/// that fit and that the engine would not refuse), they are written there
+/// first, the body is serialized, and the response is assembled from the
+/// parts where it is returned ([`Response::assemble`]): a response filled
+/// in line by line is copied whole on its way out. Otherwise the headers
+/// are written into the response, then the body: written before the
+/// body's serialization, the lines have long reached the cache when the
+/// response is moved, and a move right after them would wait on them.
 #[inline(always)]
 fn json_wrapper<T: JsonBody, H: HeaderContract>(
     cx: &RequestCx<'_>,
@@ -333,30 +324,24 @@ fn json_wrapper<T: JsonBody, H: HeaderContract>(
     if !extras.items.is_empty() {
         return json_with_items(Response::new(status), cx, body, headers, extras);
     }
-    let content_type_first = T::HAS_BODY && !H::MAY_SET_CONTENT_TYPE;
-    if content_type_first {
+    if !H::MAY_SET_CONTENT_TYPE {
         let mut lines = LineBuf::new();
         if headers.write_lines(&mut lines) {
             return match body.to_json() {
-                Ok(bytes) => Response::assemble(
-                    status,
-                    &lines,
-                    Some(&JSON_CONTENT),
-                    bytes.map_or(Body::Empty, Body::Owned),
-                ),
+                Ok(Some(bytes)) => {
+                    Response::assemble(status, &lines, Some(&JSON_CONTENT), Body::Owned(bytes))
+                }
+                Ok(None) => Response::assemble(status, &lines, None, Body::Empty),
                 Err(e) => crate::response::json_failed::<T>(cx, e),
             };
         }
     }
     let mut res = Response::new(status);
-    if content_type_first {
-        res.append_static_last(&JSON_CONTENT);
-    }
     let typed_content_type = headers.write_headers(&mut res);
     match body.to_json() {
         Ok(Some(bytes)) => {
             res.set_body(Body::Owned(bytes));
-            if !content_type_first && !typed_content_type {
+            if !typed_content_type {
                 res.append_static(&JSON_CONTENT);
             }
         }

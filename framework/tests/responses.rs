@@ -91,6 +91,13 @@ struct RateHeaders {
     x_rate_limit: u32,
 }
 
+/// The encode bench's headers: a number and a string.
+#[contract]
+struct RequestHeaders {
+    x_rate_limit: u32,
+    x_request_id: String,
+}
+
 /// An optional content type: absent, the default one is sent.
 #[contract]
 struct MaybeContentType {
@@ -273,6 +280,27 @@ impl Jobs {
     async fn patch(&self) -> Accepted<(), RateHeaders> {
         Accepted::empty().headers(RateHeaders { x_rate_limit: 3 })
     }
+}
+
+/// Typed scalar headers: short ones (assembled around a `LineBuf`),
+/// long ones (the response path), one with control bytes (refused).
+struct TypedScalars;
+
+#[endpoint(path = "/typed-scalars")]
+impl TypedScalars {
+    async fn get(&self, params: IdParam) -> JsonResponse<Widget, RequestHeaders> {
+        JsonResponse::new(widget("s1")).headers(RequestHeaders {
+            x_rate_limit: 100,
+            x_request_id: format!("{}{}", "a".repeat(params.pad.unwrap_or(0)), params.id),
+        })
+    }
+}
+
+/// The request id: `pad` times `a`, then `id`.
+#[contract]
+struct IdParam {
+    id: String,
+    pad: Option<usize>,
 }
 
 /// Typed headers of every kind.
@@ -518,6 +546,7 @@ impl App for ResponsesApp {
             .include_endpoint(MadeWidgets)
             .include_endpoint(Jobs)
             .include_endpoint(TypedKinds)
+            .include_endpoint(TypedScalars)
             .include_endpoint(CamelTyped)
             .include_endpoint(RenamedTyped)
             .include_endpoint(Ordered)
@@ -785,6 +814,44 @@ fn typed_headers_every_kind_in_field_order() {
             h("content-length", &len(&resp)),
         ]
     );
+}
+
+#[test]
+fn typed_scalar_headers_short_long_and_refused() {
+    let c = client();
+    for pad in [0, 100, 70_000] {
+        let resp = c
+            .get("/typed-scalars")
+            .query("id", "req-7f3a")
+            .query("pad", &pad.to_string())
+            .send();
+        assert_eq!(resp.status(), 200);
+        let id = format!("{}req-7f3a", "a".repeat(pad));
+        assert_eq!(
+            headers(&resp),
+            vec![
+                h("x-rate-limit", "100"),
+                h("x-request-id", &id),
+                h("content-type", "application/json"),
+                h("content-length", &len(&resp)),
+            ],
+            "an id of {} bytes",
+            id.len()
+        );
+        assert_eq!(resp.json::<Value>(), json!({"id": "s1", "name": "gear"}));
+    }
+    // A value that would split the head: refused (500), even past 64 KiB
+    // of lines, where the content type must still go out last.
+    for pad in [0, 65_520] {
+        let resp = c
+            .get("/typed-scalars")
+            .query("id", "x\r\nset-cookie: session=attacker")
+            .query("pad", &pad.to_string())
+            .send();
+        assert_eq!(resp.status(), 500);
+        assert_eq!(resp.header("set-cookie"), None);
+        assert_eq!(resp.header("x-rate-limit"), None);
+    }
 }
 
 #[test]

@@ -866,9 +866,12 @@ fn header_fast_path(item: &syn::DeriveInput) -> Option<TokenStream2> {
             }
         }
     });
-    let keys = names.iter().map(|(_, wire)| wire);
+    let content_types = names.iter().map(|(_, wire)| {
+        let field = field(wire);
+        quote!(|| { #field FIELD.content_type })
+    });
     Some(quote! {
-        const __HEADERS_MAY_SET_CONTENT_TYPE: bool = false #(|| ::jero::__private::is_content_type_key(#keys))*;
+        const __HEADERS_MAY_SET_CONTENT_TYPE: bool = false #(#content_types)*;
 
         #[inline(always)]
         fn __write_headers(&self, res: &mut ::jero::__private::Response) -> ::core::option::Option<bool> {
