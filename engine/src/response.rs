@@ -170,11 +170,10 @@ impl std::fmt::Debug for Response {
     }
 }
 
-/// Encoded header lines: inline up to [`HEAD_INLINE`] bytes, then on the
-/// heap (all of them) once they outgrow it.
+/// Encoded header lines: inline up to [`HEAD_INLINE`] bytes (a
+/// [`LineBuf`]), then on the heap (all of them) once they outgrow it.
 struct Lines {
-    len: u8,
-    inline: [u8; HEAD_INLINE],
+    inline: LineBuf,
     /// All the lines once they outgrew `inline` (boxed: one pointer in the
     /// response instead of three words).
     #[expect(
@@ -190,8 +189,7 @@ impl Lines {
     #[inline]
     const fn new() -> Lines {
         Lines {
-            len: 0,
-            inline: [0; HEAD_INLINE],
+            inline: LineBuf::new(),
             heap: None,
         }
     }
@@ -205,7 +203,7 @@ impl Lines {
     fn len(&self) -> usize {
         match &self.heap {
             Some(heap) => heap.len(),
-            None => self.len as usize,
+            None => self.inline.len as usize,
         }
     }
 
@@ -213,18 +211,18 @@ impl Lines {
     fn as_slice(&self) -> &[u8] {
         match &self.heap {
             Some(heap) => heap,
-            None => &self.inline[..self.len as usize],
+            None => self.inline.as_bytes(),
         }
     }
 
     /// Appends bytes.
     #[inline(always)]
     fn push(&mut self, bytes: &[u8]) {
-        let at = self.len as usize;
+        let at = self.inline.len as usize;
         let end = at + bytes.len();
         if end <= HEAD_INLINE && !self.spilled() {
-            self.inline[at..end].copy_from_slice(bytes);
-            self.len = end as u8;
+            self.inline.bytes[at..end].copy_from_slice(bytes);
+            self.inline.len = end as u8;
         } else {
             self.push_heap(bytes);
         }
@@ -234,8 +232,9 @@ impl Lines {
     #[inline(always)]
     fn push_prefixed(&mut self, prefix: &[u8], value: &[u8]) {
         if !self.spilled() {
-            if let Some(end) = put_prefixed(&mut self.inline, self.len as usize, prefix, value) {
-                self.len = end as u8;
+            let at = self.inline.len as usize;
+            let line = put_prefixed(&mut self.inline.bytes, at, prefix, value);
+            if self.inline.put(line) {
                 return;
             }
         }
@@ -249,9 +248,9 @@ impl Lines {
     #[inline(always)]
     fn push_prefixed_decimal(&mut self, prefix: &[u8], negative: bool, n: u64) {
         if !self.spilled() {
-            let at = self.len as usize;
-            if let Some(end) = put_prefixed_decimal(&mut self.inline, at, prefix, negative, n) {
-                self.len = end as u8;
+            let at = self.inline.len as usize;
+            let line = put_prefixed_decimal(&mut self.inline.bytes, at, prefix, negative, n);
+            if self.inline.put(line) {
                 return;
             }
         }
@@ -276,12 +275,11 @@ impl Lines {
 
     #[cold]
     fn push_heap(&mut self, bytes: &[u8]) {
-        let len = self.len as usize;
-        let inline = &self.inline;
+        let inline = self.inline.as_bytes();
         self.heap
             .get_or_insert_with(|| {
-                let mut heap = Vec::with_capacity((4 * HEAD_INLINE).max(len + bytes.len()));
-                heap.extend_from_slice(&inline[..len]);
+                let mut heap = Vec::with_capacity((4 * HEAD_INLINE).max(inline.len() + bytes.len()));
+                heap.extend_from_slice(inline);
                 Box::new(heap)
             })
             .extend_from_slice(bytes);
@@ -291,7 +289,7 @@ impl Lines {
     fn truncate(&mut self, len: usize) {
         match &mut self.heap {
             Some(heap) => heap.truncate(len),
-            None if len < self.len as usize => self.len = len as u8,
+            None if len < self.inline.len as usize => self.inline.len = len as u8,
             None => {}
         }
     }
@@ -340,7 +338,8 @@ fn put_prefixed_decimal(
 }
 
 /// Header lines written before their response: up to 63 bytes (what a
-/// [`Response`] holds inline), each value checked as it is added, then
+/// [`Response`] holds inline, in one of these), each value checked as it
+/// is added, then
 /// handed to [`Response::assemble`], which makes the response in one
 /// piece around them.
 ///
@@ -654,8 +653,7 @@ impl Response {
             fixed: last,
             fixed_at: LAST,
             lines: Lines {
-                len: lines.len,
-                inline: lines.bytes,
+                inline: *lines,
                 heap: None,
             },
             body,
@@ -1009,18 +1007,19 @@ impl Response {
         if self.lines.spilled() {
             return self.write_head_lines_sliced(out);
         }
-        let len = self.lines.len as usize;
+        let len = self.lines.inline.len as usize;
+        let inline = &self.lines.inline.bytes;
         match self.fixed {
-            None => push_prefix(out, &self.lines.inline, len),
+            None => push_prefix(out, inline, len),
             Some(h) if self.fixed_at as usize >= len => {
                 if len > 0 {
-                    push_prefix(out, &self.lines.inline, len);
+                    push_prefix(out, inline, len);
                 }
                 push_static_line(out, h);
             }
             Some(h) if self.fixed_at == 0 => {
                 push_static_line(out, h);
-                push_prefix(out, &self.lines.inline, len);
+                push_prefix(out, inline, len);
             }
             Some(_) => self.write_head_lines_sliced(out),
         }
