@@ -339,9 +339,8 @@ fn put_prefixed_decimal(
 
 /// Header lines written before their response: up to 63 bytes (what a
 /// [`Response`] holds inline, in one of these), each value checked as it
-/// is added, then
-/// handed to [`Response::assemble`], which makes the response in one
-/// piece around them.
+/// is added, then handed to [`Response::assemble`], which makes the
+/// response in one piece around them.
 ///
 /// What it is for: a response filled in line by line and then returned is
 /// copied whole (128 bytes) on its way out, while one assembled from its
@@ -415,15 +414,18 @@ impl LineBuf {
     /// [`LineBuf::append_prefixed`] for an unsigned number, in decimal.
     #[inline(always)]
     pub fn append_prefixed_u64(&mut self, prefix: LinePrefix, n: u64) -> bool {
-        let line = put_prefixed_decimal(&mut self.bytes, self.len as usize, prefix.as_bytes(), false, n);
-        self.put(line)
+        self.append_decimal(prefix, false, n)
     }
 
     /// [`LineBuf::append_prefixed`] for a signed number, in decimal.
     #[inline(always)]
     pub fn append_prefixed_i64(&mut self, prefix: LinePrefix, n: i64) -> bool {
-        let at = self.len as usize;
-        let line = put_prefixed_decimal(&mut self.bytes, at, prefix.as_bytes(), n < 0, n.unsigned_abs());
+        self.append_decimal(prefix, n < 0, n.unsigned_abs())
+    }
+
+    #[inline(always)]
+    fn append_decimal(&mut self, prefix: LinePrefix, negative: bool, n: u64) -> bool {
+        let line = put_prefixed_decimal(&mut self.bytes, self.len as usize, prefix.as_bytes(), negative, n);
         self.put(line)
     }
 
