@@ -404,6 +404,9 @@ impl LineBuf {
     /// the value has control bytes or the line does not fit.
     #[inline(always)]
     pub fn append_prefixed(&mut self, prefix: LinePrefix, value: &[u8]) -> bool {
+        if let (8..=16, Some(first), Some(last)) = (value.len(), value.first_chunk(), value.last_chunk()) {
+            return self.append_words(prefix.as_bytes(), value.len(), *first, *last);
+        }
         if !crate::encode::valid_value(value) {
             return false;
         }
@@ -421,6 +424,30 @@ impl LineBuf {
     #[inline(always)]
     pub fn append_prefixed_i64(&mut self, prefix: LinePrefix, n: i64) -> bool {
         self.append_decimal(prefix, n < 0, n.unsigned_abs())
+    }
+
+    /// [`LineBuf::append_prefixed`] for a value of `n` (8 to 16) bytes
+    /// that begin with `first` and end with `last`: checked and stored as
+    /// those two words, which are loaded once.
+    #[inline(always)]
+    fn append_words(&mut self, prefix: &[u8], n: usize, first: [u8; 8], last: [u8; 8]) -> bool {
+        debug_assert!((8..=16).contains(&n));
+        if !crate::encode::words_valid([u64::from_le_bytes(first), u64::from_le_bytes(last)]) {
+            return false;
+        }
+        let at = self.len as usize;
+        let value_at = at + prefix.len();
+        let crlf_at = value_at + n;
+        let end = crlf_at + 2;
+        if end > HEAD_INLINE {
+            return false;
+        }
+        self.bytes[at..value_at].copy_from_slice(prefix);
+        self.bytes[value_at..value_at + 8].copy_from_slice(&first);
+        self.bytes[crlf_at - 8..crlf_at].copy_from_slice(&last);
+        self.bytes[crlf_at..end].copy_from_slice(b"\r\n");
+        self.len = end as u8;
+        true
     }
 
     #[inline(always)]
@@ -1491,6 +1518,49 @@ mod tests {
         assert!(buf.append_prefixed_u64(long, u64::MAX));
         assert_eq!(buf.as_bytes().len(), HEAD_INLINE);
         assert!(!buf.append_prefixed_u64(name, 0));
+    }
+
+    #[test]
+    fn line_buf_values_of_eight_to_sixteen_bytes_at_every_offset() {
+        // Those values are checked and stored as two words: every length,
+        // at every offset up to the end of the room, each line the one a
+        // response writes, or refused with nothing appended.
+        let name = LinePrefix::from_static(b"x-a: ").unwrap();
+        for len in 8..=16 {
+            let value: Vec<u8> = (0..len as u8).map(|i| b'A' + i).collect();
+            for pad in 0..HEAD_INLINE {
+                let mut buf = LineBuf::new();
+                if pad >= 7 {
+                    assert!(buf.append_prefixed(name, &vec![b'p'; pad - 7]));
+                }
+                let before = buf.as_bytes().to_vec();
+                let fits = before.len() + 5 + len + 2 <= HEAD_INLINE;
+                assert_eq!(buf.append_prefixed(name, &value), fits, "{len} after {pad}");
+                let mut want = before.clone();
+                if fits {
+                    want.extend_from_slice(b"x-a: ");
+                    want.extend_from_slice(&value);
+                    want.extend_from_slice(b"\r\n");
+                }
+                assert_eq!(buf.as_bytes(), &want[..], "{len} after {pad}");
+                // A bad byte anywhere refuses the value; a tab does not.
+                for at in 0..len {
+                    for (b, ok) in [
+                        (b'\r', false),
+                        (0, false),
+                        (0x7f, false),
+                        (b'\t', true),
+                        (0xe9, true),
+                    ] {
+                        let mut v = value.clone();
+                        v[at] = b;
+                        let mut buf = LineBuf::new();
+                        assert_eq!(buf.append_prefixed(name, &v), ok, "{b:#04x} at {at} of {len}");
+                        assert_eq!(buf.as_bytes().is_empty(), !ok);
+                    }
+                }
+            }
+        }
     }
 
     #[test]

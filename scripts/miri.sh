@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs, under Miri, the tests that exercise the engine's `unsafe` blocks
+# that Miri can run (the `send(2)` call cannot run there; the tests call it
+# on real sockets):
+#
+# * `encode::words_valid`: the SSE2 check of short header values;
+# * `request::text`: request text handed out after an ASCII check.
+#
+# Needs a nightly toolchain with the miri component
+# (`rustup toolchain install nightly --component miri`); under a minute.
+# Not part of `.ci/run`, which runs on stable.
+#
+# usage: bash scripts/miri.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo +nightly miri test -p jero-engine --lib -- \
+    encode::tests::words_valid \
+    request::tests::is_ascii \
+    request::tests::text_validates \
+    request::tests::non_ascii_targets
