@@ -262,10 +262,11 @@ pub(crate) fn write_decimal(dst: &mut [u8], mut n: u64) {
         end -= 2;
         n /= 100;
     }
+    // One or two digits left, as many as the bytes left at the start.
     if n >= 10 {
-        dst[end - 2..end].copy_from_slice(&DIGIT_PAIRS[n as usize]);
+        dst[..2].copy_from_slice(&DIGIT_PAIRS[n as usize]);
     } else {
-        dst[end - 1] = b'0' + n as u8;
+        dst[0] = b'0' + n as u8;
     }
 }
 

@@ -404,8 +404,11 @@ impl LineBuf {
     /// the value has control bytes or the line does not fit.
     #[inline(always)]
     pub fn append_prefixed(&mut self, prefix: LinePrefix, value: &[u8]) -> bool {
-        if let (8..=16, Some(first), Some(last)) = (value.len(), value.first_chunk(), value.last_chunk()) {
-            return self.append_words(prefix.as_bytes(), value.len(), *first, *last);
+        // 8 to 16 bytes, in one compare.
+        if value.len().wrapping_sub(8) <= 8 {
+            if let (Some(first), Some(last)) = (value.first_chunk(), value.last_chunk()) {
+                return self.append_words(prefix.as_bytes(), value.len(), *first, *last);
+            }
         }
         if !crate::encode::valid_value(value) {
             return false;
