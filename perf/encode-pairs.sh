@@ -6,6 +6,12 @@
 # default) and on the system allocator; each id's median over the rounds
 # and the median of the per-round ratios are printed.
 #
+# The order of the two ids flips every round, so that a steady drift
+# does not favour either. MEASURE (seconds of criterion measurement per
+# run, default 3) and ALLOCS (default "mimalloc system") trade time for
+# rounds: MEASURE=1 ALLOCS=mimalloc bash perf/encode-pairs.sh 24 runs
+# short rounds, closer together, in about as long as 6 default ones.
+#
 # usage: bash perf/encode-pairs.sh [ROUNDS]   (default 6; about 16 s a round)
 set -euo pipefail
 ROUNDS=${1:-6}
@@ -20,10 +26,14 @@ bench_bin() {
 cp "$(bench_bin)" "$out/mimalloc"
 cp "$(bench_bin --no-default-features)" "$out/system"
 CPU=${CPU:-1}
+MEASURE=${MEASURE:-3}
+ALLOCS=${ALLOCS:-mimalloc system}
 for round in $(seq 1 "$ROUNDS"); do
-    for alloc in mimalloc system; do
-        for id in plain_struct json_response_two_typed_headers; do
-            median=$(taskset -c "$CPU" "$out/$alloc" --bench --warm-up-time 1 --measurement-time 3 \
+    ids="plain_struct json_response_two_typed_headers"
+    [ $((round % 2)) = 0 ] && ids="json_response_two_typed_headers plain_struct"
+    for alloc in $ALLOCS; do
+        for id in $ids; do
+            median=$(taskset -c "$CPU" "$out/$alloc" --bench --warm-up-time 1 --measurement-time "$MEASURE" \
                 --noplot "encode_response/$id\$" 2>&1 | awk '/time:/ {print $4; exit}')
             echo "$round $alloc $id $median" >>"$out/samples"
         done
@@ -37,6 +47,8 @@ for line in open(sys.argv[1]):
     runs[(alloc, int(rnd))][ident] = float(median)
 for alloc in ("mimalloc", "system"):
     rows = [runs[k] for k in sorted(runs) if k[0] == alloc]
+    if not rows:
+        continue
     plain = [r["plain_struct"] for r in rows]
     two = [r["json_response_two_typed_headers"] for r in rows]
     ratios = [t / p for p, t in zip(plain, two)]

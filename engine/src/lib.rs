@@ -18,12 +18,18 @@
 //! * Hostile input gets a status and a closed connection: see [`Limits`] and
 //!   [`Timeouts`].
 //! * Graceful shutdown on SIGTERM/SIGINT or [`ShutdownHandle::shutdown`].
-//! * Two `unsafe` blocks, each kept because `bash perf/instructions.sh`
-//!   shows it pays: that `send(2)` call (`conn::send_now`; a fifth of a
+//! * Four `unsafe` blocks. Three are kept because a count of instructions
+//!   shows they pay: that `send(2)` call (`conn::send_now`; a fifth of a
 //!   request's user-space instructions, perf/README.md, "Sending without the
-//!   ring"; Miri cannot run it, the tests call it on real sockets), and
-//!   request text handed out as `&str` after a word-wise ASCII check instead
-//!   of `str::from_utf8` (`request::text`; ~100 instructions per request).
+//!   ring"; Miri cannot run it, the tests call it on real sockets); request
+//!   text handed out as `&str` after a word-wise ASCII check instead of
+//!   `str::from_utf8` (`request::text`; ~100 instructions per request); and
+//!   the SSE2 check of a [`LineBuf`] value of 8 to 16 bytes
+//!   (`encode::words_valid`; 15 of the ~140 instructions two typed headers
+//!   add to a response, `perf/encode-instructions.sh`). The fourth borrows a
+//!   socket's descriptor to peek at it (monoio's sockets only implement
+//!   `AsRawFd`). `bash scripts/miri.sh` runs the tests of the second and
+//!   third under Miri.
 //!
 //! ```no_run
 //! use jero_engine::{Request, Response, Server, Service};
