@@ -3,11 +3,12 @@
 # that Miri can run (the `send(2)` call cannot run there; the tests call it
 # on real sockets):
 #
-# * `encode::words_valid`: the SSE2 check of short header values;
+# * `encode::words_valid`: the SSE2 check of short header values, alone
+#   and through `LineBuf`;
 # * `request::text`: request text handed out after an ASCII check.
 #
 # Needs a nightly toolchain with the miri component
-# (`rustup toolchain install nightly --component miri`); under a minute.
+# (`rustup toolchain install nightly --component miri`); about two minutes.
 # Not part of `.ci/run`, which runs on stable.
 #
 # usage: bash scripts/miri.sh
@@ -15,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo +nightly miri test -p jero-engine --lib -- \
     encode::tests::words_valid \
+    response::tests::line_buf_values_around \
     request::tests::is_ascii \
     request::tests::text_validates \
     request::tests::non_ascii_targets

@@ -139,11 +139,23 @@ pub(crate) fn words_valid(words: [u64; 2]) -> bool {
     }
     #[cfg(not(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "sse2")))]
     {
-        let [first, last] = words;
-        (!has_control(first) && !has_control(last)) || {
-            let (a, b) = (first.to_le_bytes(), last.to_le_bytes());
-            valid_long_value(&a) && valid_long_value(&b)
-        }
+        words_valid_swar(words)
+    }
+}
+
+/// [`words_valid`] without SSE2: [`has_control`] on each word, and a
+/// bytewise look at a word that may only hold a tab. (Built for tests on
+/// every target, so that the tests check it against the byte rule.)
+#[cfg(any(
+    test,
+    not(all(any(target_arch = "x86", target_arch = "x86_64"), target_feature = "sse2"))
+))]
+#[inline(always)]
+fn words_valid_swar(words: [u64; 2]) -> bool {
+    let [first, last] = words;
+    (!has_control(first) && !has_control(last)) || {
+        let (a, b) = (first.to_le_bytes(), last.to_le_bytes());
+        valid_long_value(&a) && valid_long_value(&b)
     }
 }
 
@@ -156,16 +168,11 @@ mod sse2 {
     use std::arch::x86_64::*;
 
     /// One bit per byte of `words` (first word in the low 8 bits) that is
-    /// a control byte other than tab, or DEL.
-    ///
-    /// # Safety
-    ///
-    /// The CPU must have SSE2. (An `unsafe fn` rather than a safe one
-    /// with `#[target_feature]`, which needs Rust 1.86; the workspace
-    /// supports 1.85.)
+    /// a control byte other than tab, or DEL. Calling it needs SSE2,
+    /// hence `unsafe` outside functions that enable it.
     #[target_feature(enable = "sse2")]
     #[inline]
-    pub(super) unsafe fn control_mask(words: [u64; 2]) -> u32 {
+    pub(super) fn control_mask(words: [u64; 2]) -> u32 {
         let v = _mm_set_epi64x(words[1] as i64, words[0] as i64);
         // Bytes up to 0x1f: the unsigned minimum with 0x1f is the byte.
         let low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
@@ -481,29 +488,28 @@ mod tests {
     }
 
     /// Exercises the `unsafe` SSE2 block of `words_valid` (also under
-    /// Miri: `bash scripts/miri.sh`): every byte value at every one of the
-    /// 16 positions, on backgrounds of every kind of allowed byte.
+    /// Miri: `bash scripts/miri.sh`) and the SWAR check other targets use:
+    /// every byte value at every one of the 16 positions, on backgrounds of
+    /// every kind of allowed byte.
     #[test]
     fn words_valid_is_the_byte_rule_at_every_position() {
-        for fill in [b'a', b' ', b'\t', 0x7e, 0x80, 0xff] {
-            let base = [fill; 16];
-            let words = |b: &[u8; 16]| {
-                let (first, last) = b.split_at(8);
-                [
-                    u64::from_le_bytes(first.try_into().unwrap()),
-                    u64::from_le_bytes(last.try_into().unwrap()),
-                ]
-            };
-            assert!(words_valid(words(&base)));
-            for at in 0..16 {
-                for b in 0..=255u8 {
-                    let mut v = base;
-                    v[at] = b;
-                    assert_eq!(
-                        words_valid(words(&v)),
-                        allowed(b),
-                        "{b:#04x} at {at} on {fill:#04x}"
-                    );
+        let words = |b: &[u8; 16]| {
+            let (first, last) = b.split_at(8);
+            [
+                u64::from_le_bytes(first.try_into().unwrap()),
+                u64::from_le_bytes(last.try_into().unwrap()),
+            ]
+        };
+        for check in [words_valid, words_valid_swar] {
+            for fill in [b'a', b' ', b'\t', 0x7e, 0x80, 0xff] {
+                let base = [fill; 16];
+                assert!(check(words(&base)));
+                for at in 0..16 {
+                    for b in 0..=255u8 {
+                        let mut v = base;
+                        v[at] = b;
+                        assert_eq!(check(words(&v)), allowed(b), "{b:#04x} at {at} on {fill:#04x}");
+                    }
                 }
             }
         }

@@ -26,7 +26,9 @@
 //!   `str::from_utf8` (`request::text`; ~100 instructions per request); and
 //!   the SSE2 check of a [`LineBuf`] value of 8 to 16 bytes
 //!   (`encode::words_valid`; 15 of the ~140 instructions two typed headers
-//!   add to a response, `perf/encode-instructions.sh`). The fourth borrows a
+//!   add to a response, against the SWAR check other targets use,
+//!   `perf/encode-instructions.sh`; perf/README.md, "Encoding typed
+//!   headers"). The fourth borrows a
 //!   socket's descriptor to peek at it (monoio's sockets only implement
 //!   `AsRawFd`). `bash scripts/miri.sh` runs the tests of the second and
 //!   third under Miri.

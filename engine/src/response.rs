@@ -1524,12 +1524,13 @@ mod tests {
     }
 
     #[test]
-    fn line_buf_values_of_eight_to_sixteen_bytes_at_every_offset() {
-        // Those values are checked and stored as two words: every length,
-        // at every offset up to the end of the room, each line the one a
-        // response writes, or refused with nothing appended.
+    fn line_buf_values_around_eight_to_sixteen_bytes_at_every_offset() {
+        // Values of 8 to 16 bytes are checked and stored as two words:
+        // every length from 0 to 24 (both sides of that path), at every
+        // offset up to the end of the room, each line the one a response
+        // writes, or refused with nothing appended.
         let name = LinePrefix::from_static(b"x-a: ").unwrap();
-        for len in 8..=16 {
+        for len in 0..=24 {
             let value: Vec<u8> = (0..len as u8).map(|i| b'A' + i).collect();
             for pad in 0..HEAD_INLINE {
                 let mut buf = LineBuf::new();
@@ -1546,21 +1547,30 @@ mod tests {
                     want.extend_from_slice(b"\r\n");
                 }
                 assert_eq!(buf.as_bytes(), &want[..], "{len} after {pad}");
-                // A bad byte anywhere refuses the value; a tab does not.
-                for at in 0..len {
-                    for (b, ok) in [
-                        (b'\r', false),
-                        (0, false),
-                        (0x7f, false),
-                        (b'\t', true),
-                        (0xe9, true),
-                    ] {
-                        let mut v = value.clone();
-                        v[at] = b;
-                        let mut buf = LineBuf::new();
-                        assert_eq!(buf.append_prefixed(name, &v), ok, "{b:#04x} at {at} of {len}");
-                        assert_eq!(buf.as_bytes().is_empty(), !ok);
+            }
+            // A bad byte anywhere refuses the value and leaves the lines
+            // before it as they were; a tab or a non-ASCII byte does not.
+            let mut buf = LineBuf::new();
+            assert!(buf.append_prefixed(name, b"first"));
+            for at in 0..len {
+                for (b, ok) in [
+                    (b'\r', false),
+                    (0, false),
+                    (0x7f, false),
+                    (b'\t', true),
+                    (0xe9, true),
+                ] {
+                    let mut v = value.clone();
+                    v[at] = b;
+                    let mut after = buf;
+                    assert_eq!(after.append_prefixed(name, &v), ok, "{b:#04x} at {at} of {len}");
+                    let mut want = b"x-a: first\r\n".to_vec();
+                    if ok {
+                        want.extend_from_slice(b"x-a: ");
+                        want.extend_from_slice(&v);
+                        want.extend_from_slice(b"\r\n");
                     }
+                    assert_eq!(after.as_bytes(), &want[..], "{b:#04x} at {at} of {len}");
                 }
             }
         }
