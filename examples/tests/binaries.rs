@@ -4,7 +4,17 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+
+/// Held while a server binds its port (`start`), and by a test that
+/// checks a port it freed stays unanswered: the tests run in parallel,
+/// and the kernel may hand a freed port to the next server that binds.
+static BINDING: Mutex<()> = Mutex::new(());
+
+fn binding() -> MutexGuard<'static, ()> {
+    BINDING.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 struct Running {
     child: Child,
@@ -12,6 +22,7 @@ struct Running {
 }
 
 fn start(bin: &str) -> Running {
+    let _binding = binding();
     let mut child = Command::new(bin)
         .args(["--addr", "127.0.0.1:0", "--workers", "2"])
         .stdout(Stdio::piped())
@@ -85,6 +96,8 @@ fn sigterm_lets_an_open_keep_alive_connection_go_and_refuses_new_ones() {
     let n = idle.read(&mut buf).unwrap();
     assert!(buf[..n].starts_with(b"HTTP/1.1 200 OK"));
     let addr = r.addr.clone();
+    // No other test's server may take the port until it is checked.
+    let _binding = binding();
     assert_eq!(signal_and_wait(r, "TERM"), 0);
     // The idle keep-alive connection was closed by the shutdown...
     assert_eq!(idle.read(&mut buf).unwrap_or(0), 0);
