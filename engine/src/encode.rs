@@ -30,8 +30,23 @@ pub(crate) struct Ctx {
 
 /// Whether a status forbids a body (RFC 9110 6.4.1).
 #[inline]
-fn bodiless(status: u16) -> bool {
-    status < 200 || status == 204 || status == 304
+fn no_content(status: u16) -> bool {
+    status == 204 || status == 304
+}
+
+/// Replaces an invalid response (see [`Response::is_invalid`]) with a bare
+/// 500; a status out of range is logged here (a refused header was logged
+/// when it was refused).
+#[cold]
+#[inline(never)]
+fn refuse(res: &mut Response) {
+    if !crate::response::valid_status(res.status()) {
+        tracing::error!(
+            status = res.status(),
+            "response status outside 200-599 refused; answering 500"
+        );
+    }
+    *res = Response::new(500);
 }
 
 /// RFC 9110 `tchar` (header name bytes) as a lookup table.
@@ -305,9 +320,10 @@ pub(crate) fn push_hex(out: &mut Vec<u8>, mut n: usize) {
 /// it by value cost the connection loop a copy. The response is left with
 /// its body taken out (and replaced by a bare 500 if it was invalid).
 pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, bool) {
-    // A refused header (injection attempt) turns the response into a 500.
+    // A refused header (injection attempt) or status turns the response
+    // into a 500.
     if res.is_invalid() {
-        *res = Response::new(500);
+        refuse(res);
     }
     let status = res.status();
     // A service may ask to close by sending `connection: close`.
@@ -328,7 +344,11 @@ pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, 
             out.extend_from_slice(b"\r\n");
         }
     }
-    res.write_head_lines(out);
+    if no_content(status) {
+        res.write_head_lines_no_content(out);
+    } else {
+        res.write_head_lines(out);
+    }
     crate::date::push_line(out);
     if !keep_alive {
         out.extend_from_slice(b"connection: close\r\n");
@@ -336,7 +356,7 @@ pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, 
         out.extend_from_slice(b"connection: keep-alive\r\n");
     }
 
-    let rest = if bodiless(status) {
+    let rest = if no_content(status) {
         out.extend_from_slice(b"\r\n");
         Rest::Done
     } else {
@@ -577,6 +597,46 @@ mod tests {
     fn no_content_has_no_length() {
         let (s, _) = enc(Response::new(204), KA11);
         assert_eq!(s, "HTTP/1.1 204 No Content\r\ndate: DATE\r\n\r\n");
+    }
+
+    #[test]
+    fn no_content_has_no_content_type_or_body() {
+        const JSON: crate::StaticHeader = crate::StaticHeader::new("content-type", "application/json");
+        for status in [204u16, 304] {
+            let mut res = Response::new(status)
+                .with_header("x-a", "1")
+                .with_header("Content-Type", "text/plain")
+                .with_header("x-b", "2")
+                .with_body("dropped");
+            res.append_static(&JSON);
+            let (s, ka) = enc(res, KA11);
+            let line = format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status));
+            assert_eq!(s, format!("{line}x-a: 1\r\nx-b: 2\r\ndate: DATE\r\n\r\n"));
+            assert!(ka);
+        }
+        // Other statuses keep theirs.
+        let (s, _) = enc(Response::new(200).with_header("Content-Type", "text/plain"), KA11);
+        assert!(s.contains("Content-Type: text/plain\r\n"), "{s}");
+    }
+
+    #[test]
+    fn status_outside_200_to_599_becomes_500() {
+        for status in [0u16, 99, 100, 101, 103, 199, 600, 999, 1000, u16::MAX] {
+            let res = Response::new(status).with_header("x-a", "1").with_body("secret");
+            let (s, ka) = enc(res, KA11);
+            assert_eq!(
+                s, "HTTP/1.1 500 Internal Server Error\r\ndate: DATE\r\ncontent-length: 0\r\n\r\n",
+                "status {status}"
+            );
+            assert!(ka);
+        }
+        for status in [200u16, 299, 300, 404, 599] {
+            let (s, _) = enc(Response::new(status), KA11);
+            assert!(s.starts_with(&format!("HTTP/1.1 {status} ")), "{s}");
+        }
+        let mut res = Response::new(200);
+        res.set_status(100);
+        assert!(res.is_invalid());
     }
 
     #[test]

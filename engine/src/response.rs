@@ -116,7 +116,14 @@ const HEAD_INLINE: usize = 63;
 ///
 /// A header name that is not a token, or a value with CR, LF, NUL or
 /// another control byte (which would split the response), is refused: it is
-/// logged, and the response is answered as a bare 500 instead.
+/// logged, and the response is answered as a bare 500 instead. So is a
+/// status outside 200-599: the engine sends no interim (1xx) response on a
+/// service's behalf (a client would take the next response as this
+/// request's answer), and HTTP has no other statuses.
+///
+/// On 204 and 304, which carry no content, the engine sends neither
+/// `content-length` nor `content-type` (a `content-type` set here is left
+/// out), and no body.
 ///
 /// ```
 /// use jero_engine::{Body, Response};
@@ -470,6 +477,13 @@ impl LineBuf {
             None => false,
         }
     }
+}
+
+/// Whether a service may answer with `status`: a final response's status,
+/// 200-599.
+#[inline(always)]
+pub(crate) const fn valid_status(status: u16) -> bool {
+    status.wrapping_sub(200) < 400
 }
 
 #[cold]
@@ -1076,9 +1090,31 @@ impl Response {
     /// std::mem::forget(line);
     /// assert!(res.is_invalid());
     /// ```
+    ///
+    /// A status outside 200-599 makes it invalid too:
+    ///
+    /// ```
+    /// assert!(jero_engine::Response::new(100).is_invalid());
+    /// assert!(jero_engine::Response::new(600).is_invalid());
+    /// assert!(!jero_engine::Response::new(599).is_invalid());
+    /// ```
     #[inline]
     pub fn is_invalid(&self) -> bool {
-        self.invalid || self.open
+        self.invalid || self.open || !valid_status(self.status)
+    }
+
+    /// Writes the header lines for a response without content (204, 304):
+    /// every line but `content-type`.
+    #[cold]
+    pub(crate) fn write_head_lines_no_content(&self, out: &mut Vec<u8>) {
+        for (name, value) in self.headers() {
+            if !name.eq_ignore_ascii_case(b"content-type") {
+                out.extend_from_slice(name);
+                out.extend_from_slice(b": ");
+                out.extend_from_slice(value);
+                out.extend_from_slice(b"\r\n");
+            }
+        }
     }
 
     /// Whether the service asked to close the connection after this

@@ -516,8 +516,16 @@ impl Wiring {
     /// Registers an exception handler: errors of type `E` that reach the
     /// framework (returned directly, or boxed in [`jero::Error`](crate::Error))
     /// become the handler's response, whose status must be 400-599. One
-    /// handler per type; a handler that panics or answers another status
-    /// falls back to the generic 500.
+    /// handler per type; a handler that panics, answers another status or
+    /// with a header the engine refuses falls back to the generic 500.
+    ///
+    /// `E` may be an error enum (`#[derive(IntoResponse)]`): its handler
+    /// answers for every variant, before the variants' own handlers. A
+    /// handler for [`jero::Error`](crate::Error) itself takes every boxed
+    /// error that no handler of its own type takes (and that is not a
+    /// boxed [`Problem`]). An error the handler's response raises (it
+    /// returns `Err(e)`, say) is rendered without exception handlers, so a
+    /// handler never calls itself.
     ///
     /// ```
     /// # use jero::{contract, JsonResponse, Wiring};
@@ -636,7 +644,8 @@ impl Wiring {
 
     /// Renders every error, the framework's own included, with `format`
     /// instead of Problem Details: the app's house error body. The response
-    /// keeps the problem's status (and headers such as `Allow`).
+    /// keeps the problem's status (and headers such as `Allow`). One per
+    /// app: a second call is a [`WiringError`].
     ///
     /// ```
     /// # use jero::{contract, Problem, Wiring};
@@ -650,11 +659,19 @@ impl Wiring {
     /// });
     /// # }
     /// ```
+    #[track_caller]
     pub fn error_format<B, F>(&mut self, format: F) -> &mut Self
     where
         B: crate::JsonBody + 'static,
         F: Fn(&Problem) -> B + Send + Sync + 'static,
     {
+        if self.shared.format.is_some() {
+            self.fail(
+                Location::caller(),
+                "an error format is already set; an app has one error format".to_owned(),
+            );
+            return self;
+        }
         self.shared.format = Some(Box::new(move |p: &Problem| {
             let body = format(p);
             let mut res = jero_engine::Response::new(p.status());

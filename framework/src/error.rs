@@ -69,10 +69,19 @@ pub trait ApiError: Send + Sync + 'static {
 /// Renders an [`ApiError`], through the app's exception handler for its
 /// type when one is registered. Used by the `#[jero::error]` expansion.
 pub fn render_api_error<E: ApiError>(error: E, cx: &RequestCx<'_>) -> Response {
-    match cx.app.handlers.find(TypeId::of::<E>()) {
+    match cx.exception_handler(TypeId::of::<E>()) {
         Some(handler) => handler.handle(&error, cx),
         None => cx.reject(error.to_problem()),
     }
+}
+
+/// The response of the exception handler registered for `E`, if there is
+/// one. Used by `#[derive(IntoResponse)]` on an enum (a handler for the
+/// enum takes all its variants).
+#[inline]
+pub fn handle_error<E: Any>(error: &E, cx: &RequestCx<'_>) -> Option<Response> {
+    cx.exception_handler(TypeId::of::<E>())
+        .map(|handler| handler.handle(error, cx))
 }
 
 /// Describes an [`ApiError`] response. Used by the `#[jero::error]` expansion.
@@ -150,11 +159,15 @@ impl std::fmt::Display for Error {
 impl IntoResponse for Error {
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
         let any = self.inner.as_any();
-        if let Some(handler) = cx.app.handlers.find(any.type_id()) {
+        if let Some(handler) = cx.exception_handler(any.type_id()) {
             return handler.handle(any, cx);
         }
         if let Some(p) = any.downcast_ref::<Problem>() {
             return cx.reject(p.clone());
+        }
+        // A handler for `jero::Error` itself takes the rest.
+        if let Some(handler) = cx.exception_handler(TypeId::of::<Error>()) {
+            return handler.handle(&self, cx);
         }
         tracing::error!(error = %self.inner, route = cx.route(), "unhandled error; answering 500");
         cx.reject(Problem::internal())
@@ -192,6 +205,11 @@ where
         let Some(e) = error.downcast_ref::<E>() else {
             return cx.reject(Problem::internal());
         };
+        // Errors the handler's response raises skip the handlers.
+        let cx = &RequestCx {
+            in_handler: true,
+            ..*cx
+        };
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             let mut res = (self.f)(e).into_response(cx);
             if let Some(status) = self.status {
@@ -200,7 +218,14 @@ where
             res
         }));
         match out {
-            Ok(res) if (400..=599).contains(&res.status()) => res,
+            Ok(res) if (400..=599).contains(&res.status()) && !res.is_invalid() => res,
+            Ok(res) if res.is_invalid() && (400..=599).contains(&res.status()) => {
+                tracing::error!(
+                    error_type = std::any::type_name::<E>(),
+                    "exception handler answered with a header the engine refuses; answering 500"
+                );
+                cx.reject(Problem::internal())
+            }
             Ok(res) => {
                 tracing::error!(
                     status = res.status(),

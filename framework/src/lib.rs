@@ -154,7 +154,7 @@ pub mod __private {
         bind_content, bind_cookies, bind_form, bind_headers, bind_json, bind_params, bind_path,
         bind_raw_headers,
     };
-    pub use crate::error::{describe_api_error, render_api_error};
+    pub use crate::error::{describe_api_error, handle_error, render_api_error};
     pub use crate::headers::{
         header_name, header_name_len, line_prefix, write_typed_header, FieldHeader, HeaderField,
         HeaderScalar, ScalarField, SerdeField,
@@ -199,6 +199,7 @@ pub mod __private {
             slots: &[],
             meta: &meta,
             app: &app,
+            in_handler: false,
         };
         f(&cx)
     }

@@ -116,12 +116,42 @@ pub struct AppShared {
 }
 
 impl AppShared {
-    /// Renders a problem as the app's error format.
+    /// Renders a problem as the app's error format. A problem whose status
+    /// is not an error's (400-599), or whose rendering the engine would
+    /// refuse (a header value that would split the response), is logged and
+    /// answered with the generic 500 problem instead.
     pub(crate) fn render(&self, problem: Problem) -> Response {
-        match &self.format {
+        if !(400..=599).contains(&problem.status()) {
+            tracing::error!(
+                status = problem.status(),
+                code = problem.code(),
+                "a problem's status must be 400-599; answering 500"
+            );
+            return self.render_internal();
+        }
+        let res = match &self.format {
             None => problem.into_response(),
             Some(format) => format(&problem),
+        };
+        if res.is_invalid() {
+            // The refused header was logged when it was refused.
+            tracing::error!("the error response cannot be sent; answering 500");
+            return self.render_internal();
         }
+        res
+    }
+
+    /// The generic 500 problem, in the app's format if that renders it.
+    #[cold]
+    pub(crate) fn render_internal(&self) -> Response {
+        let Some(format) = &self.format else {
+            return Problem::internal().into_response();
+        };
+        let res = format(&Problem::internal());
+        if res.is_invalid() {
+            return Problem::internal().into_response();
+        }
+        res
     }
 }
 
@@ -166,9 +196,20 @@ impl Router {
             slots: &slots,
             meta: &op.meta,
             app: &self.shared,
+            in_handler: false,
         };
         match jero_engine::catch_unwind(op.handler.call(&cx)).await {
-            Ok(res) => res,
+            Ok(res) if !res.is_invalid() => res,
+            Ok(res) => {
+                // The refused header was logged when it was refused.
+                tracing::error!(
+                    status = res.status(),
+                    handler = &*op.meta.owner,
+                    route = &*op.meta.route,
+                    "the handler's response cannot be sent (a refused header, or a status outside 200-599); answering 500"
+                );
+                self.shared.render_internal()
+            }
             Err(payload) => {
                 tracing::error!(
                     panic = jero_engine::panic_message(&payload),
@@ -176,7 +217,7 @@ impl Router {
                     route = &*op.meta.route,
                     "handler panicked; answering 500"
                 );
-                self.shared.render(Problem::internal())
+                self.shared.render_internal()
             }
         }
     }

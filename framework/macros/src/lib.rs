@@ -945,6 +945,17 @@ pub fn error(args: TokenStream, input: TokenStream) -> TokenStream {
         .to_compile_error()
         .into();
     };
+    if let syn::Fields::Unnamed(fields) = &data.fields {
+        if !fields.unnamed.is_empty() {
+            return syn::Error::new(
+                fields.span(),
+                "an error's params are its named fields (sent as `params`, an object): \
+                 use named fields, like `struct WidgetNotFound { widget_id: String }`",
+            )
+            .to_compile_error()
+            .into();
+        }
+    }
     let named: Vec<&syn::Ident> = data.fields.iter().filter_map(|f| f.ident.as_ref()).collect();
     let has_params = !data.fields.is_empty();
     let detail_fn = detail.map(|d| {
@@ -1006,7 +1017,9 @@ pub fn error(args: TokenStream, input: TokenStream) -> TokenStream {
 /// Derives `jero::IntoResponse` for an enum of outcomes or errors: each
 /// variant wraps one response type and keeps its own status. Also derives
 /// `From` for each variant's type (so `?` and `.into()` work), unless two
-/// variants share a type.
+/// variants share a type. An exception handler registered for the enum
+/// itself (`Wiring::on_error`) answers for all its variants, before their
+/// own handlers; generic enums have no such lookup.
 #[proc_macro_derive(IntoResponse)]
 pub fn derive_into_response(input: TokenStream) -> TokenStream {
     let item = parse_macro_input!(input as syn::DeriveInput);
@@ -1056,9 +1069,19 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
             });
         }
     }
+    // A handler registered for the enum itself takes every variant; the
+    // lookup needs `Self: 'static`, so it is left out of generic enums.
+    let enum_handler = item.generics.params.is_empty().then(|| {
+        quote! {
+            if let ::std::option::Option::Some(res) = ::jero::__private::handle_error(&self, cx) {
+                return res;
+            }
+        }
+    });
     quote! {
         impl #impl_g ::jero::IntoResponse for #name #ty_g #where_g {
             fn into_response(self, cx: &::jero::RequestCx<'_>) -> ::jero::engine::Response {
+                #enum_handler
                 match self { #(#arms,)* }
             }
             fn describe(r: &mut ::jero::Responses<'_>) {

@@ -36,6 +36,10 @@ pub struct RequestCx<'a> {
     pub(crate) slots: &'a [&'a str],
     pub(crate) meta: &'a OpMeta,
     pub(crate) app: &'a crate::router::AppShared,
+    /// An exception handler is answering: errors raised while it does are
+    /// rendered without exception handlers (a handler whose response is
+    /// its own error type would otherwise call itself without end).
+    pub(crate) in_handler: bool,
 }
 
 impl<'a> RequestCx<'a> {
@@ -58,6 +62,16 @@ impl<'a> RequestCx<'a> {
     /// Renders a problem as this app renders errors.
     pub fn reject(&self, problem: Problem) -> jero_engine::Response {
         self.app.render(problem)
+    }
+
+    /// The exception handler registered for the error type `id`, unless
+    /// one is already answering.
+    #[inline]
+    pub(crate) fn exception_handler(&self, id: std::any::TypeId) -> Option<&'a dyn crate::error::Handler> {
+        if self.in_handler {
+            return None;
+        }
+        self.app.handlers.find(id)
     }
 }
 
