@@ -30,7 +30,7 @@ pub(crate) struct Ctx {
 
 /// Whether a status forbids a body (RFC 9110 6.4.1).
 #[inline]
-fn no_content(status: u16) -> bool {
+pub(crate) fn no_content(status: u16) -> bool {
     status == 204 || status == 304
 }
 

@@ -997,23 +997,33 @@ impl Response {
     }
 
     /// Splits the response into its parts, as the engine would send them: a
-    /// response with a refused header comes out as a bare 500.
+    /// response with a refused header or status comes out as a bare 500,
+    /// and a 204 or 304 without `content-type` or body.
     ///
     /// ```
-    /// let res = jero_engine::Response::new(200).with_header("x-a", "a\nb").with_body("hi");
+    /// use jero_engine::{Body, Response};
+    /// let res = Response::new(200).with_header("x-a", "a\nb").with_body("hi");
     /// let (status, headers, body) = res.into_parts();
     /// assert_eq!((status, headers.len()), (500, 0));
-    /// assert!(matches!(body, jero_engine::Body::Empty));
+    /// assert!(matches!(body, Body::Empty));
+    ///
+    /// let res = Response::new(204).with_header("content-type", "text/plain").with_body("hi");
+    /// let (status, headers, body) = res.into_parts();
+    /// assert_eq!((status, headers.len()), (204, 0));
+    /// assert!(matches!(body, Body::Empty));
     /// ```
     pub fn into_parts(self) -> (u16, Vec<(HeaderBytes, HeaderBytes)>, Body) {
         if self.is_invalid() {
             return (500, Vec::new(), Body::Empty);
         }
+        let no_content = crate::encode::no_content(self.status);
         let headers = self
             .headers()
+            .filter(|(n, _)| !(no_content && n.eq_ignore_ascii_case(b"content-type")))
             .map(|(n, v)| (HeaderBytes::copy_from_slice(n), HeaderBytes::copy_from_slice(v)))
             .collect();
-        (self.status, headers, self.body)
+        let body = if no_content { Body::Empty } else { self.body };
+        (self.status, headers, body)
     }
 
     /// The encoded header lines in order: the lines added before the static

@@ -218,7 +218,9 @@ macro_rules! options {
                 $name { body: self.body, headers, extras: self.extras }
             }
 
-            /// Overrides the status.
+            /// Overrides the status (200-599: another one is logged and
+            /// answered with the generic 500 problem). On 204 and 304 no
+            /// body and no `content-type` are sent.
             pub fn status(mut self, status: u16) -> Self {
                 self.extras.status = Some(status);
                 self

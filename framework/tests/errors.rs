@@ -6,7 +6,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use jero::{contract, endpoint, errors, resource, App, BoxError, JsonResponse, Problem, Wiring};
+use jero::{contract, endpoint, errors, resource, App, BoxError, JsonResponse, NoContent, Problem, Wiring};
 use jero_testing::{json, TestClient, TestResponse};
 use serde_json::Value;
 
@@ -395,7 +395,106 @@ impl Healthy {
     }
 }
 
+/// A problem whose header would split the response head.
+struct BadProblemHeader;
+
+#[endpoint(path = "/bad-problem-header")]
+impl BadProblemHeader {
+    async fn get(&self) -> Result<Widget, jero::Error> {
+        Err(Problem::new(423, "widget-locked", "Widget locked").with_header("x-why", "a\nx-injected: 1"))?
+    }
+}
+
+/// A problem with a success status.
+struct SuccessProblem;
+
+#[endpoint(path = "/success-problem")]
+impl SuccessProblem {
+    async fn get(&self) -> Result<Widget, jero::Error> {
+        Err(Problem::new(200, "fine", "Fine"))?
+    }
+}
+
+/// An error whose exception handler answers with the same error.
+#[jero::error(status = 409, code = "widget-busy", title = "Widget busy")]
+struct WidgetBusy;
+
+struct Busy;
+
+#[endpoint(path = "/busy")]
+impl Busy {
+    async fn get(&self) -> Result<Widget, WidgetBusy> {
+        Err(WidgetBusy)
+    }
+}
+
+/// A foreign error whose exception handler answers with a header the
+/// engine refuses.
+#[derive(Debug)]
+struct SplitHeader;
+
+impl std::fmt::Display for SplitHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("split header")
+    }
+}
+
+impl std::error::Error for SplitHeader {}
+
+struct Split;
+
+#[endpoint(path = "/split")]
+impl Split {
+    async fn get(&self) -> Result<Widget, jero::Error> {
+        Err(SplitHeader)?
+    }
+}
+
+/// A parameterized error whose field is renamed.
+#[jero::error(
+    status = 423,
+    code = "widget-locked",
+    title = "Widget locked",
+    detail = "Widget {widget_id} is locked"
+)]
+struct WidgetLocked {
+    #[serde(rename = "wid")]
+    widget_id: String,
+}
+
+struct Locked;
+
+#[endpoint(path = "/locked")]
+impl Locked {
+    async fn get(&self) -> Result<Widget, WidgetLocked> {
+        Err(WidgetLocked {
+            widget_id: "w1".into(),
+        })
+    }
+}
+
+/// A panic only the log test triggers.
+struct LoggedBoom;
+
+#[contract]
+struct BoomPath {
+    n: u32,
+}
+
+#[endpoint(path = "/logged-boom/{n}")]
+impl LoggedBoom {
+    async fn get(&self, path: BoomPath) -> Widget {
+        panic!("logged boom: {}", path.n)
+    }
+}
+
 fn include_routes(w: &mut Wiring) {
+    w.include_endpoint(LoggedBoom)
+        .include_endpoint(BadProblemHeader)
+        .include_endpoint(SuccessProblem)
+        .include_endpoint(Busy)
+        .include_endpoint(Split)
+        .include_endpoint(Locked);
     w.include_resource(Widgets)
         .include_endpoint(Conflict)
         .include_endpoint(Missing)
@@ -455,7 +554,13 @@ fn wire_handlers(w: &mut Wiring) {
     })
     .on_error(|_: &NotReallyAnError| JsonResponse::new(UpstreamBody { code: "fine".into() }).status(200))
     .on_error(|_: &Exploding| -> JsonResponse<UpstreamBody> { panic!("exception handler boom: secret") })
-    .on_error(|_: &DuplicateKey| WidgetExists);
+    .on_error(|_: &DuplicateKey| WidgetExists)
+    .on_error(|_: &WidgetBusy| -> Result<NoContent, WidgetBusy> { Err(WidgetBusy) })
+    .on_error(|_: &SplitHeader| {
+        JsonResponse::new(UpstreamBody { code: "split".into() })
+            .status(502)
+            .raw_header("X-Why", "a\r\nx-injected: 1")
+    });
 }
 
 /// The house error body.
@@ -1063,4 +1168,240 @@ fn panic_in_a_sync_handler_is_the_generic_500() {
 fn panic_with_a_non_string_payload_is_the_generic_500() {
     let resp = plain().delete("/boom").send();
     assert_problem(&resp, 500, GENERIC_500);
+}
+
+#[test]
+fn panic_is_logged_with_its_message_and_route() {
+    let logs = Logs::global();
+    let resp = plain().get("/logged-boom/7").send();
+    assert_problem(&resp, 500, GENERIC_500);
+    let text = logs.text();
+    let line = text
+        .lines()
+        .find(|l| l.contains("logged boom: 7"))
+        .unwrap_or_else(|| panic!("no panic line in {text:?}"));
+    assert!(line.contains("ERROR"), "{line}");
+    assert!(line.contains("handler panicked; answering 500"), "{line}");
+    assert!(line.contains(r#"route="GET /logged-boom/{n}""#), "{line}");
+    assert!(line.contains(r#"handler="LoggedBoom::get""#), "{line}");
+}
+
+/// Log output collected in memory, from every thread of this test binary.
+#[derive(Clone, Default)]
+struct Logs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Logs {
+    /// The logs of this binary from now on. A global subscriber, not a
+    /// scoped one: with tests running in parallel, a scoped subscriber
+    /// misses events whose callsite another thread registered first.
+    fn global() -> Logs {
+        static LOGS: std::sync::OnceLock<Logs> = std::sync::OnceLock::new();
+        LOGS.get_or_init(|| {
+            let logs = Logs::default();
+            let subscriber = tracing_subscriber::fmt()
+                .with_ansi(false)
+                .with_writer(logs.clone())
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+            logs
+        })
+        .clone()
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+impl std::io::Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Errors the engine could not send as they are
+
+#[test]
+fn problem_with_a_refused_header_is_the_generic_500_problem() {
+    let resp = plain().get("/bad-problem-header").send();
+    assert_problem(&resp, 500, GENERIC_500);
+    assert_eq!(resp.header("x-injected"), None);
+    assert_eq!(resp.header("x-why"), None);
+}
+
+#[test]
+fn house_format_renders_the_500_of_a_problem_with_a_refused_header() {
+    let resp = house().get("/bad-problem-header").send();
+    assert_house(&resp, 500, "internal-server-error", "Internal server error");
+    assert_eq!(resp.header("x-why"), None);
+}
+
+#[test]
+fn problem_with_a_success_status_is_the_generic_500() {
+    assert_problem(&plain().get("/success-problem").send(), 500, GENERIC_500);
+    let resp = house().get("/success-problem").send();
+    assert_house(&resp, 500, "internal-server-error", "Internal server error");
+}
+
+#[test]
+fn exception_handler_answering_a_refused_header_becomes_the_generic_500() {
+    let c = with_handlers();
+    let resp = c.get("/split").send();
+    assert_problem(&resp, 500, GENERIC_500);
+    assert_eq!(resp.header("x-injected"), None);
+    assert_eq!(c.get("/healthy").send().status(), 200);
+}
+
+#[test]
+fn exception_handler_answering_its_own_error_renders_that_error_plainly() {
+    // The handler's `Err(WidgetBusy)` skips the handlers (it would call
+    // itself without end): it is WidgetBusy's own problem.
+    let c = with_handlers();
+    let resp = c.get("/busy").send();
+    assert_problem(
+        &resp,
+        409,
+        r#"{"type":"widget-busy","title":"Widget busy","status":409}"#,
+    );
+    assert_eq!(c.get("/healthy").send().status(), 200);
+}
+
+#[test]
+fn exception_handler_answering_its_own_error_in_the_house_format() {
+    let resp = house().get("/busy").send();
+    assert_house(&resp, 409, "widget-busy", "Widget busy");
+}
+
+#[test]
+fn parameterized_error_honors_a_serde_rename_on_a_field() {
+    let resp = plain().get("/locked").send();
+    assert_problem(
+        &resp,
+        423,
+        r#"{"type":"widget-locked","title":"Widget locked","status":423,"detail":"Widget w1 is locked","params":{"wid":"w1"}}"#,
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Exception handlers for an error enum and for `jero::Error`
+
+/// Exception handlers for the `WidgetError` enum and, to show the enum's
+/// comes first, for its `WidgetNotFound` variant.
+fn enum_handler() -> TestClient {
+    TestClient::new(WireWith(|w: &mut Wiring| {
+        include_routes(w);
+        w.on_error(|e: &WidgetError| {
+            let code = match e {
+                WidgetError::NotFound(n) => format!("enum: no {}", n.widget_id),
+                WidgetError::Exists(_) => "enum: exists".to_owned(),
+            };
+            JsonResponse::new(UpstreamBody { code }).status(410)
+        })
+        .on_error(|_: &WidgetNotFound| {
+            JsonResponse::new(UpstreamBody {
+                code: "variant".into(),
+            })
+            .status(404)
+        });
+    }))
+}
+
+#[test]
+fn exception_handler_for_an_error_enum_takes_every_variant() {
+    let c = enum_handler();
+    let resp = c.get("/widgets/w7").send();
+    assert_eq!(resp.status(), 410, "{}", resp.text());
+    assert_eq!(resp.text(), r#"{"code":"enum: no w7"}"#);
+    let resp = c.post("/widgets").json(&json!({"name": "taken"})).send();
+    assert_eq!(resp.status(), 410, "{}", resp.text());
+    assert_eq!(resp.text(), r#"{"code":"enum: exists"}"#);
+}
+
+#[test]
+fn exception_handler_for_an_error_enum_leaves_its_successes_alone() {
+    let resp = enum_handler().get("/widgets/w1").send();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.json::<Value>(), json!({"id": "w1", "name": "gear"}));
+}
+
+#[test]
+fn exception_handler_for_a_variant_type_still_applies_outside_the_enum() {
+    // `/missing` returns `WidgetNotFound` itself, not the enum.
+    let resp = enum_handler().get("/missing").send();
+    assert_eq!(resp.status(), 404, "{}", resp.text());
+    assert_eq!(resp.text(), r#"{"code":"variant"}"#);
+}
+
+/// A catch-all handler for `jero::Error`, next to the usual ones.
+fn catch_all() -> TestClient {
+    TestClient::new(WireWith(|w: &mut Wiring| {
+        include_routes(w);
+        wire_handlers(w);
+        w.on_error(|e: &jero::Error| {
+            let code = if e.is::<SecretFailure>() {
+                "secret"
+            } else {
+                "other"
+            };
+            JsonResponse::new(UpstreamBody { code: code.into() }).status(502)
+        });
+    }))
+}
+
+#[test]
+fn exception_handler_for_jero_error_takes_boxed_errors_without_a_handler() {
+    let resp = catch_all().get("/secret").send();
+    assert_eq!(resp.status(), 502, "{}", resp.text());
+    assert_eq!(resp.text(), r#"{"code":"secret"}"#);
+}
+
+#[test]
+fn exception_handler_for_jero_error_leaves_typed_handlers_and_problems_alone() {
+    let c = catch_all();
+    let resp = c.get("/upstream").send();
+    assert_eq!(resp.status(), 503, "{}", resp.text());
+    assert_eq!(resp.text(), r#"{"code":"upstream-failed"}"#);
+    assert_problem(
+        &c.get("/boxed-problem").send(),
+        423,
+        r#"{"type":"widget-locked","title":"Widget locked","status":423,"detail":"Widget w1 is locked"}"#,
+    );
+    // Typed (non-boxed) errors are not `jero::Error`s.
+    assert_problem(
+        &c.get("/conflict").send(),
+        409,
+        r#"{"type":"widget-exists","title":"Widget already exists","status":409}"#,
+    );
+}
+
+#[test]
+fn second_error_format_is_a_wiring_error() {
+    let app = WireWith(|w: &mut Wiring| {
+        include_routes(w);
+        w.error_format(|p: &Problem| MissingBody {
+            missing: p.code().to_owned(),
+        });
+        w.error_format(|p: &Problem| UpstreamBody {
+            code: p.code().to_owned(),
+        });
+    });
+    let err = TestClient::try_new(app).err().unwrap();
+    assert_eq!(
+        err.message(),
+        "an error format is already set; an app has one error format"
+    );
 }

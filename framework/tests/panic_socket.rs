@@ -83,11 +83,45 @@ impl Ordered {
     }
 }
 
+/// Responses the engine cannot send as they are.
+struct Unsendable;
+
+#[endpoint(path = "/unsendable")]
+impl Unsendable {
+    /// An interim status as the final answer.
+    async fn get(&self) -> JsonResponse<Widget> {
+        JsonResponse::new(Widget {
+            id: "u1".into(),
+            name: "gear".into(),
+        })
+        .status(100)
+    }
+
+    /// A header value that would split the head.
+    async fn post(&self) -> JsonResponse<Widget> {
+        JsonResponse::new(Widget {
+            id: "u2".into(),
+            name: "gear".into(),
+        })
+        .raw_header("X-Split", "a\r\nset-cookie: session=attacker")
+    }
+
+    /// A JSON body on a 204: neither body, length nor content type is sent.
+    async fn put(&self) -> JsonResponse<Widget> {
+        JsonResponse::new(Widget {
+            id: "u3".into(),
+            name: "gear".into(),
+        })
+        .status(204)
+    }
+}
+
 fn include_routes(w: &mut Wiring) {
     w.include_endpoint(Boom)
         .include_endpoint(Healthy)
         .include_endpoint(LyingLength)
-        .include_endpoint(Ordered);
+        .include_endpoint(Ordered)
+        .include_endpoint(Unsendable);
 }
 
 /// Problem Details.
@@ -297,5 +331,51 @@ fn header_order_on_the_wire() {
             ("content-length", "25"),
         ]
     );
+    server.stop();
+}
+
+// ---------------------------------------------------------------------------
+// Responses the engine refuses: the generic 500 problem, and the
+// connection stays in step
+
+#[test]
+fn interim_status_as_an_answer_is_the_generic_500_and_keeps_the_connection_in_step() {
+    let server = Server::start(PlainApp);
+    let mut conn = server.connect();
+    let resp = conn.get("/unsendable");
+    assert_eq!(resp.status, 500, "{}", resp.text());
+    assert_eq!(resp.header("content-type"), Some("application/problem+json"));
+    assert_eq!(resp.text(), GENERIC_500);
+    // Had `100 Continue` gone out, this read would get the 500 or worse.
+    let next = conn.get("/healthy");
+    assert_eq!(next.status, 200, "{}", next.text());
+    assert_eq!(next.json(), json!({"id": "h1", "name": "ok"}));
+    server.stop();
+}
+
+#[test]
+fn header_injection_is_the_generic_500_problem_on_the_wire() {
+    let server = Server::start(PlainApp);
+    let mut conn = server.connect();
+    let resp = conn.send("POST", "/unsendable", &[], b"");
+    assert_eq!(resp.status, 500, "{}", resp.text());
+    assert_eq!(resp.text(), GENERIC_500);
+    assert_eq!(resp.header("set-cookie"), None);
+    assert_eq!(resp.header("x-split"), None);
+    assert_eq!(conn.get("/healthy").status, 200);
+    server.stop();
+}
+
+#[test]
+fn json_body_on_a_204_sends_no_body_length_or_content_type() {
+    let server = Server::start(PlainApp);
+    let mut conn = server.connect();
+    let resp = conn.send("PUT", "/unsendable", &[], b"");
+    assert_eq!(resp.status, 204);
+    assert_eq!(resp.header("content-type"), None);
+    assert_eq!(resp.header("content-length"), None);
+    assert_eq!(resp.text(), "");
+    let next = conn.get("/healthy");
+    assert_eq!(next.status, 200, "{}", next.text());
     server.stop();
 }

@@ -531,6 +531,70 @@ impl Kettle {
     }
 }
 
+/// Statuses and headers the engine cannot send as they are.
+struct Refused;
+
+#[contract]
+struct StatusParam {
+    code: u16,
+}
+
+#[endpoint(path = "/refused")]
+impl Refused {
+    /// Any status, from the query.
+    async fn get(&self, params: StatusParam) -> JsonResponse<Widget> {
+        JsonResponse::new(widget("r1")).status(params.code)
+    }
+
+    /// A content type that would split the head.
+    async fn post(&self) -> BytesResponse {
+        BytesResponse::new("secret-body").content_type("text/csv\r\nx-injected: 1")
+    }
+}
+
+/// Statuses without content: no content type, whoever set it.
+struct NoContentTypes;
+
+#[endpoint(path = "/no-content-types")]
+impl NoContentTypes {
+    async fn get(&self, params: StatusParam) -> JsonResponse<Widget> {
+        JsonResponse::new(widget("n1")).status(params.code)
+    }
+
+    async fn post(&self) -> NoContent {
+        NoContent::new()
+            .raw_header("Content-Type", "text/plain")
+            .raw_header("X-Kept", "1")
+    }
+}
+
+/// An optional nested typed header.
+#[contract]
+struct NestedOption {
+    x_placement: Option<Placement>,
+    x_rate_limit: u32,
+}
+
+#[contract]
+struct PlacedParam {
+    placed: bool,
+}
+
+struct Nested;
+
+#[endpoint(path = "/nested")]
+impl Nested {
+    async fn get(&self, params: PlacedParam) -> JsonResponse<Widget, NestedOption> {
+        JsonResponse::new(widget("p1")).headers(NestedOption {
+            x_placement: params.placed.then(|| Placement {
+                region: "eu".into(),
+                shard: 3,
+            }),
+            x_rate_limit: 5,
+        })
+    }
+}
+
 struct ResponsesApp;
 
 impl App for ResponsesApp {
@@ -556,7 +620,10 @@ impl App for ResponsesApp {
             .include_endpoint(Cookies)
             .include_resource(Drafts)
             .include_endpoint(Broken)
-            .include_endpoint(Kettle);
+            .include_endpoint(Kettle)
+            .include_endpoint(Refused)
+            .include_endpoint(NoContentTypes)
+            .include_endpoint(Nested);
         Ok(())
     }
 }
@@ -851,6 +918,8 @@ fn typed_scalar_headers_short_long_and_refused() {
         assert_eq!(resp.status(), 500);
         assert_eq!(resp.header("set-cookie"), None);
         assert_eq!(resp.header("x-rate-limit"), None);
+        assert_eq!(resp.header("content-type"), Some("application/problem+json"));
+        assert_eq!(resp.text(), GENERIC_500);
     }
 }
 
@@ -1203,4 +1272,92 @@ fn created_body_that_fails_to_serialize_is_the_generic_500() {
     let resp = client().put("/broken").send();
     assert_eq!(resp.status(), 500);
     assert_eq!(resp.text(), GENERIC_500);
+}
+
+// ---------------------------------------------------------------------------
+// What the engine would refuse, and statuses without content
+
+#[test]
+fn status_outside_200_to_599_is_the_generic_500_problem() {
+    let c = client();
+    for code in [0, 100, 101, 199, 600, 1000] {
+        let resp = c.get("/refused").query("code", &code.to_string()).send();
+        assert_eq!(resp.status(), 500, "status {code}");
+        assert_eq!(resp.header("content-type"), Some("application/problem+json"));
+        assert_eq!(resp.text(), GENERIC_500, "status {code}");
+    }
+    for code in [200, 299, 302, 418, 599] {
+        let resp = c.get("/refused").query("code", &code.to_string()).send();
+        assert_eq!(resp.status(), code);
+        assert_eq!(resp.json::<Value>(), json!({"id": "r1", "name": "gear"}));
+    }
+}
+
+#[test]
+fn refused_content_type_is_the_generic_500_problem() {
+    let resp = client().post("/refused").send();
+    assert_eq!(resp.status(), 500);
+    assert_eq!(resp.text(), GENERIC_500);
+    assert_eq!(resp.header("x-injected"), None);
+}
+
+#[test]
+fn json_response_on_204_and_304_sends_no_content_type_length_or_body() {
+    let c = client();
+    for code in [204, 304] {
+        let resp = c.get("/no-content-types").query("code", &code.to_string()).send();
+        assert_eq!(resp.status(), code);
+        assert!(resp.body().is_empty());
+        assert!(resp.headers().is_empty(), "{code}: {:?}", headers(&resp));
+    }
+}
+
+#[test]
+fn no_content_drops_a_raw_content_type_and_keeps_the_rest() {
+    let resp = client().post("/no-content-types").send();
+    assert_eq!(resp.status(), 204);
+    assert_eq!(headers(&resp), vec![h("X-Kept", "1")]);
+}
+
+#[test]
+fn typed_header_optional_nested_struct_is_json_or_omitted() {
+    let c = client();
+    let resp = c.get("/nested").query("placed", "true").send();
+    assert_eq!(
+        headers(&resp),
+        vec![
+            h("x-placement", r#"{"region":"eu","shard":3}"#),
+            h("x-rate-limit", "5"),
+            h("content-type", "application/json"),
+            h("content-length", &len(&resp)),
+        ]
+    );
+    let resp = c.get("/nested").query("placed", "false").send();
+    assert_eq!(
+        headers(&resp),
+        vec![
+            h("x-rate-limit", "5"),
+            h("content-type", "application/json"),
+            h("content-length", &len(&resp)),
+        ]
+    );
+}
+
+#[test]
+fn head_on_every_wrapper_keeps_status_and_headers_without_a_body() {
+    let c = client();
+    for path in [
+        "/made",
+        "/blob",
+        "/csv",
+        "/typed-kinds",
+        "/nothing",
+        "/widgets/w1",
+    ] {
+        let get = c.get(path).send();
+        let head = c.head(path).send();
+        assert_eq!(head.status(), get.status(), "{path}");
+        assert_eq!(headers(&head), headers(&get), "{path}");
+        assert!(head.body().is_empty(), "{path}");
+    }
 }

@@ -194,9 +194,9 @@ impl TestClient {
             .map(|(n, v)| (String::from_utf8_lossy(&n).into_owned(), v.to_vec()))
             .collect();
         // The engine never keeps a service's framing headers; it adds its own
-        // as below, and sends no body for HEAD, 1xx, 204 and 304 (a stream
-        // it never polls: dropped here, unstarted).
-        let bodiless = status < 200 || status == 204 || status == 304;
+        // as below, and sends no body for HEAD, 204 and 304 (`into_parts`
+        // drops the body and content type of the last two).
+        let bodiless = status == 204 || status == 304;
         let body = match body {
             Body::Empty => Pending::Whole(Bytes::new()),
             Body::Full(b) => Pending::Whole(b),
