@@ -328,7 +328,11 @@ pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, 
     let status = res.status();
     // A service may ask to close by sending `connection: close`.
     let mut keep_alive = ctx.keep_alive && !res.wants_close();
-    let body = res.take_body();
+    let mut body = res.take_body();
+    if status == 205 {
+        // Reset Content: no content, ever (RFC 9110 15.3.6).
+        body = Body::Empty;
+    }
     let streaming_close = matches!(body, Body::Stream(_)) && ctx.version == Version::Http10;
     if streaming_close {
         keep_alive = false;
@@ -617,6 +621,18 @@ mod tests {
         // Other statuses keep theirs.
         let (s, _) = enc(Response::new(200).with_header("Content-Type", "text/plain"), KA11);
         assert!(s.contains("Content-Type: text/plain\r\n"), "{s}");
+    }
+
+    #[test]
+    fn reset_content_has_length_zero_and_no_body() {
+        let (s, _) = enc(Response::new(205).with_body("dropped"), KA11);
+        assert_eq!(
+            s,
+            "HTTP/1.1 205 Reset Content\r\ndate: DATE\r\ncontent-length: 0\r\n\r\n"
+        );
+        let (status, _, body) = Response::new(205).with_body("dropped").into_parts();
+        assert_eq!(status, 205);
+        assert!(matches!(body, Body::Empty));
     }
 
     #[test]

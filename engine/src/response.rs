@@ -123,7 +123,8 @@ const HEAD_INLINE: usize = 63;
 ///
 /// On 204 and 304, which carry no content, the engine sends neither
 /// `content-length` nor `content-type` (a `content-type` set here is left
-/// out), and no body.
+/// out), and no body; on 205 (Reset Content), `content-length: 0` and no
+/// body.
 ///
 /// ```
 /// use jero_engine::{Body, Response};
@@ -998,7 +999,7 @@ impl Response {
 
     /// Splits the response into its parts, as the engine would send them: a
     /// response with a refused header or status comes out as a bare 500,
-    /// and a 204 or 304 without `content-type` or body.
+    /// a 204 or 304 without `content-type` or body, and a 205 without body.
     ///
     /// ```
     /// use jero_engine::{Body, Response};
@@ -1022,7 +1023,11 @@ impl Response {
             .filter(|(n, _)| !(no_content && n.eq_ignore_ascii_case(b"content-type")))
             .map(|(n, v)| (HeaderBytes::copy_from_slice(n), HeaderBytes::copy_from_slice(v)))
             .collect();
-        let body = if no_content { Body::Empty } else { self.body };
+        let body = if no_content || self.status == 205 {
+            Body::Empty
+        } else {
+            self.body
+        };
         (self.status, headers, body)
     }
 
@@ -1115,10 +1120,13 @@ impl Response {
 
     /// Writes the header lines for a response without content (204, 304):
     /// every line but `content-type`.
-    #[cold]
     pub(crate) fn write_head_lines_no_content(&self, out: &mut Vec<u8>) {
+        let is_content_type = |name: &[u8]| name.eq_ignore_ascii_case(b"content-type");
+        if !self.headers().any(|(name, _)| is_content_type(name)) {
+            return self.write_head_lines(out);
+        }
         for (name, value) in self.headers() {
-            if !name.eq_ignore_ascii_case(b"content-type") {
+            if !is_content_type(name) {
                 out.extend_from_slice(name);
                 out.extend_from_slice(b": ");
                 out.extend_from_slice(value);

@@ -519,13 +519,21 @@ impl Wiring {
     /// handler per type; a handler that panics, answers another status or
     /// with a header the engine refuses falls back to the generic 500.
     ///
-    /// `E` may be an error enum (`#[derive(IntoResponse)]`): its handler
-    /// answers for every variant, before the variants' own handlers. A
-    /// handler for [`jero::Error`](crate::Error) itself takes every boxed
-    /// error that no handler of its own type takes (and that is not a
-    /// boxed [`Problem`]). An error the handler's response raises (it
-    /// returns `Err(e)`, say) is rendered without exception handlers, so a
-    /// handler never calls itself.
+    /// `E` may be an error enum (`#[derive(IntoResponse)]`, not generic):
+    /// its handler answers for its error variants, before the variants' own
+    /// handlers, and leaves its other outcomes alone. A handler for
+    /// [`jero::Error`](crate::Error) itself takes every boxed error that no
+    /// handler of its own type takes (and that is not a boxed [`Problem`]).
+    /// An error the handler's response raises (it returns `Err(e)`, say)
+    /// goes to its own type's handler, unless that handler is the one
+    /// answering or one it answers within: a handler never calls itself,
+    /// and mapping a library error into the app's error type reaches the
+    /// app error's handler.
+    ///
+    /// The OpenAPI document lists a handler's response (declared with
+    /// [`on_error_as`](Wiring::on_error_as)) for the operations that fail
+    /// with a [`jero::Error`](crate::Error); an operation whose error type
+    /// is `E` itself is still listed with `E`'s own problem.
     ///
     /// ```
     /// # use jero::{contract, JsonResponse, Wiring};

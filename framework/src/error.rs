@@ -157,6 +157,8 @@ impl std::fmt::Display for Error {
 }
 
 impl IntoResponse for Error {
+    const IS_ERROR: bool = true;
+
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
         let any = self.inner.as_any();
         if let Some(handler) = cx.exception_handler(any.type_id()) {
@@ -205,9 +207,13 @@ where
         let Some(e) = error.downcast_ref::<E>() else {
             return cx.reject(Problem::internal());
         };
-        // Errors the handler's response raises skip the handlers.
+        // An `E` the handler's response raises skips this handler.
+        let active = crate::binding::ActiveHandler {
+            error: TypeId::of::<E>(),
+            outer: cx.active,
+        };
         let cx = &RequestCx {
-            in_handler: true,
+            active: Some(&active),
             ..*cx
         };
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -199,7 +199,7 @@ pub mod __private {
             slots: &[],
             meta: &meta,
             app: &app,
-            in_handler: false,
+            active: None,
         };
         f(&cx)
     }

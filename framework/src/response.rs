@@ -89,6 +89,13 @@ pub struct Responses<'g> {
     note = "return a #[jero::contract] struct, a Vec of them, String, jero::Bytes, or Result<T, E> of those"
 )]
 pub trait IntoResponse {
+    /// Whether every value of the type is an error: `#[jero::error]` types,
+    /// [`jero::Error`](crate::Error), [`Problem`], and enums of them
+    /// (`#[derive(IntoResponse)]`). An exception handler registered for an
+    /// enum takes its error variants only; its other outcomes go out as
+    /// they are.
+    const IS_ERROR: bool = false;
+
     /// Builds the response.
     fn into_response(self, cx: &RequestCx<'_>) -> Response;
 
@@ -200,6 +207,8 @@ impl IntoResponse for Bytes {
 }
 
 impl IntoResponse for Problem {
+    const IS_ERROR: bool = true;
+
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
         cx.reject(self)
     }

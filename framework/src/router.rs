@@ -196,7 +196,7 @@ impl Router {
             slots: &slots,
             meta: &op.meta,
             app: &self.shared,
-            in_handler: false,
+            active: None,
         };
         match jero_engine::catch_unwind(op.handler.call(&cx)).await {
             Ok(res) if !res.is_invalid() => res,

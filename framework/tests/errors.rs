@@ -395,6 +395,75 @@ impl Healthy {
     }
 }
 
+/// An outcome enum: a success and an error.
+#[derive(jero::IntoResponse)]
+enum Lookup {
+    Found(JsonResponse<Widget>),
+    Plain(Widget),
+    Missing(WidgetNotFound),
+}
+
+struct LookupWidget;
+
+#[endpoint(path = "/lookup/{widget_id}")]
+impl LookupWidget {
+    async fn get(&self, path: WidgetPath) -> Lookup {
+        match find(&path.widget_id) {
+            Ok(w) => Lookup::Found(JsonResponse::new(w).status(203)),
+            Err(e) => Lookup::Missing(e),
+        }
+    }
+
+    async fn post(&self, path: WidgetPath) -> Lookup {
+        match find(&path.widget_id) {
+            Ok(w) => Lookup::Plain(w),
+            Err(e) => Lookup::Missing(e),
+        }
+    }
+}
+
+/// A library's error, mapped by its handler into the app's error enum.
+#[derive(Debug)]
+struct DbFailure;
+
+impl std::fmt::Display for DbFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("db failure")
+    }
+}
+
+impl std::error::Error for DbFailure {}
+
+#[derive(jero::IntoResponse)]
+enum AppFailure {
+    Busy(WidgetBusy),
+}
+
+struct Db;
+
+#[endpoint(path = "/db")]
+impl Db {
+    async fn get(&self) -> Result<Widget, jero::Error> {
+        Err(DbFailure)?
+    }
+}
+
+/// Two errors whose handlers answer each other.
+#[jero::error(status = 429, code = "loop-a", title = "Loop A")]
+struct LoopA;
+
+#[jero::error(status = 429, code = "loop-b", title = "Loop B")]
+struct LoopB;
+
+struct Loop;
+
+#[endpoint(path = "/loop")]
+impl Loop {
+    async fn get(&self) -> Result<Widget, LoopA> {
+        Err(LoopA)
+    }
+}
+
 /// A problem whose header would split the response head.
 struct BadProblemHeader;
 
@@ -490,6 +559,9 @@ impl LoggedBoom {
 
 fn include_routes(w: &mut Wiring) {
     w.include_endpoint(LoggedBoom)
+        .include_endpoint(LookupWidget)
+        .include_endpoint(Db)
+        .include_endpoint(Loop)
         .include_endpoint(BadProblemHeader)
         .include_endpoint(SuccessProblem)
         .include_endpoint(Busy)
@@ -1332,10 +1404,53 @@ fn exception_handler_for_an_error_enum_takes_every_variant() {
 }
 
 #[test]
-fn exception_handler_for_an_error_enum_leaves_its_successes_alone() {
-    let resp = enum_handler().get("/widgets/w1").send();
-    assert_eq!(resp.status(), 200);
+fn exception_handler_for_an_outcome_enum_takes_only_its_error_variants() {
+    let c = TestClient::new(WireWith(|w: &mut Wiring| {
+        include_routes(w);
+        w.on_error(|_: &Lookup| {
+            JsonResponse::new(UpstreamBody {
+                code: "lookup".into(),
+            })
+            .status(410)
+        });
+    }));
+    // The success variant keeps its body and its own status.
+    let resp = c.get("/lookup/w1").send();
+    assert_eq!(resp.status(), 203, "{}", resp.text());
     assert_eq!(resp.json::<Value>(), json!({"id": "w1", "name": "gear"}));
+    // So does the plain one.
+    assert_eq!(c.post("/lookup/w1").send().status(), 200);
+    // The error variant goes to the enum's handler.
+    let resp = c.get("/lookup/w2").send();
+    assert_eq!(resp.status(), 410, "{}", resp.text());
+    assert_eq!(resp.text(), r#"{"code":"lookup"}"#);
+}
+
+#[test]
+fn error_an_exception_handler_maps_to_reaches_that_error_type_handler() {
+    // DbFailure's handler answers an AppFailure; AppFailure has a handler.
+    let c = TestClient::new(WireWith(|w: &mut Wiring| {
+        include_routes(w);
+        w.on_error(|_: &DbFailure| -> Result<NoContent, AppFailure> { Err(AppFailure::Busy(WidgetBusy)) })
+            .on_error(|_: &AppFailure| JsonResponse::new(UpstreamBody { code: "app".into() }).status(503));
+    }));
+    let resp = c.get("/db").send();
+    assert_eq!(resp.status(), 503, "{}", resp.text());
+    assert_eq!(resp.text(), r#"{"code":"app"}"#);
+}
+
+#[test]
+fn exception_handlers_that_answer_each_other_stop_at_the_first_repeat() {
+    // LoopA's handler answers LoopB, LoopB's answers LoopA: LoopA is
+    // rendered as itself, within its own handler.
+    let c = TestClient::new(WireWith(|w: &mut Wiring| {
+        include_routes(w);
+        w.on_error(|_: &LoopA| -> Result<NoContent, LoopB> { Err(LoopB) })
+            .on_error(|_: &LoopB| -> Result<NoContent, LoopA> { Err(LoopA) });
+    }));
+    let resp = c.get("/loop").send();
+    assert_problem(&resp, 429, r#"{"type":"loop-a","title":"Loop A","status":429}"#);
+    assert_eq!(c.get("/healthy").send().status(), 200);
 }
 
 #[test]
@@ -1404,4 +1519,29 @@ fn second_error_format_is_a_wiring_error() {
         err.message(),
         "an error format is already set; an app has one error format"
     );
+}
+
+/// An enum without variants still derives.
+#[derive(jero::IntoResponse)]
+enum Never {}
+
+#[test]
+fn is_error_is_true_for_errors_and_enums_of_errors_only() {
+    use jero::IntoResponse;
+    let errors = [
+        <WidgetExists as IntoResponse>::IS_ERROR,
+        <jero::Error as IntoResponse>::IS_ERROR,
+        <Problem as IntoResponse>::IS_ERROR,
+        <WidgetError as IntoResponse>::IS_ERROR,
+        <Builtin as IntoResponse>::IS_ERROR,
+        <Never as IntoResponse>::IS_ERROR,
+    ];
+    assert_eq!(errors, [true; 6]);
+    let outcomes = [
+        <Lookup as IntoResponse>::IS_ERROR,
+        <Widget as IntoResponse>::IS_ERROR,
+        <JsonResponse<Widget> as IntoResponse>::IS_ERROR,
+        <Result<Widget, WidgetExists> as IntoResponse>::IS_ERROR,
+    ];
+    assert_eq!(outcomes, [false; 4]);
 }

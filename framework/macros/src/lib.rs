@@ -994,6 +994,8 @@ pub fn error(args: TokenStream, input: TokenStream) -> TokenStream {
         }
 
         impl #impl_g ::jero::IntoResponse for #name #ty_g #where_g {
+            const IS_ERROR: bool = true;
+
             fn into_response(self, cx: &::jero::RequestCx<'_>) -> ::jero::engine::Response {
                 ::jero::__private::render_api_error(self, cx)
             }
@@ -1018,8 +1020,10 @@ pub fn error(args: TokenStream, input: TokenStream) -> TokenStream {
 /// variant wraps one response type and keeps its own status. Also derives
 /// `From` for each variant's type (so `?` and `.into()` work), unless two
 /// variants share a type. An exception handler registered for the enum
-/// itself (`Wiring::on_error`) answers for all its variants, before their
-/// own handlers; generic enums have no such lookup.
+/// itself (`Wiring::on_error`) answers for its error variants (types whose
+/// `IntoResponse::IS_ERROR` is true), before their own handlers; its other
+/// variants go out as they are. Generic enums have no such lookup: register
+/// handlers for their variants' types.
 #[proc_macro_derive(IntoResponse)]
 pub fn derive_into_response(input: TokenStream) -> TokenStream {
     let item = parse_macro_input!(input as syn::DeriveInput);
@@ -1034,6 +1038,7 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
         .into();
     };
     let mut arms = Vec::new();
+    let mut error_arms = Vec::new();
     let mut describes = Vec::new();
     let mut froms = Vec::new();
     let mut types: Vec<String> = Vec::new();
@@ -1051,6 +1056,7 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
             }
         };
         arms.push(quote!(#name::#vname(v) => ::jero::IntoResponse::into_response(v, cx)));
+        error_arms.push(quote!(#name::#vname(_) => <#ty as ::jero::IntoResponse>::IS_ERROR));
         describes.push(quote!(<#ty as ::jero::IntoResponse>::describe(r);));
         types.push(quote!(#ty).to_string());
     }
@@ -1069,17 +1075,27 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
             });
         }
     }
-    // A handler registered for the enum itself takes every variant; the
-    // lookup needs `Self: 'static`, so it is left out of generic enums.
-    let enum_handler = item.generics.params.is_empty().then(|| {
+    // A handler registered for the enum itself takes its error variants
+    // (their types' `IS_ERROR`, constants); the lookup needs
+    // `Self: 'static`, so it is left out of generic enums.
+    let enum_handler = (item.generics.params.is_empty() && !data.variants.is_empty()).then(|| {
         quote! {
-            if let ::std::option::Option::Some(res) = ::jero::__private::handle_error(&self, cx) {
-                return res;
+            let is_error = match &self { #(#error_arms,)* };
+            if is_error {
+                if let ::std::option::Option::Some(res) = ::jero::__private::handle_error(&self, cx) {
+                    return res;
+                }
             }
         }
     });
+    let types_of = data.variants.iter().map(|v| match &v.fields {
+        syn::Fields::Unnamed(f) => &f.unnamed[0].ty,
+        _ => unreachable!("checked above"),
+    });
     quote! {
         impl #impl_g ::jero::IntoResponse for #name #ty_g #where_g {
+            const IS_ERROR: bool = true #(&& <#types_of as ::jero::IntoResponse>::IS_ERROR)*;
+
             fn into_response(self, cx: &::jero::RequestCx<'_>) -> ::jero::engine::Response {
                 #enum_handler
                 match self { #(#arms,)* }

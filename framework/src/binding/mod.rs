@@ -36,10 +36,17 @@ pub struct RequestCx<'a> {
     pub(crate) slots: &'a [&'a str],
     pub(crate) meta: &'a OpMeta,
     pub(crate) app: &'a crate::router::AppShared,
-    /// An exception handler is answering: errors raised while it does are
-    /// rendered without exception handlers (a handler whose response is
-    /// its own error type would otherwise call itself without end).
-    pub(crate) in_handler: bool,
+    /// The exception handlers answering, innermost first: an error whose
+    /// type has one of them is rendered without its handler (a handler
+    /// whose response is its own error type, or that of a handler that
+    /// led to it, would otherwise call itself without end).
+    pub(crate) active: Option<&'a ActiveHandler<'a>>,
+}
+
+/// An exception handler that is answering, and the one it answers within.
+pub(crate) struct ActiveHandler<'a> {
+    pub(crate) error: std::any::TypeId,
+    pub(crate) outer: Option<&'a ActiveHandler<'a>>,
 }
 
 impl<'a> RequestCx<'a> {
@@ -65,13 +72,18 @@ impl<'a> RequestCx<'a> {
     }
 
     /// The exception handler registered for the error type `id`, unless
-    /// one is already answering.
+    /// it is already answering.
     #[inline]
     pub(crate) fn exception_handler(&self, id: std::any::TypeId) -> Option<&'a dyn crate::error::Handler> {
-        if self.in_handler {
-            return None;
+        let handler = self.app.handlers.find(id)?;
+        let mut active = self.active;
+        while let Some(a) = active {
+            if a.error == id {
+                return None;
+            }
+            active = a.outer;
         }
-        self.app.handlers.find(id)
+        Some(handler)
     }
 }
 
