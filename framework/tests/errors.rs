@@ -1545,3 +1545,51 @@ fn is_error_is_true_for_errors_and_enums_of_errors_only() {
     ];
     assert_eq!(outcomes, [false; 4]);
 }
+
+// ---------------------------------------------------------------------------
+// A panic that escapes the framework: the TestClient answers as the engine
+
+/// A house format that panics on 404 (`always`: on every error).
+fn panicky_format(always: bool) -> TestClient {
+    TestClient::new(WireWith(move |w: &mut Wiring| {
+        include_routes(w);
+        w.error_format(move |p: &Problem| {
+            if always || p.status() == 404 {
+                panic!("error format boom");
+            }
+            HouseError {
+                error_code: p.code().to_owned(),
+                message: p.title().to_owned(),
+                http_status: p.status(),
+            }
+        });
+    }))
+}
+
+#[test]
+fn escaped_panic_is_the_app_500_and_closes_in_the_test_client() {
+    let c = panicky_format(false);
+    let resp = c.get("/nowhere").send();
+    assert_house(&resp, 500, "internal-server-error", "Internal server error");
+    assert_eq!(resp.header("connection"), Some("close"));
+    // The client (as the worker) keeps serving.
+    let next = c.get("/healthy").send();
+    assert_eq!(next.status(), 200);
+    assert_eq!(next.header("connection"), None);
+}
+
+#[test]
+fn escaped_panic_with_a_panicking_500_is_the_engine_default() {
+    let c = panicky_format(true);
+    let resp = c.get("/nowhere").send();
+    assert_eq!(resp.status(), 500);
+    assert_eq!(resp.header("connection"), Some("close"));
+    assert_eq!(
+        resp.body().as_ref(),
+        jero::engine::default_error_response(500, "internal server error")
+            .body()
+            .bytes()
+            .unwrap()
+    );
+    assert_eq!(c.get("/healthy").send().status(), 200);
+}

@@ -3,7 +3,10 @@
 //! [`TestClient`] runs a jero app's wiring and drives requests straight into
 //! the framework: no socket, no server, a synchronous API. Requests go
 //! through the engine's own parser, so what a test sends is held to the same
-//! rules as real traffic. Dropping the client runs the app's teardowns.
+//! rules as real traffic, and responses come back framed as the engine
+//! sends them (its `content-length`, no body for HEAD, 204 and 304; a panic
+//! that escapes the framework is the app's 500 with `connection: close`).
+//! Dropping the client runs the app's teardowns.
 //!
 //! ```
 //! use jero::{contract, resource, App, BoxError, Wiring};
@@ -176,6 +179,7 @@ impl TestClient {
     /// streams (see [`RequestBuilder::stream`]).
     pub fn stream_raw(&self, raw: Vec<u8>) -> TestStream<'_> {
         let raw = Bytes::from(raw);
+        let mut closed = false;
         let (response, is_head) = match jero_engine::Request::parse(raw) {
             Ok(req) => {
                 let is_head = req.method() == jero_engine::Method::Head;
@@ -183,10 +187,21 @@ impl TestClient {
                 let res = self
                     .runtime
                     .borrow_mut()
-                    .block_on(async move { router.dispatch(req).await });
-                (res, is_head)
+                    .block_on(async move { jero_engine::catch_unwind(router.dispatch(req)).await });
+                match res {
+                    Ok(res) => (res, is_head),
+                    Err(payload) => {
+                        // What the engine does with a panic that escapes the
+                        // framework (a panicking error format, say): the
+                        // app's 500 if it renders, else a bare one, and the
+                        // connection closes.
+                        tracing::error!(panic = jero_engine::panic_message(&payload), "service panicked");
+                        closed = true;
+                        (self.guarded_engine_error(500, "internal server error"), is_head)
+                    }
+                }
             }
-            Err(e) => (self.router.engine_error(e.status, e.reason), false),
+            Err(e) => (self.guarded_engine_error(e.status, e.reason), false),
         };
         let (status, headers, body) = response.into_parts();
         let mut headers: Vec<(String, Vec<u8>)> = headers
@@ -212,6 +227,9 @@ impl TestClient {
             }
             _ => {}
         }
+        if closed {
+            headers.push(("connection".into(), b"close".to_vec()));
+        }
         TestStream {
             client: self,
             status,
@@ -220,6 +238,23 @@ impl TestClient {
             lines: BytesMut::new(),
             failed: false,
         }
+    }
+}
+
+impl TestClient {
+    /// The app's rendering of an error the engine answers by itself; a bare
+    /// 500 if that panics, as in the engine.
+    fn guarded_engine_error(&self, status: u16, reason: &'static str) -> jero_engine::Response {
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.router.engine_error(status, reason)
+        }))
+        .unwrap_or_else(|payload| {
+            tracing::error!(
+                panic = jero_engine::panic_message(&payload),
+                "the service's error rendering panicked; sending the engine's default"
+            );
+            jero_engine::default_error_response(status, reason)
+        })
     }
 }
 
