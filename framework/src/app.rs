@@ -313,9 +313,9 @@ pub struct Wiring {
     docs: Vec<crate::openapi::OpDoc>,
     /// Set when the app serves its OpenAPI document.
     openapi: Option<crate::openapi::OpenApi>,
-    /// What the exception handlers with a declared status answer, for the
-    /// operations that can fail with a `jero::Error`.
-    handled_errors: Vec<crate::response::ResponseSpec>,
+    /// The exception handlers by error type, with what the ones with a
+    /// declared status answer: for the OpenAPI document.
+    handled_errors: crate::openapi::HandledErrors,
     errors: Vec<WiringError>,
     teardowns: Teardowns,
 }
@@ -336,7 +336,7 @@ impl Wiring {
             ops: Vec::new(),
             docs: Vec::new(),
             openapi: None,
-            handled_errors: Vec::new(),
+            handled_errors: Default::default(),
             errors: Vec::new(),
             teardowns: Teardowns::default(),
         }
@@ -530,10 +530,11 @@ impl Wiring {
     /// and mapping a library error into the app's error type reaches the
     /// app error's handler.
     ///
-    /// The OpenAPI document lists a handler's response (declared with
-    /// [`on_error_as`](Wiring::on_error_as)) for the operations that fail
-    /// with a [`jero::Error`](crate::Error); an operation whose error type
-    /// is `E` itself is still listed with `E`'s own problem.
+    /// The OpenAPI document lists what a handler answers when its status
+    /// is declared ([`on_error_as`](Wiring::on_error_as)): in place of the
+    /// problem of `E` (or of an error enum's variants), and for the
+    /// operations that fail with a [`jero::Error`](crate::Error). A handler
+    /// registered here leaves `E`'s own problem listed.
     ///
     /// ```
     /// # use jero::{contract, JsonResponse, Wiring};
@@ -609,17 +610,20 @@ impl Wiring {
             specs: Vec::new(),
         };
         R::describe(&mut responses);
-        for mut spec in responses.specs {
+        let mut specs = responses.specs;
+        for spec in &mut specs {
             spec.status = Some(status);
-            self.handled_errors.push(spec);
         }
-        self.register_error_handler(location, Some(status), handler)
+        self.register_error_handler(location, Some((status, specs)), handler)
     }
 
+    /// Registers `handler` for `E`; `declared` is the status given with
+    /// [`on_error_as`](Wiring::on_error_as) and the handler's responses
+    /// with it.
     fn register_error_handler<E, F, R>(
         &mut self,
         location: &'static Location<'static>,
-        status: Option<u16>,
+        declared: Option<(u16, Vec<crate::response::ResponseSpec>)>,
         handler: F,
     ) -> &mut Self
     where
@@ -629,16 +633,18 @@ impl Wiring {
     {
         let h = Arc::new(crate::error::TypedHandler {
             f: handler,
-            status,
+            status: declared.as_ref().map(|(status, _)| *status),
             _marker: std::marker::PhantomData,
         });
         let name = std::any::type_name::<E>();
-        if self
+        let inserted = self
             .shared
             .handlers
             .insert(std::any::TypeId::of::<E>(), name, h)
-            .is_err()
-        {
+            .is_ok();
+        if inserted {
+            self.handled_errors.insert(name, declared.map(|(_, specs)| specs));
+        } else {
             self.fail(
                 location,
                 format!(

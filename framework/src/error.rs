@@ -91,6 +91,7 @@ pub fn describe_api_error<E: ApiError>(r: &mut Responses<'_>) {
         status: Some(E::STATUS),
         content: ContentSpec::Problem,
         type_name: std::any::type_name::<E>(),
+        enclosing: Vec::new(),
     });
 }
 
@@ -180,6 +181,7 @@ impl IntoResponse for Error {
             status: Some(500),
             content: ContentSpec::Problem,
             type_name: "jero::Error",
+            enclosing: Vec::new(),
         });
     }
 }

@@ -160,7 +160,7 @@ pub mod __private {
         HeaderScalar, ScalarField, SerdeField,
     };
     pub use crate::openapi::{credentials_of, security_schemes, Credential};
-    pub use crate::response::contract_info;
+    pub use crate::response::{contract_info, describe_variant};
     pub use crate::{ArgSpec, BoxFuture, OpKind, OperationDef, RequestCx};
     pub use jero_engine::{HeaderName, LineBuf, LinePrefix, Method, Response};
     pub use schemars;

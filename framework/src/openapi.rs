@@ -2,7 +2,8 @@
 //! bind and encode: every operation with its parameters (path, query,
 //! header and cookie contracts), its request body (`json`, `form`,
 //! `content`), every response it can give with its status (the handler's
-//! outcomes and errors, the framework's 400/404/415/422 where its
+//! outcomes and errors, or what an exception handler with a declared
+//! status answers for them, the framework's 400/404/415/422 where its
 //! arguments can fail, 401 and the authenticator's errors where it is
 //! authenticated, 500), security schemes from the authenticators'
 //! credentials, and the summary, description and tag declared on the
@@ -115,15 +116,54 @@ pub fn credentials_of(info: &crate::ContractInfo, header: bool) -> Vec<Credentia
         .collect()
 }
 
-/// One operation, documented at wiring.
+/// One operation, documented at wiring; its responses are written when
+/// the document is (every exception handler known by then).
 pub(crate) struct OpDoc {
     pub(crate) path: String,
     pub(crate) method: &'static str,
+    /// The operation, with `responses` still to fill in.
     pub(crate) operation: Value,
     pub(crate) schemes: Vec<(String, Value)>,
-    /// Whether it can fail with a `jero::Error`, which the app's exception
-    /// handlers turn into their responses.
-    pub(crate) boxed_errors: bool,
+    /// The responses of the handler's return type.
+    responses: Vec<ResponseSpec>,
+    /// The statuses of the framework's own problems for this operation.
+    framework: Vec<u16>,
+    /// The status of a response that does not choose one.
+    default_status: u16,
+}
+
+/// The app's exception handlers, for the document.
+#[derive(Default)]
+pub(crate) struct HandledErrors {
+    /// By error type name: what the handler answers, when its status was
+    /// declared ([`Wiring::on_error_as`](crate::Wiring::on_error_as)).
+    by_type: std::collections::HashMap<&'static str, Option<Vec<ResponseSpec>>>,
+    /// What every handler with a declared status answers: an operation that
+    /// fails with a `jero::Error` may give any of them.
+    boxed: Vec<ResponseSpec>,
+}
+
+impl HandledErrors {
+    pub(crate) fn insert(&mut self, error: &'static str, declared: Option<Vec<ResponseSpec>>) {
+        if let Some(specs) = &declared {
+            self.boxed.extend(specs.iter().cloned());
+        }
+        self.by_type.insert(error, declared);
+    }
+
+    /// The handler that answers instead of `spec`, if one does: the
+    /// outermost enclosing enum's, else the error type's own (a
+    /// `#[jero::error]` type's problem). `Some(None)`: a handler whose
+    /// status was not declared.
+    fn instead_of(&self, spec: &ResponseSpec) -> Option<&Option<Vec<ResponseSpec>>> {
+        let own =
+            (spec.status.is_some() && matches!(spec.content, ContentSpec::Problem)).then_some(spec.type_name);
+        spec.enclosing
+            .iter()
+            .copied()
+            .chain(own)
+            .find_map(|name| self.by_type.get(name))
+    }
 }
 
 /// Everything [`operation`] reads.
@@ -206,19 +246,9 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
         );
     }
 
-    // Responses: the handler's, then the framework's where they apply.
-    let default_status = f.kind.default_status();
-    let boxed_errors = f.responses.iter().any(|r| r.type_name == "jero::Error");
-    let mut responses = Map::new();
-    for spec in &f.responses {
-        match (spec.status, &spec.content) {
-            (Some(status), content) => add_response(&mut responses, &status.to_string(), content),
-            // A `Problem` value carries its status at run time: any error.
-            (None, ContentSpec::Problem) => add_response(&mut responses, "default", &spec.content),
-            (None, content) => add_response(&mut responses, &default_status.to_string(), content),
-        }
-    }
-    let problem = ContentSpec::Problem;
+    // Responses: written with the document (see `responses`); the key
+    // keeps its place.
+    op.insert("responses".into(), Value::Null);
     let mut framework = Vec::new();
     if f.args.path.is_some() {
         framework.push(404);
@@ -244,12 +274,6 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
         framework.push(401);
     }
     framework.push(500);
-    for status in framework {
-        add_response(&mut responses, &status.to_string(), &problem);
-    }
-    let mut sorted: Vec<(String, Value)> = responses.into_iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    op.insert("responses".into(), Value::Object(sorted.into_iter().collect()));
 
     let mut schemes = Vec::new();
     if let Some(sec) = f.security {
@@ -271,7 +295,9 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
         },
         operation: Value::Object(op),
         schemes,
-        boxed_errors,
+        responses: f.responses,
+        framework,
+        default_status: f.kind.default_status(),
     }
 }
 
@@ -341,26 +367,47 @@ fn add_response(responses: &mut Map<String, Value>, status: &str, content: &Cont
     }
 }
 
+/// An operation's responses: the handler's (an error an exception
+/// handler answers for replaced by that handler's declared responses; a
+/// `jero::Error` adding every declared one), then the framework's.
+fn responses(op: &OpDoc, handled: &HandledErrors) -> Value {
+    let mut responses = Map::new();
+    let mut add = |spec: &ResponseSpec| match (spec.status, &spec.content) {
+        (Some(status), content) => add_response(&mut responses, &status.to_string(), content),
+        // A `Problem` value carries its status at run time: any error.
+        (None, ContentSpec::Problem) => add_response(&mut responses, "default", &spec.content),
+        (None, content) => add_response(&mut responses, &op.default_status.to_string(), content),
+    };
+    for spec in &op.responses {
+        match handled.instead_of(spec) {
+            Some(Some(declared)) => declared.iter().for_each(&mut add),
+            // A handler without a declared status: what it answers is
+            // known at run time only.
+            Some(None) | None => add(spec),
+        }
+        if spec.type_name == "jero::Error" {
+            handled.boxed.iter().for_each(&mut add);
+        }
+    }
+    for status in &op.framework {
+        add_response(&mut responses, &status.to_string(), &ContentSpec::Problem);
+    }
+    let mut sorted: Vec<(String, Value)> = responses.into_iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    Value::Object(sorted.into_iter().collect())
+}
+
 /// The whole document.
 pub(crate) fn document(
     info: &OpenApi,
     ops: Vec<OpDoc>,
-    handled: &[ResponseSpec],
+    handled: &HandledErrors,
     generator: &mut SchemaGenerator,
 ) -> Value {
     let mut paths: Map<String, Value> = Map::new();
     let mut schemes: Map<String, Value> = Map::new();
     for mut op in ops {
-        if op.boxed_errors && !handled.is_empty() {
-            if let Some(responses) = op.operation.get_mut("responses").and_then(Value::as_object_mut) {
-                for spec in handled {
-                    add_response(responses, &spec.status.unwrap_or(500).to_string(), &spec.content);
-                }
-                let mut sorted: Vec<(String, Value)> = std::mem::take(responses).into_iter().collect();
-                sorted.sort_by(|a, b| a.0.cmp(&b.0));
-                responses.extend(sorted);
-            }
-        }
+        op.operation["responses"] = responses(&op, handled);
         let item = paths.entry(op.path).or_insert_with(|| json!({}));
         if let Some(item) = item.as_object_mut() {
             item.insert(op.method.into(), op.operation);

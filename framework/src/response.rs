@@ -68,6 +68,24 @@ pub struct ResponseSpec {
     pub content: ContentSpec,
     /// The Rust type that produces it, for messages.
     pub type_name: &'static str,
+    /// The error enums (`#[derive(IntoResponse)]`) this response is an
+    /// error variant of, outermost first: an exception handler registered
+    /// for one of them answers instead, and the OpenAPI document lists that
+    /// handler's response (see [`describe_variant`]).
+    pub enclosing: Vec<&'static str>,
+}
+
+/// Describes `V`, a variant of the enum `enclosing` (`None` for an enum
+/// whose exception handler is never looked up: a generic one). Used by
+/// the `#[derive(IntoResponse)]` expansion.
+pub fn describe_variant<V: IntoResponse>(r: &mut Responses<'_>, enclosing: Option<&'static str>) {
+    let start = r.specs.len();
+    V::describe(r);
+    if let (true, Some(name)) = (V::IS_ERROR, enclosing) {
+        for spec in &mut r.specs[start..] {
+            spec.enclosing.insert(0, name);
+        }
+    }
 }
 
 /// The responses an operation can give, collected at wiring.
@@ -144,6 +162,7 @@ impl<T: Contract + Serialize> IntoResponse for T {
             status: None,
             content: ContentSpec::Json(schema),
             type_name: std::any::type_name::<T>(),
+            enclosing: Vec::new(),
         });
     }
 }
@@ -160,6 +179,7 @@ impl<T: Contract + Serialize> IntoResponse for Vec<T> {
             status: None,
             content: ContentSpec::Json(schema),
             type_name: std::any::type_name::<Vec<T>>(),
+            enclosing: Vec::new(),
         });
     }
 }
@@ -174,6 +194,7 @@ impl IntoResponse for String {
             status: None,
             content: ContentSpec::Text,
             type_name: "String",
+            enclosing: Vec::new(),
         });
     }
 }
@@ -188,6 +209,7 @@ impl IntoResponse for &'static str {
             status: None,
             content: ContentSpec::Text,
             type_name: "&str",
+            enclosing: Vec::new(),
         });
     }
 }
@@ -202,6 +224,7 @@ impl IntoResponse for Bytes {
             status: None,
             content: ContentSpec::Bytes,
             type_name: "Bytes",
+            enclosing: Vec::new(),
         });
     }
 }
@@ -218,6 +241,7 @@ impl IntoResponse for Problem {
             status: None,
             content: ContentSpec::Problem,
             type_name: "Problem",
+            enclosing: Vec::new(),
         });
     }
 }

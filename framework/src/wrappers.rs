@@ -387,6 +387,7 @@ fn describe_json<T: JsonBody, H: HeaderContract>(r: &mut Responses<'_>, status: 
         status,
         content,
         type_name: std::any::type_name::<T>(),
+        enclosing: Vec::new(),
     });
 }
 
@@ -451,6 +452,7 @@ impl<H: HeaderContract> IntoResponse for BytesResponse<H> {
             status: None,
             content: ContentSpec::Bytes,
             type_name: "BytesResponse",
+            enclosing: Vec::new(),
         });
     }
 }
@@ -490,6 +492,7 @@ impl<H: HeaderContract> IntoResponse for NoContent<H> {
             status: Some(204),
             content: ContentSpec::Empty,
             type_name: "NoContent",
+            enclosing: Vec::new(),
         });
     }
 }

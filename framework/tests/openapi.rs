@@ -367,3 +367,99 @@ fn no_document_unless_included_and_error_statuses_are_checked() {
         "the exception handler for Upstream declares status 302; an error's status is 400-599"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Exception handlers for typed errors and error enums
+
+#[jero::error(status = 404, code = "note-missing", title = "Note missing")]
+struct NoteMissing;
+
+#[jero::error(status = 409, code = "note-locked", title = "Note locked")]
+struct NoteLocked;
+
+#[jero::error(status = 410, code = "note-gone", title = "Note gone")]
+struct NoteGone;
+
+/// An error enum; an outcome enum with one error variant.
+#[derive(jero::IntoResponse)]
+enum NoteError {
+    Missing(NoteMissing),
+    Locked(NoteLocked),
+}
+
+#[derive(jero::IntoResponse)]
+enum NoteOutcome {
+    Found(Note),
+    Gone(NoteGone),
+}
+
+struct Typed;
+
+#[endpoint(path = "/typed")]
+impl Typed {
+    /// Fails with the enum, whose handler declares 503.
+    async fn get(&self) -> Result<Size, NoteError> {
+        Err(NoteMissing.into())
+    }
+
+    /// Fails with `NoteLocked` itself, whose handler declares nothing.
+    async fn put(&self) -> Result<Size, NoteLocked> {
+        Err(NoteLocked)
+    }
+
+    /// An outcome whose error variant `NoteGone` has a handler (429).
+    async fn post(&self) -> NoteOutcome {
+        NoteOutcome::Gone(NoteGone)
+    }
+
+    /// `NoteMissing` itself: its own handler (none) is not the enum's.
+    async fn delete(&self) -> Result<Size, NoteMissing> {
+        Err(NoteMissing)
+    }
+}
+
+struct HandledApp;
+
+impl App for HandledApp {
+    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+        wiring
+            .include_openapi(OpenApi::new("Typed", "1.0.0"))
+            .include_endpoint(Typed)
+            .on_error_as(503, |_: &NoteError| {
+                JsonResponse::new(UpstreamBody { code: "notes".into() })
+            })
+            .on_error(|_: &NoteLocked| {
+                JsonResponse::new(UpstreamBody {
+                    code: "locked".into(),
+                })
+                .status(423)
+            })
+            .on_error_as(429, |_: &NoteGone| {
+                JsonResponse::new(UpstreamBody { code: "gone".into() })
+            });
+        Ok(())
+    }
+}
+
+#[test]
+fn handlers_of_typed_errors_and_error_enums_replace_their_problems() {
+    let c = TestClient::new(HandledApp);
+    let d: Value = c.get("/openapi.json").send().json();
+    let ops = &d["paths"]["/typed"];
+    // The enum's handler answers for both variants: 503 in place of 404 and 409.
+    assert_eq!(statuses(&ops["get"]), ["200", "500", "503"]);
+    assert_eq!(
+        ops["get"]["responses"]["503"]["content"]["application/json"]["schema"],
+        json!({"$ref": "#/components/schemas/UpstreamBody"})
+    );
+    // A handler without a declared status: the error's own problem stays.
+    assert_eq!(statuses(&ops["put"]), ["200", "409", "500"]);
+    // An outcome enum: the success stays, the error variant's handler replaces it.
+    assert_eq!(statuses(&ops["post"]), ["200", "429", "500"]);
+    assert_eq!(statuses(&ops["delete"]), ["200", "404", "500"]);
+    // What the handlers answer, as documented.
+    assert_eq!(c.get("/typed").send().status(), 503);
+    assert_eq!(c.put("/typed").send().status(), 423);
+    assert_eq!(c.post("/typed").send().status(), 429);
+    assert_eq!(c.delete("/typed").send().status(), 404);
+}

@@ -1037,6 +1037,13 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
         .to_compile_error()
         .into();
     };
+    // The enum's name for the OpenAPI document, where its exception
+    // handler is looked up (see `enum_handler` below).
+    let enclosing = if item.generics.params.is_empty() {
+        quote!(::std::option::Option::Some(::std::any::type_name::<Self>()))
+    } else {
+        quote!(::std::option::Option::None)
+    };
     let mut arms = Vec::new();
     let mut error_arms = Vec::new();
     let mut describes = Vec::new();
@@ -1057,7 +1064,7 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
         };
         arms.push(quote!(#name::#vname(v) => ::jero::IntoResponse::into_response(v, cx)));
         error_arms.push(quote!(#name::#vname(_) => <#ty as ::jero::IntoResponse>::IS_ERROR));
-        describes.push(quote!(<#ty as ::jero::IntoResponse>::describe(r);));
+        describes.push(quote!(::jero::__private::describe_variant::<#ty>(r, #enclosing);));
         types.push(quote!(#ty).to_string());
     }
     for v in &data.variants {

@@ -431,6 +431,7 @@ fn describe_stream<H: HeaderContract>(
         status: None,
         content: ContentSpec::Stream { media_type, items },
         type_name,
+        enclosing: Vec::new(),
     });
 }
 
