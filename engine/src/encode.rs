@@ -34,6 +34,13 @@ pub(crate) fn no_content(status: u16) -> bool {
     status == 204 || status == 304
 }
 
+/// The statuses that never carry content: [`no_content`]'s, and 205 Reset
+/// Content (RFC 9110 15.3.6), which says so with `content-length: 0`.
+#[inline(always)]
+fn without_content(status: u16) -> bool {
+    status | 1 == 205 || status == 304
+}
+
 /// Replaces an invalid response (see [`Response::is_invalid`]) with a bare
 /// 500; a status out of range is logged here (a refused header was logged
 /// when it was refused).
@@ -326,18 +333,90 @@ pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, 
         refuse(res);
     }
     let status = res.status();
+    if without_content(status) {
+        return encode_without_content(res, ctx, out);
+    }
     // A service may ask to close by sending `connection: close`.
     let mut keep_alive = ctx.keep_alive && !res.wants_close();
-    let mut body = res.take_body();
-    if status == 205 {
-        // Reset Content: no content, ever (RFC 9110 15.3.6).
-        body = Body::Empty;
-    }
+    let body = res.take_body();
     let streaming_close = matches!(body, Body::Stream(_)) && ctx.version == Version::Http10;
     if streaming_close {
         keep_alive = false;
     }
 
+    push_status_line(out, status);
+    res.write_head_lines(out);
+    push_date_and_connection(out, ctx, keep_alive);
+
+    let rest = match body {
+        Body::Empty => {
+            out.extend_from_slice(b"content-length: 0\r\n\r\n");
+            Rest::Done
+        }
+        Body::Full(bytes) => {
+            full_length(out, bytes.len());
+            if ctx.is_head {
+                Rest::Done
+            } else if bytes.len() >= COPY_BODY_MAX {
+                Rest::Large(bytes)
+            } else {
+                out.extend_from_slice(&bytes);
+                Rest::Done
+            }
+        }
+        Body::Owned(bytes) => {
+            full_length(out, bytes.len());
+            if ctx.is_head {
+                Rest::Done
+            } else if bytes.len() >= COPY_BODY_MAX {
+                Rest::Large(Bytes::from(bytes))
+            } else {
+                out.extend_from_slice(&bytes);
+                Rest::Done
+            }
+        }
+        Body::Stream(stream) => {
+            let chunked = ctx.version == Version::Http11;
+            if chunked {
+                out.extend_from_slice(b"transfer-encoding: chunked\r\n");
+            }
+            out.extend_from_slice(b"\r\n");
+            if ctx.is_head {
+                // HEAD never runs the stream: dropping it here runs its teardown.
+                drop(stream);
+                Rest::Done
+            } else {
+                Rest::Stream { stream, chunked }
+            }
+        }
+    };
+    (rest, keep_alive)
+}
+
+/// [`encode`] for the statuses without content (see [`without_content`]):
+/// no body (a stream is dropped unstarted, which runs its teardown); 204
+/// and 304 without `content-length` and `content-type`, 205 with
+/// `content-length: 0`.
+#[inline(never)]
+fn encode_without_content(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, bool) {
+    let status = res.status();
+    let keep_alive = ctx.keep_alive && !res.wants_close();
+    drop(res.take_body());
+    push_status_line(out, status);
+    if status == 205 {
+        res.write_head_lines(out);
+        push_date_and_connection(out, ctx, keep_alive);
+        out.extend_from_slice(b"content-length: 0\r\n\r\n");
+    } else {
+        res.write_head_lines_no_content(out);
+        push_date_and_connection(out, ctx, keep_alive);
+        out.extend_from_slice(b"\r\n");
+    }
+    (Rest::Done, keep_alive)
+}
+
+#[inline(always)]
+fn push_status_line(out: &mut Vec<u8>, status: u16) {
     match status_line(status) {
         Some(line) => out.extend_from_slice(line),
         None => {
@@ -348,66 +427,16 @@ pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, 
             out.extend_from_slice(b"\r\n");
         }
     }
-    if no_content(status) {
-        res.write_head_lines_no_content(out);
-    } else {
-        res.write_head_lines(out);
-    }
+}
+
+#[inline(always)]
+fn push_date_and_connection(out: &mut Vec<u8>, ctx: Ctx, keep_alive: bool) {
     crate::date::push_line(out);
     if !keep_alive {
         out.extend_from_slice(b"connection: close\r\n");
     } else if ctx.version == Version::Http10 {
         out.extend_from_slice(b"connection: keep-alive\r\n");
     }
-
-    let rest = if no_content(status) {
-        out.extend_from_slice(b"\r\n");
-        Rest::Done
-    } else {
-        match body {
-            Body::Empty => {
-                out.extend_from_slice(b"content-length: 0\r\n\r\n");
-                Rest::Done
-            }
-            Body::Full(bytes) => {
-                full_length(out, bytes.len());
-                if ctx.is_head {
-                    Rest::Done
-                } else if bytes.len() >= COPY_BODY_MAX {
-                    Rest::Large(bytes)
-                } else {
-                    out.extend_from_slice(&bytes);
-                    Rest::Done
-                }
-            }
-            Body::Owned(bytes) => {
-                full_length(out, bytes.len());
-                if ctx.is_head {
-                    Rest::Done
-                } else if bytes.len() >= COPY_BODY_MAX {
-                    Rest::Large(Bytes::from(bytes))
-                } else {
-                    out.extend_from_slice(&bytes);
-                    Rest::Done
-                }
-            }
-            Body::Stream(stream) => {
-                let chunked = ctx.version == Version::Http11;
-                if chunked {
-                    out.extend_from_slice(b"transfer-encoding: chunked\r\n");
-                }
-                out.extend_from_slice(b"\r\n");
-                if ctx.is_head {
-                    // HEAD never runs the stream: dropping it here runs its teardown.
-                    drop(stream);
-                    Rest::Done
-                } else {
-                    Rest::Stream { stream, chunked }
-                }
-            }
-        }
-    };
-    (rest, keep_alive)
 }
 
 #[inline]

@@ -1064,7 +1064,7 @@ impl Response {
     /// is 4 instructions fewer per wrapped response than a copy by length
     /// (`perf/probes/encode-ab`; the times of the two could not be told
     /// apart).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn write_head_lines(&self, out: &mut Vec<u8>) {
         if self.lines.spilled() {
             return self.write_head_lines_sliced(out);
