@@ -652,6 +652,58 @@ mod tests {
         assert!(s.contains("Content-Type: text/plain\r\n"), "{s}");
     }
 
+    /// A stream that records being dropped and never yields.
+    struct Tracked(std::rc::Rc<std::cell::Cell<bool>>);
+
+    impl futures_core::Stream for Tracked {
+        type Item = Result<Bytes, crate::BoxError>;
+        fn poll_next(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            std::task::Poll::Pending
+        }
+    }
+
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            self.0.set(true);
+        }
+    }
+
+    #[test]
+    fn statuses_without_content_drop_a_stream_and_keep_http10_alive() {
+        let http10 = Ctx {
+            version: Version::Http10,
+            is_head: false,
+            keep_alive: true,
+        };
+        for (status, end) in [
+            (204u16, "date: DATE\r\nconnection: keep-alive\r\n\r\n"),
+            (
+                205,
+                "date: DATE\r\nconnection: keep-alive\r\ncontent-length: 0\r\n\r\n",
+            ),
+            (304, "date: DATE\r\nconnection: keep-alive\r\n\r\n"),
+        ] {
+            let dropped = std::rc::Rc::new(std::cell::Cell::new(false));
+            let res = Response::new(status).with_body(Body::stream(Tracked(dropped.clone())));
+            let mut out = Vec::new();
+            let (rest, keep_alive) = encode(&mut { res }, http10, &mut out);
+            assert!(matches!(rest, Rest::Done), "{status}");
+            // No body goes out, so the connection need not close.
+            assert!(keep_alive, "{status}");
+            assert!(dropped.get(), "{status}: the stream was not dropped");
+            let (s, _) = enc(Response::new(status), http10);
+            assert!(s.ends_with(end), "{status}: {s}");
+        }
+        // Another status with a stream on HTTP/1.0 is delimited by the close.
+        let res = Response::new(200).with_body(Body::stream(Tracked(Default::default())));
+        let (rest, keep_alive) = encode(&mut { res }, http10, &mut Vec::new());
+        assert!(matches!(rest, Rest::Stream { chunked: false, .. }));
+        assert!(!keep_alive);
+    }
+
     #[test]
     fn reset_content_has_length_zero_and_no_body() {
         let (s, _) = enc(Response::new(205).with_body("dropped"), KA11);
@@ -662,6 +714,12 @@ mod tests {
         let (status, _, body) = Response::new(205).with_body("dropped").into_parts();
         assert_eq!(status, 205);
         assert!(matches!(body, Body::Empty));
+        let head = Ctx {
+            is_head: true,
+            ..KA11
+        };
+        let (s, _) = enc(Response::new(205).with_body("dropped"), head);
+        assert!(s.ends_with("content-length: 0\r\n\r\n"), "{s}");
     }
 
     #[test]

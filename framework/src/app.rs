@@ -531,10 +531,11 @@ impl Wiring {
     /// app error's handler.
     ///
     /// The OpenAPI document lists what a handler answers when its status
-    /// is declared ([`on_error_as`](Wiring::on_error_as)): in place of the
-    /// problem of `E` (or of an error enum's variants), and for the
-    /// operations that fail with a [`jero::Error`](crate::Error). A handler
-    /// registered here leaves `E`'s own problem listed.
+    /// is declared ([`on_error_as`](Wiring::on_error_as)); a handler
+    /// registered here leaves `E`'s own problem listed. An error a handler
+    /// raises boxed in a [`jero::Error`](crate::Error) goes to the boxed
+    /// error's type's handler, else to the `jero::Error` handler if there
+    /// is one.
     ///
     /// ```
     /// # use jero::{contract, JsonResponse, Wiring};
@@ -566,10 +567,12 @@ impl Wiring {
     }
 
     /// [`on_error`](Wiring::on_error) with the status the handler answers,
-    /// given up front: every response of the handler gets it, and the
-    /// OpenAPI document lists it for the operations that can fail with a
-    /// [`jero::Error`](crate::Error) (the status must be 400-599; a
-    /// [`WiringError`] otherwise).
+    /// given up front: every response of the handler gets it (the status
+    /// must be 400-599; a [`WiringError`] otherwise), and the OpenAPI
+    /// document lists the handler's response in place of `E`'s problem (or
+    /// of the error variants' problems, for an error enum) and, unless an
+    /// operation returns `E` as a typed error, for the operations that can
+    /// fail with a [`jero::Error`](crate::Error).
     ///
     /// ```
     /// # use jero::{contract, JsonResponse, Wiring};

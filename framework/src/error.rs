@@ -87,12 +87,11 @@ pub fn handle_error<E: Any>(error: &E, cx: &RequestCx<'_>) -> Option<Response> {
 /// Describes an [`ApiError`] response. Used by the `#[jero::error]` expansion.
 pub fn describe_api_error<E: ApiError>(r: &mut Responses<'_>) {
     let _ = E::params_schema(r.generator);
-    r.specs.push(ResponseSpec {
-        status: Some(E::STATUS),
-        content: ContentSpec::Problem,
-        type_name: std::any::type_name::<E>(),
-        enclosing: Vec::new(),
-    });
+    r.specs.push(ResponseSpec::new(
+        Some(E::STATUS),
+        ContentSpec::Problem,
+        std::any::type_name::<E>(),
+    ));
 }
 
 /// Any error, boxed: the `?`-friendly error type for handlers whose
@@ -177,12 +176,8 @@ impl IntoResponse for Error {
     }
 
     fn describe(r: &mut Responses<'_>) {
-        r.specs.push(ResponseSpec {
-            status: Some(500),
-            content: ContentSpec::Problem,
-            type_name: "jero::Error",
-            enclosing: Vec::new(),
-        });
+        r.specs
+            .push(ResponseSpec::new(Some(500), ContentSpec::Problem, "jero::Error"));
     }
 }
 

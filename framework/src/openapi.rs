@@ -135,20 +135,22 @@ pub(crate) struct OpDoc {
 /// The app's exception handlers, for the document.
 #[derive(Default)]
 pub(crate) struct HandledErrors {
-    /// By error type name: what the handler answers, when its status was
-    /// declared ([`Wiring::on_error_as`](crate::Wiring::on_error_as)).
-    by_type: std::collections::HashMap<&'static str, Option<Vec<ResponseSpec>>>,
-    /// What every handler with a declared status answers: an operation that
-    /// fails with a `jero::Error` may give any of them.
-    boxed: Vec<ResponseSpec>,
+    /// By error type name, in the order they were registered: what the
+    /// handler answers, when its status was declared
+    /// ([`Wiring::on_error_as`](crate::Wiring::on_error_as)).
+    handlers: Vec<(&'static str, Option<Vec<ResponseSpec>>)>,
 }
 
 impl HandledErrors {
     pub(crate) fn insert(&mut self, error: &'static str, declared: Option<Vec<ResponseSpec>>) {
-        if let Some(specs) = &declared {
-            self.boxed.extend(specs.iter().cloned());
-        }
-        self.by_type.insert(error, declared);
+        self.handlers.push((error, declared));
+    }
+
+    fn get(&self, error: &str) -> Option<&Option<Vec<ResponseSpec>>> {
+        self.handlers
+            .iter()
+            .find(|(name, _)| *name == error)
+            .map(|(_, declared)| declared)
     }
 
     /// The handler that answers instead of `spec`, if one does: the
@@ -156,14 +158,34 @@ impl HandledErrors {
     /// `#[jero::error]` type's problem). `Some(None)`: a handler whose
     /// status was not declared.
     fn instead_of(&self, spec: &ResponseSpec) -> Option<&Option<Vec<ResponseSpec>>> {
-        let own =
-            (spec.status.is_some() && matches!(spec.content, ContentSpec::Problem)).then_some(spec.type_name);
-        spec.enclosing
-            .iter()
-            .copied()
-            .chain(own)
-            .find_map(|name| self.by_type.get(name))
+        typed_errors(spec).find_map(|name| self.get(name))
     }
+
+    /// What a `jero::Error` may be answered with: the declared responses of
+    /// the handlers for types that no operation returns as a typed error
+    /// (those, error enums and `#[jero::error]` types, are not boxed).
+    fn boxed(&self, ops: &[OpDoc]) -> Vec<ResponseSpec> {
+        let typed: std::collections::HashSet<&str> = ops
+            .iter()
+            .flat_map(|op| op.responses.iter().flat_map(typed_errors))
+            .collect();
+        self.handlers
+            .iter()
+            .filter(|(name, _)| !typed.contains(name))
+            .filter_map(|(_, declared)| declared.as_ref())
+            .flatten()
+            .cloned()
+            .collect()
+    }
+}
+
+/// The typed errors a response belongs to, outermost first: the error enums
+/// enclosing it, then its own type when it is a `#[jero::error]` type's
+/// problem (a fixed status).
+fn typed_errors(spec: &ResponseSpec) -> impl Iterator<Item = &'static str> + '_ {
+    let own =
+        (spec.status.is_some() && matches!(spec.content, ContentSpec::Problem)).then_some(spec.type_name);
+    spec.enclosing.iter().copied().chain(own)
 }
 
 /// Everything [`operation`] reads.
@@ -370,7 +392,7 @@ fn add_response(responses: &mut Map<String, Value>, status: &str, content: &Cont
 /// An operation's responses: the handler's (an error an exception
 /// handler answers for replaced by that handler's declared responses; a
 /// `jero::Error` adding every declared one), then the framework's.
-fn responses(op: &OpDoc, handled: &HandledErrors) -> Value {
+fn responses(op: &OpDoc, handled: &HandledErrors, boxed: &[ResponseSpec]) -> Value {
     let mut responses = Map::new();
     let mut add = |spec: &ResponseSpec| match (spec.status, &spec.content) {
         (Some(status), content) => add_response(&mut responses, &status.to_string(), content),
@@ -383,10 +405,13 @@ fn responses(op: &OpDoc, handled: &HandledErrors) -> Value {
             Some(Some(declared)) => declared.iter().for_each(&mut add),
             // A handler without a declared status: what it answers is
             // known at run time only.
-            Some(None) | None => add(spec),
-        }
-        if spec.type_name == "jero::Error" {
-            handled.boxed.iter().for_each(&mut add);
+            Some(None) => add(spec),
+            None => {
+                add(spec);
+                if spec.type_name == "jero::Error" {
+                    boxed.iter().for_each(&mut add);
+                }
+            }
         }
     }
     for status in &op.framework {
@@ -406,8 +431,9 @@ pub(crate) fn document(
 ) -> Value {
     let mut paths: Map<String, Value> = Map::new();
     let mut schemes: Map<String, Value> = Map::new();
+    let boxed = handled.boxed(&ops);
     for mut op in ops {
-        op.operation["responses"] = responses(&op, handled);
+        op.operation["responses"] = responses(&op, handled, &boxed);
         let item = paths.entry(op.path).or_insert_with(|| json!({}));
         if let Some(item) = item.as_object_mut() {
             item.insert(op.method.into(), op.operation);

@@ -75,6 +75,25 @@ pub struct ResponseSpec {
     pub enclosing: Vec<&'static str>,
 }
 
+impl ResponseSpec {
+    /// A response with `status` (`None`: the operation's default), `content`,
+    /// produced by the type `type_name`, in no enclosing error enum.
+    ///
+    /// ```
+    /// use jero::{ContentSpec, ResponseSpec};
+    /// let spec = ResponseSpec::new(Some(418), ContentSpec::Text, "Teapot");
+    /// assert!(spec.enclosing.is_empty());
+    /// ```
+    pub fn new(status: Option<u16>, content: ContentSpec, type_name: &'static str) -> ResponseSpec {
+        ResponseSpec {
+            status,
+            content,
+            type_name,
+            enclosing: Vec::new(),
+        }
+    }
+}
+
 /// Describes `V`, a variant of the enum `enclosing` (`None` for an enum
 /// whose exception handler is never looked up: a generic one). Used by
 /// the `#[derive(IntoResponse)]` expansion.
@@ -111,7 +130,8 @@ pub trait IntoResponse {
     /// [`jero::Error`](crate::Error), [`Problem`], and enums of them
     /// (`#[derive(IntoResponse)]`). An exception handler registered for an
     /// enum takes its error variants only; its other outcomes go out as
-    /// they are.
+    /// they are. It is a property of the type: a `Result`, or an enum that
+    /// mixes outcomes and errors, is not an error even when its value is.
     const IS_ERROR: bool = false;
 
     /// Builds the response.
@@ -158,12 +178,11 @@ impl<T: Contract + Serialize> IntoResponse for T {
 
     fn describe(r: &mut Responses<'_>) {
         let schema = r.generator.subschema_for::<T>();
-        r.specs.push(ResponseSpec {
-            status: None,
-            content: ContentSpec::Json(schema),
-            type_name: std::any::type_name::<T>(),
-            enclosing: Vec::new(),
-        });
+        r.specs.push(ResponseSpec::new(
+            None,
+            ContentSpec::Json(schema),
+            std::any::type_name::<T>(),
+        ));
     }
 }
 
@@ -175,12 +194,11 @@ impl<T: Contract + Serialize> IntoResponse for Vec<T> {
 
     fn describe(r: &mut Responses<'_>) {
         let schema = r.generator.subschema_for::<Vec<T>>();
-        r.specs.push(ResponseSpec {
-            status: None,
-            content: ContentSpec::Json(schema),
-            type_name: std::any::type_name::<Vec<T>>(),
-            enclosing: Vec::new(),
-        });
+        r.specs.push(ResponseSpec::new(
+            None,
+            ContentSpec::Json(schema),
+            std::any::type_name::<Vec<T>>(),
+        ));
     }
 }
 
@@ -190,12 +208,7 @@ impl IntoResponse for String {
     }
 
     fn describe(r: &mut Responses<'_>) {
-        r.specs.push(ResponseSpec {
-            status: None,
-            content: ContentSpec::Text,
-            type_name: "String",
-            enclosing: Vec::new(),
-        });
+        r.specs.push(ResponseSpec::new(None, ContentSpec::Text, "String"));
     }
 }
 
@@ -205,12 +218,7 @@ impl IntoResponse for &'static str {
     }
 
     fn describe(r: &mut Responses<'_>) {
-        r.specs.push(ResponseSpec {
-            status: None,
-            content: ContentSpec::Text,
-            type_name: "&str",
-            enclosing: Vec::new(),
-        });
+        r.specs.push(ResponseSpec::new(None, ContentSpec::Text, "&str"));
     }
 }
 
@@ -220,12 +228,7 @@ impl IntoResponse for Bytes {
     }
 
     fn describe(r: &mut Responses<'_>) {
-        r.specs.push(ResponseSpec {
-            status: None,
-            content: ContentSpec::Bytes,
-            type_name: "Bytes",
-            enclosing: Vec::new(),
-        });
+        r.specs.push(ResponseSpec::new(None, ContentSpec::Bytes, "Bytes"));
     }
 }
 
@@ -237,12 +240,8 @@ impl IntoResponse for Problem {
     }
 
     fn describe(r: &mut Responses<'_>) {
-        r.specs.push(ResponseSpec {
-            status: None,
-            content: ContentSpec::Problem,
-            type_name: "Problem",
-            enclosing: Vec::new(),
-        });
+        r.specs
+            .push(ResponseSpec::new(None, ContentSpec::Problem, "Problem"));
     }
 }
 

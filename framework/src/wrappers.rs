@@ -383,12 +383,8 @@ fn describe_json<T: JsonBody, H: HeaderContract>(r: &mut Responses<'_>, status: 
         None => ContentSpec::Empty,
     };
     let _ = H::schema(r.generator);
-    r.specs.push(ResponseSpec {
-        status,
-        content,
-        type_name: std::any::type_name::<T>(),
-        enclosing: Vec::new(),
-    });
+    r.specs
+        .push(ResponseSpec::new(status, content, std::any::type_name::<T>()));
 }
 
 impl<T: JsonBody, H: HeaderContract> IntoResponse for JsonResponse<T, H> {
@@ -448,12 +444,8 @@ impl<H: HeaderContract> IntoResponse for BytesResponse<H> {
 
     fn describe(r: &mut Responses<'_>) {
         let _ = H::schema(r.generator);
-        r.specs.push(ResponseSpec {
-            status: None,
-            content: ContentSpec::Bytes,
-            type_name: "BytesResponse",
-            enclosing: Vec::new(),
-        });
+        r.specs
+            .push(ResponseSpec::new(None, ContentSpec::Bytes, "BytesResponse"));
     }
 }
 
@@ -488,12 +480,8 @@ impl<H: HeaderContract> IntoResponse for NoContent<H> {
 
     fn describe(r: &mut Responses<'_>) {
         let _ = H::schema(r.generator);
-        r.specs.push(ResponseSpec {
-            status: Some(204),
-            content: ContentSpec::Empty,
-            type_name: "NoContent",
-            enclosing: Vec::new(),
-        });
+        r.specs
+            .push(ResponseSpec::new(Some(204), ContentSpec::Empty, "NoContent"));
     }
 }
 

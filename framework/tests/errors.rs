@@ -1593,3 +1593,62 @@ fn escaped_panic_with_a_panicking_500_is_the_engine_default() {
     );
     assert_eq!(c.get("/healthy").send().status(), 200);
 }
+
+/// A generic enum: it derives (no `From` for the variant whose type is a
+/// parameter), and has no enum-level handler lookup.
+#[derive(jero::IntoResponse)]
+enum Either<E: jero::IntoResponse> {
+    Missing(WidgetNotFound),
+    Other(E),
+}
+
+struct Generic;
+
+#[endpoint(path = "/generic")]
+impl Generic {
+    async fn get(&self) -> Result<Widget, Either<WidgetExists>> {
+        Err(Either::Other(WidgetExists))
+    }
+
+    async fn post(&self) -> Result<Widget, Either<WidgetExists>> {
+        // `From` is derived for the non-generic variant.
+        let missing = WidgetNotFound {
+            widget_id: "w9".into(),
+            shelf_name: "north".into(),
+        };
+        Err(missing.into())
+    }
+}
+
+#[test]
+fn generic_error_enum_renders_its_variants() {
+    let c = TestClient::new(WireWith(|w: &mut Wiring| {
+        include_routes(w);
+        w.include_endpoint(Generic);
+    }));
+    assert_problem(
+        &c.get("/generic").send(),
+        409,
+        r#"{"type":"widget-exists","title":"Widget already exists","status":409}"#,
+    );
+    assert_eq!(c.post("/generic").send().status(), 404);
+}
+
+#[test]
+fn boxed_own_error_raised_by_a_handler_reaches_the_catch_all() {
+    // The handler for SplitHeader raises a SplitHeader again, boxed: its
+    // own handler is answering, so the jero::Error handler takes it.
+    let c = TestClient::new(WireWith(|w: &mut Wiring| {
+        include_routes(w);
+        w.on_error(|_: &SplitHeader| -> Result<NoContent, jero::Error> { Err(SplitHeader)? })
+            .on_error(|_: &jero::Error| {
+                JsonResponse::new(UpstreamBody {
+                    code: "caught".into(),
+                })
+                .status(502)
+            });
+    }));
+    let resp = c.get("/split").send();
+    assert_eq!(resp.status(), 502, "{}", resp.text());
+    assert_eq!(resp.text(), r#"{"code":"caught"}"#);
+}

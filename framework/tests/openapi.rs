@@ -463,3 +463,91 @@ fn handlers_of_typed_errors_and_error_enums_replace_their_problems() {
     assert_eq!(c.post("/typed").send().status(), 429);
     assert_eq!(c.delete("/typed").send().status(), 404);
 }
+
+/// An enum of an error enum; an enum with a boxed-error variant.
+#[derive(jero::IntoResponse)]
+enum OuterError {
+    Notes(NoteError),
+    Gone(NoteGone),
+}
+
+#[derive(jero::IntoResponse)]
+enum WithBoxed {
+    Missing(NoteMissing),
+    Other(jero::Error),
+}
+
+/// A boxed error with its own declared handler.
+#[derive(Debug)]
+struct Flaky;
+
+impl std::fmt::Display for Flaky {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("flaky")
+    }
+}
+
+impl std::error::Error for Flaky {}
+
+struct Nested;
+
+#[endpoint(path = "/nested")]
+impl Nested {
+    /// The outer enum's handler (418) answers for every variant, the
+    /// inner enum's included.
+    async fn get(&self) -> Result<Size, OuterError> {
+        Err(OuterError::Notes(NoteMissing.into()))
+    }
+
+    /// The enum's handler (502) answers for the boxed variant too: no
+    /// other boxed handler's status is listed.
+    async fn put(&self) -> Result<Size, WithBoxed> {
+        Err(WithBoxed::Other(Flaky.into()))
+    }
+
+    /// A plain boxed error: only the handlers for types no operation
+    /// returns as typed errors (Flaky's 504), not NoteGone's or the enums'.
+    async fn post(&self) -> Result<Size, jero::Error> {
+        Err(Flaky)?
+    }
+}
+
+struct NestedApp;
+
+impl App for NestedApp {
+    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+        wiring
+            .include_openapi(OpenApi::new("Nested", "1.0.0"))
+            .include_endpoint(Nested)
+            .on_error_as(418, |_: &OuterError| {
+                JsonResponse::new(UpstreamBody { code: "outer".into() })
+            })
+            .on_error_as(503, |_: &NoteError| {
+                JsonResponse::new(UpstreamBody { code: "inner".into() })
+            })
+            .on_error_as(429, |_: &NoteGone| {
+                JsonResponse::new(UpstreamBody { code: "gone".into() })
+            })
+            .on_error_as(502, |_: &WithBoxed| {
+                JsonResponse::new(UpstreamBody { code: "boxed".into() })
+            })
+            .on_error_as(504, |_: &Flaky| {
+                JsonResponse::new(UpstreamBody { code: "flaky".into() })
+            });
+        Ok(())
+    }
+}
+
+#[test]
+fn nested_enums_and_boxed_variants_list_what_answers() {
+    let c = TestClient::new(NestedApp);
+    let d: Value = c.get("/openapi.json").send().json();
+    let ops = &d["paths"]["/nested"];
+    assert_eq!(statuses(&ops["get"]), ["200", "418", "500"]);
+    assert_eq!(statuses(&ops["put"]), ["200", "500", "502"]);
+    assert_eq!(statuses(&ops["post"]), ["200", "500", "504"]);
+    // As answered.
+    assert_eq!(c.get("/nested").send().status(), 418);
+    assert_eq!(c.put("/nested").send().status(), 502);
+    assert_eq!(c.post("/nested").send().status(), 504);
+}

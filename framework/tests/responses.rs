@@ -1313,6 +1313,17 @@ fn json_response_on_204_and_304_sends_no_content_type_length_or_body() {
 }
 
 #[test]
+fn json_response_on_205_sends_length_zero_and_no_body() {
+    let resp = client().get("/no-content-types").query("code", "205").send();
+    assert_eq!(resp.status(), 205);
+    assert!(resp.body().is_empty());
+    assert_eq!(
+        headers(&resp),
+        vec![h("content-type", "application/json"), h("content-length", "0")]
+    );
+}
+
+#[test]
 fn no_content_drops_a_raw_content_type_and_keeps_the_rest() {
     let resp = client().post("/no-content-types").send();
     assert_eq!(resp.status(), 204);

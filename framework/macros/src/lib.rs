@@ -1016,14 +1016,27 @@ pub fn error(args: TokenStream, input: TokenStream) -> TokenStream {
     .into()
 }
 
+/// Whether `tree` names one of `params` (an identifier, at any depth).
+fn mentions(tree: &proc_macro2::TokenTree, params: &[String]) -> bool {
+    match tree {
+        proc_macro2::TokenTree::Ident(i) => params.iter().any(|p| i == p),
+        proc_macro2::TokenTree::Group(g) => g.stream().into_iter().any(|t| mentions(&t, params)),
+        _ => false,
+    }
+}
+
 /// Derives `jero::IntoResponse` for an enum of outcomes or errors: each
 /// variant wraps one response type and keeps its own status. Also derives
 /// `From` for each variant's type (so `?` and `.into()` work), unless two
-/// variants share a type. An exception handler registered for the enum
-/// itself (`Wiring::on_error`) answers for its error variants (types whose
-/// `IntoResponse::IS_ERROR` is true), before their own handlers; its other
-/// variants go out as they are. Generic enums have no such lookup: register
-/// handlers for their variants' types.
+/// variants share a type or a variant's type mentions a type parameter.
+/// An exception handler registered for the enum itself (`Wiring::on_error`)
+/// answers for its error variants, before their own handlers; its other
+/// variants go out as they are. A variant is an error variant by its type
+/// (`IntoResponse::IS_ERROR`: a `#[jero::error]` type, `jero::Error`,
+/// `Problem`, an enum of only those), not by its value: a variant holding a
+/// `Result` or an enum that mixes outcomes and errors is not one, and its
+/// errors go to their own types' handlers. Generic enums have no enum-level
+/// lookup: register handlers for their variants' types.
 #[proc_macro_derive(IntoResponse)]
 pub fn derive_into_response(input: TokenStream) -> TokenStream {
     let item = parse_macro_input!(input as syn::DeriveInput);
@@ -1044,6 +1057,7 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
     } else {
         quote!(::std::option::Option::None)
     };
+    let type_params: Vec<String> = item.generics.type_params().map(|p| p.ident.to_string()).collect();
     let mut arms = Vec::new();
     let mut error_arms = Vec::new();
     let mut describes = Vec::new();
@@ -1074,7 +1088,10 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
         };
         let ty = &f.unnamed[0].ty;
         let key = quote!(#ty).to_string();
-        if types.iter().filter(|t| **t == key).count() == 1 {
+        // A type that mentions a type parameter may be any type, another
+        // variant's included: its `From` would conflict.
+        let generic = quote!(#ty).into_iter().any(|t| mentions(&t, &type_params));
+        if !generic && types.iter().filter(|t| **t == key).count() == 1 {
             froms.push(quote! {
                 impl #impl_g ::std::convert::From<#ty> for #name #ty_g #where_g {
                     fn from(v: #ty) -> Self { #name::#vname(v) }

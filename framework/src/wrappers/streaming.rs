@@ -427,12 +427,11 @@ fn describe_stream<H: HeaderContract>(
     type_name: &'static str,
 ) {
     let _ = H::schema(r.generator);
-    r.specs.push(ResponseSpec {
-        status: None,
-        content: ContentSpec::Stream { media_type, items },
+    r.specs.push(ResponseSpec::new(
+        None,
+        ContentSpec::Stream { media_type, items },
         type_name,
-        enclosing: Vec::new(),
-    });
+    ));
 }
 
 // ---------------------------------------------------------------------------
