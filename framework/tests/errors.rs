@@ -13,6 +13,24 @@ use serde_json::Value;
 // ---------------------------------------------------------------------------
 // Contracts and errors
 
+/// A foreign (non-jero) error type: `Debug`, `Display` with `message`,
+/// `std::error::Error`.
+macro_rules! foreign_error {
+    ($(#[$doc:meta])* $name:ident, $message:literal) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        struct $name;
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str($message)
+            }
+        }
+
+        impl std::error::Error for $name {}
+    };
+}
+
 #[contract]
 struct WidgetPath {
     widget_id: String,
@@ -85,65 +103,35 @@ fn ensure_new(name: &str) -> Result<(), WidgetExists> {
     }
 }
 
-/// A foreign (non-jero) error, mapped by an exception handler.
-#[derive(Debug)]
-struct UpstreamFailed;
+foreign_error!(
+    /// A foreign (non-jero) error, mapped by an exception handler.
+    UpstreamFailed,
+    "the upstream service did not answer"
+);
 
-impl std::fmt::Display for UpstreamFailed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the upstream service did not answer")
-    }
-}
+foreign_error!(
+    /// A foreign error with no exception handler; its message must not leak.
+    SecretFailure,
+    "db password=hunter2 rejected"
+);
 
-impl std::error::Error for UpstreamFailed {}
+foreign_error!(
+    /// A foreign error whose exception handler answers 200.
+    NotReallyAnError,
+    "not really an error"
+);
 
-/// A foreign error with no exception handler; its message must not leak.
-#[derive(Debug)]
-struct SecretFailure;
+foreign_error!(
+    /// A foreign error whose exception handler panics.
+    Exploding,
+    "exploding"
+);
 
-impl std::fmt::Display for SecretFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("db password=hunter2 rejected")
-    }
-}
-
-impl std::error::Error for SecretFailure {}
-
-/// A foreign error whose exception handler answers 200.
-#[derive(Debug)]
-struct NotReallyAnError;
-
-impl std::fmt::Display for NotReallyAnError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("not really an error")
-    }
-}
-
-impl std::error::Error for NotReallyAnError {}
-
-/// A foreign error whose exception handler panics.
-#[derive(Debug)]
-struct Exploding;
-
-impl std::fmt::Display for Exploding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("exploding")
-    }
-}
-
-impl std::error::Error for Exploding {}
-
-/// A foreign error whose exception handler answers a jero error.
-#[derive(Debug)]
-struct DuplicateKey;
-
-impl std::fmt::Display for DuplicateKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("duplicate key value violates unique constraint")
-    }
-}
-
-impl std::error::Error for DuplicateKey {}
+foreign_error!(
+    /// A foreign error whose exception handler answers a jero error.
+    DuplicateKey,
+    "duplicate key value violates unique constraint"
+);
 
 #[contract]
 struct UpstreamBody {
@@ -422,17 +410,11 @@ impl LookupWidget {
     }
 }
 
-/// A library's error, mapped by its handler into the app's error enum.
-#[derive(Debug)]
-struct DbFailure;
-
-impl std::fmt::Display for DbFailure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("db failure")
-    }
-}
-
-impl std::error::Error for DbFailure {}
+foreign_error!(
+    /// A library's error, mapped by its handler into the app's error enum.
+    DbFailure,
+    "db failure"
+);
 
 #[derive(jero::IntoResponse)]
 enum AppFailure {
@@ -497,18 +479,12 @@ impl Busy {
     }
 }
 
-/// A foreign error whose exception handler answers with a header the
-/// engine refuses.
-#[derive(Debug)]
-struct SplitHeader;
-
-impl std::fmt::Display for SplitHeader {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("split header")
-    }
-}
-
-impl std::error::Error for SplitHeader {}
+foreign_error!(
+    /// A foreign error whose exception handler answers with a header the
+    /// engine refuses.
+    SplitHeader,
+    "split header"
+);
 
 struct Split;
 
