@@ -382,7 +382,12 @@ impl Conn {
     /// Streams a body: each chunk is written as soon as no further chunk is
     /// ready at once. Ends the connection on a stream error or a write failure
     /// (dropping the stream, which runs its teardown).
-    async fn pump(&mut self, mut stream: crate::BodyStream, chunked: bool) -> bool {
+    async fn pump(&mut self, stream: crate::BodyStream, chunked: bool) -> bool {
+        // Every way out of here drops the stream through `Body::discard`.
+        let mut guard = Discarding(Some(stream));
+        let Some(stream) = guard.0.as_mut() else {
+            return false;
+        };
         // Whether a client that hangs up while the stream has nothing to
         // send is still watched for (until it sends bytes of its own).
         let mut watch = true;
@@ -607,6 +612,19 @@ fn guarded_engine_error<S: Service>(service: &S, status: u16, reason: &'static s
 
 /// Polls a body stream, turning a panic inside it into a stream error (the
 /// stream is dropped right after, so its broken state is never observed).
+/// A body stream dropped through [`Body::discard`](crate::Body::discard):
+/// a panic in its teardown is logged, not unwound through the connection
+/// (which would take the worker thread down).
+struct Discarding(Option<crate::BodyStream>);
+
+impl Drop for Discarding {
+    fn drop(&mut self) {
+        if let Some(stream) = self.0.take() {
+            crate::Body::Stream(stream).discard();
+        }
+    }
+}
+
 fn poll_guarded(
     stream: std::pin::Pin<&mut (dyn Stream<Item = Result<Bytes, crate::BoxError>> + 'static)>,
     cx: &mut std::task::Context<'_>,

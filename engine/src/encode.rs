@@ -53,7 +53,7 @@ fn refuse(res: &mut Response) {
             "response status outside 200-599 refused; answering 500"
         );
     }
-    *res = Response::new(500);
+    std::mem::replace(res, Response::new(500)).take_body().discard();
 }
 
 /// RFC 9110 `tchar` (header name bytes) as a lookup table.
@@ -383,7 +383,7 @@ pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, 
             out.extend_from_slice(b"\r\n");
             if ctx.is_head {
                 // HEAD never runs the stream: dropping it here runs its teardown.
-                drop(stream);
+                Body::Stream(stream).discard();
                 Rest::Done
             } else {
                 Rest::Stream { stream, chunked }
@@ -401,7 +401,7 @@ pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, 
 fn encode_without_content(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, bool) {
     let status = res.status();
     let keep_alive = ctx.keep_alive && !res.wants_close();
-    drop(res.take_body());
+    res.take_body().discard();
     push_status_line(out, status);
     if status == 205 {
         res.write_head_lines(out);

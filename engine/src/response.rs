@@ -62,6 +62,45 @@ impl Body {
         }
     }
 
+    /// Drops the body, catching a panic in a stream's `Drop` (its
+    /// teardown): the panic is logged, never unwound into the caller. The
+    /// engine drops every body stream this way, so a teardown that panics
+    /// costs its connection at most, never the worker.
+    ///
+    /// ```
+    /// use std::pin::Pin;
+    /// use std::task::{Context, Poll};
+    /// use bytes::Bytes;
+    /// use jero_engine::{Body, BoxError};
+    ///
+    /// /// A stream whose teardown panics.
+    /// struct Bomb;
+    /// impl futures_core::Stream for Bomb {
+    ///     type Item = Result<Bytes, BoxError>;
+    ///     fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+    ///         Poll::Ready(None)
+    ///     }
+    /// }
+    /// impl Drop for Bomb {
+    ///     fn drop(&mut self) {
+    ///         panic!("teardown failed");
+    ///     }
+    /// }
+    /// Body::stream(Bomb).discard(); // logged, not unwound
+    /// Body::from("bytes").discard();
+    /// ```
+    pub fn discard(self) {
+        if let Body::Stream(stream) = self {
+            let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(stream)));
+            if let Err(payload) = dropped {
+                tracing::error!(
+                    panic = crate::panic::panic_message(&payload),
+                    "response stream panicked while being dropped"
+                );
+            }
+        }
+    }
+
     /// Wraps a stream of chunks.
     pub fn stream<S>(stream: S) -> Body
     where
@@ -1015,6 +1054,7 @@ impl Response {
     /// ```
     pub fn into_parts(self) -> (u16, Vec<(HeaderBytes, HeaderBytes)>, Body) {
         if self.is_invalid() {
+            self.body.discard();
             return (500, Vec::new(), Body::Empty);
         }
         let no_content = crate::encode::no_content(self.status);
@@ -1024,6 +1064,7 @@ impl Response {
             .map(|(n, v)| (HeaderBytes::copy_from_slice(n), HeaderBytes::copy_from_slice(v)))
             .collect();
         let body = if no_content || self.status == 205 {
+            self.body.discard();
             Body::Empty
         } else {
             self.body

@@ -9,7 +9,10 @@
 //! the handler's guard) reaches the engine's own guard, which answers 500
 //! through `Service::engine_error` and closes the connection.
 
-use jero::{contract, endpoint, App, BoxError, JsonResponse, NoContent, Problem, SetCookie, Wiring};
+use futures_util::StreamExt;
+use jero::{
+    contract, endpoint, App, BoxError, JsonResponse, NoContent, Problem, SetCookie, StreamingResponse, Wiring,
+};
 use serde_json::json;
 
 mod common;
@@ -116,8 +119,43 @@ impl Unsendable {
     }
 }
 
+/// A value whose teardown panics, owned by a response stream.
+struct DropBomb;
+
+impl Drop for DropBomb {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("drop bomb: secret-teardown-detail");
+        }
+    }
+}
+
+/// One chunk, from a stream that owns a [`DropBomb`].
+fn bomb_stream() -> impl futures_util::Stream<Item = &'static str> {
+    let bomb = DropBomb;
+    futures_util::stream::iter(["chunk"]).inspect(move |_| {
+        let _ = &bomb;
+    })
+}
+
+/// Streams whose teardown panics: run to the end (GET), never run (HEAD,
+/// a 204).
+struct Bombs;
+
+#[endpoint(path = "/bomb-stream")]
+impl Bombs {
+    async fn get(&self) -> StreamingResponse {
+        StreamingResponse::new(bomb_stream())
+    }
+
+    async fn delete(&self) -> StreamingResponse {
+        StreamingResponse::new(bomb_stream()).status(204)
+    }
+}
+
 fn include_routes(w: &mut Wiring) {
-    w.include_endpoint(Boom)
+    w.include_endpoint(Bombs)
+        .include_endpoint(Boom)
         .include_endpoint(Healthy)
         .include_endpoint(LyingLength)
         .include_endpoint(Ordered)
@@ -378,4 +416,37 @@ fn json_body_on_a_204_sends_no_body_length_or_content_type() {
     let next = conn.get("/healthy");
     assert_eq!(next.status, 200, "{}", next.text());
     server.stop();
+}
+
+// ---------------------------------------------------------------------------
+// A stream whose teardown panics: logged, the worker keeps serving
+
+#[test]
+fn stream_teardown_panic_does_not_stop_the_worker() {
+    // One worker: had a teardown panic unwound through it, every later
+    // connection would be refused.
+    let server = Server::start(PlainApp);
+    for (method, status, body) in [("GET", 200, "chunk"), ("HEAD", 200, ""), ("DELETE", 204, "")] {
+        let mut conn = server.connect();
+        let resp = conn.send(method, "/bomb-stream", &[], b"");
+        assert_eq!(resp.status, status, "{method}");
+        assert_eq!(resp.text(), body, "{method}");
+        // The same connection, and a new one, still answer.
+        let next = conn.get("/healthy");
+        assert_eq!(next.status, 200, "{method}: {}", next.text());
+        assert_eq!(server.connect().get("/healthy").status, 200, "{method}");
+    }
+    server.stop();
+}
+
+#[test]
+fn stream_teardown_panic_does_not_reach_the_test_client() {
+    let c = jero_testing::TestClient::new(PlainApp);
+    let resp = c.get("/bomb-stream").send();
+    assert_eq!((resp.status(), resp.text()), (200, "chunk".to_owned()));
+    assert_eq!(c.head("/bomb-stream").send().status(), 200);
+    assert_eq!(c.delete("/bomb-stream").send().status(), 204);
+    // Dropped unread: a client that disconnects.
+    drop(c.get("/bomb-stream").stream());
+    assert_eq!(c.get("/healthy").send().status(), 200);
 }

@@ -206,6 +206,46 @@ impl BadEvent {
     }
 }
 
+/// A second event that fails after its `event` field was written.
+struct BadLateEvent;
+
+#[endpoint(path = "/bad-late-event")]
+impl BadLateEvent {
+    async fn get(&self) -> SseResponse<Movie> {
+        SseResponse::new(stream::iter([
+            SseEvent::new(Movie { title: "ok".into() }),
+            SseEvent::new(Movie { title: "x".into() })
+                .event("added")
+                .id("two\nlines"),
+        ]))
+    }
+}
+
+/// An NDJSON item whose serialization fails half way through its line.
+#[contract(output)]
+struct Row {
+    n: u32,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "refuse")]
+    extra: Option<u32>,
+}
+
+fn refuse<S: serde::Serializer>(_: &Option<u32>, _: S) -> Result<S::Ok, S::Error> {
+    Err(serde::ser::Error::custom("refused"))
+}
+
+struct HalfRows;
+
+#[endpoint(path = "/half-rows")]
+impl HalfRows {
+    async fn get(&self) -> NdjsonResponse<Row> {
+        NdjsonResponse::new(stream::iter([
+            Row { n: 1, extra: None },
+            Row { n: 2, extra: Some(2) },
+            Row { n: 3, extra: None },
+        ]))
+    }
+}
+
 struct Quiet;
 
 #[endpoint(path = "/quiet")]
@@ -238,6 +278,8 @@ impl App for StreamApp {
             .include_endpoint(Events)
             .include_endpoint(BareEvents)
             .include_endpoint(BadEvent)
+            .include_endpoint(BadLateEvent)
+            .include_endpoint(HalfRows)
             .include_endpoint(Quiet);
         Ok(())
     }
@@ -407,6 +449,22 @@ fn an_event_field_with_a_line_break_cuts_the_stream() {
     let (c, _) = client();
     let mut s = c.get("/bad-event").stream();
     assert_eq!(s.rest(), Bytes::from_static(b"data: {\"title\":\"ok\"}\n\n"));
+    assert!(s.failed());
+}
+
+#[test]
+fn a_failing_event_sends_none_of_its_fields() {
+    let (c, _) = client();
+    let mut s = c.get("/bad-late-event").stream();
+    assert_eq!(s.rest(), Bytes::from_static(b"data: {\"title\":\"ok\"}\n\n"));
+    assert!(s.failed());
+}
+
+#[test]
+fn a_failing_ndjson_item_sends_none_of_its_line() {
+    let (c, _) = client();
+    let mut s = c.get("/half-rows").stream();
+    assert_eq!(s.rest(), Bytes::from_static(b"{\"n\":1}\n"));
     assert!(s.failed());
 }
 

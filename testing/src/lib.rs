@@ -216,7 +216,7 @@ impl TestClient {
             Body::Empty => Pending::Whole(Bytes::new()),
             Body::Full(b) => Pending::Whole(b),
             Body::Owned(v) => Pending::Whole(Bytes::from(v)),
-            Body::Stream(stream) => Pending::Stream(stream),
+            Body::Stream(stream) => Pending::Stream(AppStream(Some(stream))),
         };
         match &body {
             Pending::Whole(b) if !bodiless => {
@@ -492,8 +492,27 @@ impl TestResponse {
 /// What is left of a response body.
 enum Pending {
     Whole(Bytes),
-    Stream(jero_engine::BodyStream),
+    Stream(AppStream),
     Done,
+}
+
+/// An app's body stream, dropped as the engine drops it
+/// ([`Body::discard`]: a panic in its teardown is logged, not unwound into
+/// the test).
+struct AppStream(Option<jero_engine::BodyStream>);
+
+impl AppStream {
+    fn get(&mut self) -> &mut jero_engine::BodyStream {
+        self.0.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for AppStream {
+    fn drop(&mut self) {
+        if let Some(stream) = self.0.take() {
+            Body::Stream(stream).discard();
+        }
+    }
 }
 
 /// A response read as it streams, from [`RequestBuilder::stream`]. Dropping
@@ -540,7 +559,7 @@ impl TestStream<'_> {
                         // is the stream failing, not the test.
                         let next = std::future::poll_fn(|cx| {
                             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                stream.as_mut().poll_next(cx)
+                                stream.get().as_mut().poll_next(cx)
                             }))
                             .unwrap_or_else(|_| {
                                 std::task::Poll::Ready(Some(Err("the stream panicked".into())))

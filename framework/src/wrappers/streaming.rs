@@ -541,13 +541,21 @@ where
             let polled =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| this.items.as_mut().poll_next(cx)));
             let failure = match polled {
-                Ok(Poll::Ready(Some(item))) => match (this.encode)(item, this.buf) {
-                    Ok(()) if this.buf.len() >= COALESCE => {
-                        return Poll::Ready(Some(Ok(this.buf.split().freeze())))
+                Ok(Poll::Ready(Some(item))) => {
+                    let before = this.buf.len();
+                    match (this.encode)(item, this.buf) {
+                        Ok(()) if this.buf.len() >= COALESCE => {
+                            return Poll::Ready(Some(Ok(this.buf.split().freeze())))
+                        }
+                        Ok(()) => continue,
+                        Err(e) => {
+                            // Nothing of the failing item goes out: the
+                            // stream is cut after the items before it.
+                            this.buf.truncate(before);
+                            e
+                        }
                     }
-                    Ok(()) => continue,
-                    Err(e) => e,
-                },
+                }
                 Ok(Poll::Ready(None)) => {
                     *this.state = State::Done;
                     if this.buf.is_empty() {

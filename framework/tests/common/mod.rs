@@ -129,8 +129,8 @@ impl Conn {
         self.send("GET", target, &[], b"")
     }
 
-    /// Reads a response framed by `Content-Length` (no body for HEAD, 1xx,
-    /// 204 and 304).
+    /// Reads a response framed by `Content-Length` or chunked (no body for
+    /// HEAD, 1xx, 204 and 304).
     pub fn read_response(&mut self, is_head: bool) -> Resp {
         let mut line = String::new();
         self.reader.read_line(&mut line).expect("read the status line");
@@ -154,7 +154,20 @@ impl Conn {
             body: Vec::new(),
         };
         let bodiless = is_head || status < 200 || status == 204 || status == 304;
-        if !bodiless {
+        if !bodiless && resp.header("transfer-encoding") == Some("chunked") {
+            loop {
+                let mut size = String::new();
+                self.reader.read_line(&mut size).expect("read a chunk size");
+                let size = usize::from_str_radix(size.trim_end(), 16).expect("a hex chunk size");
+                let mut chunk = vec![0; size + 2];
+                self.reader.read_exact(&mut chunk).expect("read a chunk");
+                assert_eq!(&chunk[size..], b"\r\n", "a chunk ends with CRLF");
+                if size == 0 {
+                    break;
+                }
+                resp.body.extend_from_slice(&chunk[..size]);
+            }
+        } else if !bodiless {
             let len: usize = resp
                 .header("content-length")
                 .expect("a content-length")
