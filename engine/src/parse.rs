@@ -78,6 +78,7 @@ impl ParsedHead {
             path_start: self.path_start,
             path_end: self.path_end,
             version: self.version,
+            keep_alive: self.keep_alive,
             headers: if self.headers.spilled() {
                 std::mem::take(&mut self.headers)
             } else {

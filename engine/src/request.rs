@@ -156,6 +156,7 @@ pub struct Request {
     pub(crate) path_end: u32,
     pub(crate) path_start: u32,
     pub(crate) version: Version,
+    pub(crate) keep_alive: bool,
     pub(crate) headers: SmallVec<[HeaderSpan; INLINE_HEADERS]>,
     pub(crate) body: Bytes,
 }
@@ -209,6 +210,21 @@ impl Request {
     #[inline]
     pub fn version(&self) -> Version {
         self.version
+    }
+
+    /// Whether the client asked to keep the connection open: HTTP/1.1
+    /// unless `Connection: close`, HTTP/1.0 with `Connection: keep-alive`.
+    ///
+    /// ```
+    /// use jero_engine::Request;
+    /// assert!(Request::parse(&b"GET / HTTP/1.1\r\nhost: a\r\n\r\n"[..]).unwrap().wants_keep_alive());
+    /// assert!(!Request::parse(&b"GET / HTTP/1.0\r\n\r\n"[..]).unwrap().wants_keep_alive());
+    /// let close = Request::parse(&b"GET / HTTP/1.1\r\nhost: a\r\nconnection: close\r\n\r\n"[..]);
+    /// assert!(!close.unwrap().wants_keep_alive());
+    /// ```
+    #[inline]
+    pub fn wants_keep_alive(&self) -> bool {
+        self.keep_alive
     }
 
     /// The number of header fields.

@@ -153,8 +153,27 @@ impl Bombs {
     }
 }
 
+/// Framing cases the TestClient must agree with the socket on.
+struct Framing;
+
+#[endpoint(path = "/framing")]
+impl Framing {
+    async fn get(&self) -> StreamingResponse {
+        StreamingResponse::new(futures_util::stream::iter(["a", "b"]))
+    }
+
+    async fn post(&self) -> JsonResponse<Widget> {
+        JsonResponse::new(Widget {
+            id: "f1".into(),
+            name: "gear".into(),
+        })
+        .raw_header("ConNecTion", "keep-alive, Close")
+    }
+}
+
 fn include_routes(w: &mut Wiring) {
-    w.include_endpoint(Bombs)
+    w.include_endpoint(Framing)
+        .include_endpoint(Bombs)
         .include_endpoint(Boom)
         .include_endpoint(Healthy)
         .include_endpoint(LyingLength)
@@ -449,4 +468,47 @@ fn stream_teardown_panic_does_not_reach_the_test_client() {
     // Dropped unread: a client that disconnects.
     drop(c.get("/bomb-stream").stream());
     assert_eq!(c.get("/healthy").send().status(), 200);
+}
+
+// ---------------------------------------------------------------------------
+// The TestClient frames responses as the engine does
+
+#[test]
+fn test_client_agrees_with_the_socket_on_framing() {
+    let server = Server::start(PlainApp);
+    let client = jero_testing::TestClient::new(PlainApp);
+    let cases: [&[u8]; 7] = [
+        b"GET /framing HTTP/1.1\r\nHost: a\r\n\r\n",
+        b"GET /framing HTTP/1.0\r\n\r\n",
+        b"GET /framing HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        b"GET /healthy HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        b"GET /healthy HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+        b"POST /framing HTTP/1.1\r\nHost: a\r\n\r\n",
+        // Rejected by the engine: HTTP/1.1 without Host.
+        b"GET /healthy HTTP/1.1\r\n\r\n",
+    ];
+    for raw in cases {
+        let what = String::from_utf8_lossy(raw)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let wire = server.connect().send_raw(raw, false);
+        let test = client.send_raw(raw.to_vec());
+        let wire_headers: Vec<(String, String)> = wire
+            .headers
+            .iter()
+            .filter(|(n, _)| n != "date")
+            .map(|(n, v)| (n.clone(), v.clone()))
+            .collect();
+        let test_headers: Vec<(String, String)> = test
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.clone(), String::from_utf8_lossy(v).into_owned()))
+            .collect();
+        assert_eq!(test.status(), wire.status, "{what}");
+        assert_eq!(test_headers, wire_headers, "{what}");
+        assert_eq!(test.body().as_ref(), &wire.body[..], "{what}");
+    }
+    server.stop();
 }

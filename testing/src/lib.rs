@@ -4,8 +4,12 @@
 //! the framework: no socket, no server, a synchronous API. Requests go
 //! through the engine's own parser, so what a test sends is held to the same
 //! rules as real traffic, and responses come back framed as the engine
-//! sends them (its `content-length`, no body for HEAD, 204 and 304; a panic
-//! that escapes the framework is the app's 500 with `connection: close`).
+//! sends them: its `content-length` or `transfer-encoding` (none for an
+//! HTTP/1.0 stream, which ends with the connection), its `connection`
+//! header (`close` when the connection would close: the app asked, the
+//! client did, the engine rejected the request, a panic escaped the
+//! framework; `keep-alive` on a kept HTTP/1.0 connection), and no body for
+//! HEAD, 204 and 304. Only `date` is left out.
 //! Dropping the client runs the app's teardowns.
 //!
 //! ```
@@ -179,10 +183,15 @@ impl TestClient {
     /// streams (see [`RequestBuilder::stream`]).
     pub fn stream_raw(&self, raw: Vec<u8>) -> TestStream<'_> {
         let raw = Bytes::from(raw);
-        let mut closed = false;
+        // As the engine frames it: whether the connection stays open, and
+        // whether HTTP/1.0 (no chunked coding; keep-alive said aloud).
+        let mut keep_alive = false;
+        let mut http10 = false;
         let (response, is_head) = match jero_engine::Request::parse(raw) {
             Ok(req) => {
                 let is_head = req.method() == jero_engine::Method::Head;
+                keep_alive = req.wants_keep_alive();
+                http10 = req.version() == jero_engine::Version::Http10;
                 let router = self.router.clone();
                 let res = self
                     .runtime
@@ -196,21 +205,24 @@ impl TestClient {
                         // app's 500 if it renders, else a bare one, and the
                         // connection closes.
                         tracing::error!(panic = jero_engine::panic_message(&payload), "service panicked");
-                        closed = true;
+                        keep_alive = false;
                         (self.guarded_engine_error(500, "internal server error"), is_head)
                     }
                 }
             }
+            // The engine closes the connection after a request it rejects.
             Err(e) => (self.guarded_engine_error(e.status, e.reason), false),
         };
+        keep_alive &= !response.wants_close();
         let (status, headers, body) = response.into_parts();
         let mut headers: Vec<(String, Vec<u8>)> = headers
             .into_iter()
             .map(|(n, v)| (String::from_utf8_lossy(&n).into_owned(), v.to_vec()))
             .collect();
         // The engine never keeps a service's framing headers; it adds its own
-        // as below, and sends no body for HEAD, 204 and 304 (`into_parts`
-        // drops the body and content type of the last two).
+        // as below (`connection`, then the length or the coding), and sends
+        // no body for HEAD, 204 and 304 (`into_parts` drops the body and
+        // content type of the last two).
         let bodiless = status == 204 || status == 304;
         let body = match body {
             Body::Empty => Pending::Whole(Bytes::new()),
@@ -218,17 +230,24 @@ impl TestClient {
             Body::Owned(v) => Pending::Whole(Bytes::from(v)),
             Body::Stream(stream) => Pending::Stream(AppStream(Some(stream))),
         };
+        let stream = matches!(body, Pending::Stream(_));
+        // An HTTP/1.0 stream ends where the connection does.
+        if stream && http10 && !bodiless {
+            keep_alive = false;
+        }
+        if !keep_alive {
+            headers.push(("connection".into(), b"close".to_vec()));
+        } else if http10 {
+            headers.push(("connection".into(), b"keep-alive".to_vec()));
+        }
         match &body {
             Pending::Whole(b) if !bodiless => {
                 headers.push(("content-length".into(), b.len().to_string().into_bytes()))
             }
-            Pending::Stream(_) if !bodiless => {
+            Pending::Stream(_) if !bodiless && !http10 => {
                 headers.push(("transfer-encoding".into(), b"chunked".to_vec()))
             }
             _ => {}
-        }
-        if closed {
-            headers.push(("connection".into(), b"close".to_vec()));
         }
         TestStream {
             client: self,
@@ -426,11 +445,25 @@ fn encode_query(s: &str) -> String {
 
 /// The first value of header `name` in `headers` (ASCII
 /// case-insensitive), as text.
+#[track_caller]
 fn first_header<'h>(headers: &'h [(String, Vec<u8>)], name: &str) -> Option<&'h str> {
     headers
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| std::str::from_utf8(v).unwrap_or(""))
+        .map(|(_, v)| utf8_value(name, v))
+}
+
+/// A header value as text.
+///
+/// # Panics
+///
+/// If it is not UTF-8 (compare bytes through `headers()` instead).
+#[track_caller]
+fn utf8_value<'v>(name: &str, value: &'v [u8]) -> &'v str {
+    match std::str::from_utf8(value) {
+        Ok(text) => text,
+        Err(_) => panic!("header {name:?} is not UTF-8 ({value:?}): compare its bytes through headers()"),
+    }
 }
 
 /// A response from the app.
@@ -448,16 +481,25 @@ impl TestResponse {
     }
 
     /// The first value of a header (ASCII case-insensitive), as text.
+    ///
+    /// # Panics
+    ///
+    /// If the value is not UTF-8 (compare its bytes through `headers()`).
+    #[track_caller]
     pub fn header(&self, name: &str) -> Option<&str> {
         first_header(&self.headers, name)
     }
 
     /// Every value of a header, in order.
+    ///
+    /// # Panics
+    ///
+    /// If a value is not UTF-8 (compare its bytes through `headers()`).
     pub fn header_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
         self.headers
             .iter()
             .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| std::str::from_utf8(v).unwrap_or(""))
+            .map(move |(_, v)| utf8_value(name, v))
     }
 
     /// Every header as sent, in order, repeats kept.
@@ -535,6 +577,11 @@ impl TestStream<'_> {
     }
 
     /// The first value of a header (ASCII case-insensitive), as text.
+    ///
+    /// # Panics
+    ///
+    /// If the value is not UTF-8 (compare its bytes through `headers()`).
+    #[track_caller]
     pub fn header(&self, name: &str) -> Option<&str> {
         first_header(&self.headers, name)
     }

@@ -125,12 +125,18 @@ impl Conn {
         self.read_response(method == "HEAD")
     }
 
+    /// Sends raw request bytes and reads the response.
+    pub fn send_raw(&mut self, raw: &[u8], is_head: bool) -> Resp {
+        self.writer.write_all(raw).expect("write the request");
+        self.read_response(is_head)
+    }
+
     pub fn get(&mut self, target: &str) -> Resp {
         self.send("GET", target, &[], b"")
     }
 
-    /// Reads a response framed by `Content-Length` or chunked (no body for
-    /// HEAD, 1xx, 204 and 304).
+    /// Reads a response framed by `Content-Length`, chunked, or by the
+    /// connection's end (no body for HEAD, 1xx, 204 and 304).
     pub fn read_response(&mut self, is_head: bool) -> Resp {
         let mut line = String::new();
         self.reader.read_line(&mut line).expect("read the status line");
@@ -168,13 +174,17 @@ impl Conn {
                 resp.body.extend_from_slice(&chunk[..size]);
             }
         } else if !bodiless {
-            let len: usize = resp
-                .header("content-length")
-                .expect("a content-length")
-                .parse()
-                .expect("a numeric content-length");
-            resp.body = vec![0; len];
-            self.reader.read_exact(&mut resp.body).expect("read the body");
+            match resp.header("content-length") {
+                Some(len) => {
+                    let len: usize = len.parse().expect("a numeric content-length");
+                    resp.body = vec![0; len];
+                    self.reader.read_exact(&mut resp.body).expect("read the body");
+                }
+                None => {
+                    assert_eq!(resp.header("connection"), Some("close"), "no length, no close");
+                    self.reader.read_to_end(&mut resp.body).expect("read to the end");
+                }
+            }
         }
         resp
     }
