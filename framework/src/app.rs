@@ -693,7 +693,8 @@ impl Wiring {
             let body = format(p);
             let mut res = jero_engine::Response::new(p.status());
             match body.write_body(&mut res) {
-                Ok(true) => res.append_static(&crate::response::JSON_CONTENT),
+                Ok(true) if !p.sets_content_type() => res.append_static(&crate::response::JSON_CONTENT),
+                Ok(true) => {}
                 Ok(false) => {}
                 Err(e) => {
                     tracing::error!(error = %e, "error format failed to serialize; sending Problem Details");

@@ -15,9 +15,11 @@ pub enum SameSite {
 
 /// A cookie to set on the client.
 ///
-/// Secure by default: `Path=/; Secure; HttpOnly; SameSite=Lax`. Values that
-/// are not valid cookie octets are percent-encoded; a name that is not a
-/// token is refused (the cookie is not sent and an error is logged).
+/// Secure by default: `Path=/; Secure; HttpOnly; SameSite=Lax`. Bytes of the
+/// value that are not cookie octets, and `%`, are percent-encoded, and a
+/// `cookies` argument decodes them, so a handler reads back what it set. A
+/// name that is not a token, or a `Path` or `Domain` with a control byte or
+/// `;`, is refused: the cookie is not sent and an error is logged.
 ///
 /// ```
 /// use jero::SetCookie;
@@ -112,8 +114,17 @@ impl SetCookie {
         &self.name
     }
 
-    pub(crate) fn valid_name(&self) -> bool {
-        jero_engine::is_token(self.name.as_bytes())
+    /// Why the cookie cannot be sent, if it cannot: a name that is not a
+    /// token, a `Path` or `Domain` that would break out of its attribute.
+    pub(crate) fn refused(&self) -> Option<&'static str> {
+        if !jero_engine::is_token(self.name.as_bytes()) {
+            return Some("cookie name is not a token; cookie not sent");
+        }
+        let attrs = [self.path.as_deref(), self.domain.as_deref()];
+        if attrs.into_iter().flatten().any(|a| !attr_safe(a)) {
+            return Some("cookie Path or Domain has a control byte or `;`; cookie not sent");
+        }
+        None
     }
 }
 
@@ -131,7 +142,8 @@ impl std::fmt::Display for SetCookie {
         f.write_str(&self.name)?;
         f.write_char('=')?;
         for b in self.value.bytes() {
-            if cookie_octet(b) {
+            // `%` itself is encoded, so that decoding gives the value back.
+            if cookie_octet(b) && b != b'%' {
                 f.write_char(b as char)?;
             } else {
                 write!(f, "%{b:02X}")?;

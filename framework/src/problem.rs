@@ -129,15 +129,28 @@ impl Problem {
         })
     }
 
-    /// Renders the problem as an `application/problem+json` response.
+    /// Renders the problem as an `application/problem+json` response (a
+    /// `content-type` among its headers replaces that one).
     pub fn into_response(self) -> Response {
         const PROBLEM_CONTENT: jero_engine::StaticHeader =
             jero_engine::StaticHeader::new("content-type", PROBLEM_JSON);
-        let mut res = crate::response::with_content(self.inner.status, &PROBLEM_CONTENT, self.to_json());
+        let mut res = Response::new(self.inner.status);
+        res.set_body(self.to_json());
+        if !self.sets_content_type() {
+            res.append_static(&PROBLEM_CONTENT);
+        }
         for (n, v) in self.inner.headers {
             res.append_header(n, v);
         }
         res
+    }
+
+    /// Whether one of its headers is `content-type`.
+    pub(crate) fn sets_content_type(&self) -> bool {
+        self.inner
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(b"content-type"))
     }
 
     /// 404 `not-found`.

@@ -191,12 +191,13 @@ impl Extras {
 fn write_items(items: &[Extra], res: &mut Response) {
     for item in items {
         if let Extra::Cookie(c) = item {
-            if c.valid_name() {
-                let mut line = res.header_line(b"set-cookie");
-                let _ = write!(line, "{c}");
-                line.finish();
-            } else {
-                tracing::error!(name = c.name(), "cookie name is not a token; cookie not sent");
+            match c.refused() {
+                None => {
+                    let mut line = res.header_line(b"set-cookie");
+                    let _ = write!(line, "{c}");
+                    line.finish();
+                }
+                Some(why) => tracing::error!(name = c.name(), "{why}"),
             }
         }
     }

@@ -1170,3 +1170,29 @@ fn item_resource_on_templated_mount_allows_only_its_methods() {
     problem(&resp, 405, "method-not-allowed");
     assert_eq!(resp.header("allow"), Some("GET, HEAD, OPTIONS"));
 }
+
+#[test]
+fn cookies_read_back_what_set_cookie_set() {
+    let c = client();
+    for value in ["dark mode", "é", "%20", "a%b", "x;y\"z,w", "plain", ""] {
+        let set = jero::SetCookie::new("Theme", value).to_string();
+        let pair = set.split(';').next().unwrap().to_owned();
+        let resp = c
+            .get("/session")
+            .header("Cookie", &format!("session_id=s; {pair}"))
+            .send();
+        assert_eq!(seen_value(&resp)["theme"], json!(value), "{set}");
+    }
+}
+
+#[test]
+fn cookie_whose_decoding_is_not_utf8_binds_as_sent() {
+    let resp = client()
+        .get("/session")
+        .header("Cookie", "session_id=s%FF%FE; Theme=%41")
+        .send();
+    assert_eq!(
+        seen_value(&resp),
+        json!({"session_id": "s%FF%FE", "theme": "A", "visits": null})
+    );
+}

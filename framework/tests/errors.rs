@@ -456,6 +456,16 @@ impl BadProblemHeader {
     }
 }
 
+/// A problem with its own content type.
+struct TextProblem;
+
+#[endpoint(path = "/text-problem")]
+impl TextProblem {
+    async fn get(&self) -> Result<Widget, jero::Error> {
+        Err(Problem::new(418, "teapot", "Teapot").with_header("Content-Type", "text/plain"))?
+    }
+}
+
 /// A problem with a success status.
 struct SuccessProblem;
 
@@ -539,6 +549,7 @@ fn include_routes(w: &mut Wiring) {
         .include_endpoint(Db)
         .include_endpoint(Loop)
         .include_endpoint(BadProblemHeader)
+        .include_endpoint(TextProblem)
         .include_endpoint(SuccessProblem)
         .include_endpoint(Busy)
         .include_endpoint(Split)
@@ -1627,4 +1638,20 @@ fn boxed_own_error_raised_by_a_handler_reaches_the_catch_all() {
     let resp = c.get("/split").send();
     assert_eq!(resp.status(), 502, "{}", resp.text());
     assert_eq!(resp.text(), r#"{"code":"caught"}"#);
+}
+
+#[test]
+fn a_problem_content_type_replaces_the_default_one() {
+    let resp = plain().get("/text-problem").send();
+    assert_eq!(resp.status(), 418);
+    assert_eq!(
+        resp.header_all("content-type").collect::<Vec<_>>(),
+        ["text/plain"]
+    );
+    let resp = house().get("/text-problem").send();
+    assert_eq!(
+        resp.header_all("content-type").collect::<Vec<_>>(),
+        ["text/plain"]
+    );
+    assert_eq!(resp.json::<Value>()["error_code"], "teapot");
 }

@@ -595,6 +595,19 @@ impl Nested {
     }
 }
 
+/// Cookies whose `Path` or `Domain` would break out of the attribute.
+struct BadCookies;
+
+#[endpoint(path = "/bad-cookies")]
+impl BadCookies {
+    async fn get(&self) -> JsonResponse<Widget> {
+        JsonResponse::new(widget("c1"))
+            .cookie(SetCookie::new("p", "1").path(Some("/a\r\nX-Injected: y")))
+            .cookie(SetCookie::new("ok", "1"))
+            .cookie(SetCookie::new("d", "1").domain("example.com; Secure=no"))
+    }
+}
+
 struct ResponsesApp;
 
 impl App for ResponsesApp {
@@ -623,7 +636,8 @@ impl App for ResponsesApp {
             .include_endpoint(Kettle)
             .include_endpoint(Refused)
             .include_endpoint(NoContentTypes)
-            .include_endpoint(Nested);
+            .include_endpoint(Nested)
+            .include_endpoint(BadCookies);
         Ok(())
     }
 }
@@ -1371,4 +1385,15 @@ fn head_on_every_wrapper_keeps_status_and_headers_without_a_body() {
         assert_eq!(headers(&head), headers(&get), "{path}");
         assert!(head.body().is_empty(), "{path}");
     }
+}
+
+#[test]
+fn cookie_with_a_path_or_domain_that_breaks_out_is_not_sent() {
+    let resp = client().get("/bad-cookies").send();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        resp.header_all("set-cookie").collect::<Vec<_>>(),
+        ["ok=1; Path=/; Secure; HttpOnly; SameSite=Lax"]
+    );
+    assert_eq!(resp.header("x-injected"), None);
 }

@@ -257,7 +257,9 @@ fn describe_field(source: &str, e: FieldError, show: impl Fn(&str) -> String) ->
 }
 
 /// Decodes the `Cookie` header(s) into the handler's `cookies` struct; names
-/// bind verbatim (case-sensitive). Failures are 400.
+/// bind verbatim (case-sensitive), values percent-decoded (as
+/// [`SetCookie`](crate::SetCookie) encodes them; a value whose decoding is
+/// not UTF-8 binds as sent). Failures are 400.
 pub fn bind_cookies<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T, Problem> {
     let mut entries: SmallVec<[Entry<'_>; 8]> = SmallVec::new();
     for (name, value) in cx.req.headers() {
@@ -273,7 +275,11 @@ pub fn bind_cookies<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
             };
             let v = v.trim();
             let v = v.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(v);
-            entries.push((k.trim(), Cow::Borrowed(v)));
+            let v = match percent_encoding::percent_decode_str(v).decode_utf8() {
+                Ok(decoded) => decoded,
+                Err(_) => Cow::Borrowed(v),
+            };
+            entries.push((k.trim(), v));
         }
     }
     T::deserialize(Fields {
