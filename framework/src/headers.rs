@@ -1,8 +1,10 @@
 //! Typed response headers: a contract struct whose fields become headers.
 //!
 //! Field `x_rate_limit` is sent as `x-rate-limit` (serde renames are applied
-//! first, then the name is lowercased with `_` and camel humps turned into
-//! `-`). Scalars are sent as plain text, booleans as `true`/`false`, nested
+//! first, then `_` becomes `-`, letters are lowercased, and a camelCase hump
+//! gets a `-`: `xRateLimit` is `x-rate-limit`, while `X-Request-ID` is
+//! `x-request-id` and `ETag` `etag`). Flattened fields are headers too, the
+//! entries of a flattened map included. Scalars are sent as plain text, booleans as `true`/`false`, nested
 //! structs and lists as JSON, and absent `Option` fields are omitted. A
 //! field whose `Serialize` fails is logged and left out; the other headers
 //! are still written. Each header is written straight into the response
@@ -108,6 +110,7 @@ fn write_with_serde<T: Serialize>(value: &T, res: &mut Response) -> bool {
     if let Err(e) = value.serialize(HeaderWriter {
         res,
         content_type: &mut content_type,
+        key: None,
     }) {
         tracing::error!(error = %e.0, type_name = std::any::type_name::<T>(), "typed headers not written");
     }
@@ -115,13 +118,34 @@ fn write_with_serde<T: Serialize>(value: &T, res: &mut Response) -> bool {
 }
 
 /// Writes the header name for a field's wire name into `out` (as much as
-/// fits) and returns its full length: `x_rate_limit`, `xRateLimit` and
-/// `X-Rate-Limit` all give `x-rate-limit`. A `const fn`, so that
-/// `#[jero::contract]` computes the names of typed headers at compile time
-/// with the same rule the serde path applies at run time.
+/// fits) and returns its full length: `_` becomes `-`, letters are
+/// lowercased, and a capital that follows a lowercase letter or a digit (a
+/// camelCase hump) gets a `-` before it. So `x_rate_limit`, `xRateLimit`
+/// and `X-Rate-Limit` all give `x-rate-limit`, while names already written
+/// as headers keep their words: `X-Request-ID` gives `x-request-id`,
+/// `ETag` `etag`, `WWW-Authenticate` `www-authenticate`, `X_RATE_LIMIT`
+/// `x-rate-limit`. A `const fn`, so that `#[jero::contract]` computes the
+/// names of typed headers at compile time with the same rule the serde
+/// path applies at run time.
+///
+/// ```
+/// fn kebab(key: &str) -> String {
+///     let mut out = [0u8; 64];
+///     let n = jero::__private::kebab_into(key.as_bytes(), &mut out);
+///     String::from_utf8(out[..n].to_vec()).unwrap()
+/// }
+/// assert_eq!(kebab("x_rate_limit"), "x-rate-limit");
+/// assert_eq!(kebab("xRateLimit"), "x-rate-limit");
+/// assert_eq!(kebab("X-Request-ID"), "x-request-id");
+/// assert_eq!(kebab("ETag"), "etag");
+/// assert_eq!(kebab("Content-MD5"), "content-md5");
+/// assert_eq!(kebab("X_RATE_LIMIT"), "x-rate-limit");
+/// assert_eq!(kebab("retryAfter2Seconds"), "retry-after2-seconds");
+/// ```
 pub const fn kebab_into(key: &[u8], out: &mut [u8]) -> usize {
     let mut n = 0;
-    let mut prev_dash = true;
+    // Whether the previous byte was a lowercase letter or a digit.
+    let mut after_lower = false;
     let mut i = 0;
     while i < key.len() {
         let b = key[i];
@@ -129,10 +153,11 @@ pub const fn kebab_into(key: &[u8], out: &mut [u8]) -> usize {
         let (dash, c) = if b == b'_' || b == b'-' {
             (false, b'-')
         } else if b.is_ascii_uppercase() {
-            (!prev_dash, b.to_ascii_lowercase())
+            (after_lower, b.to_ascii_lowercase())
         } else {
             (false, b)
         };
+        after_lower = b.is_ascii_lowercase() || b.is_ascii_digit();
         if dash {
             if n < out.len() {
                 out[n] = b'-';
@@ -143,7 +168,6 @@ pub const fn kebab_into(key: &[u8], out: &mut [u8]) -> usize {
             out[n] = c;
         }
         n += 1;
-        prev_dash = c == b'-';
     }
     n
 }
@@ -482,6 +506,23 @@ fn unsupported(what: &str) -> HeaderError {
 struct HeaderWriter<'r> {
     res: &'r mut Response,
     content_type: &'r mut bool,
+    /// The key of the map entry being written (a struct with a
+    /// `#[serde(flatten)]` field is serialized as a map).
+    key: Option<String>,
+}
+
+impl HeaderWriter<'_> {
+    /// Writes the header for one field (or map entry) `key`.
+    fn write_entry<T: ?Sized + Serialize>(&mut self, key: &str, value: &T) {
+        let res = &mut *self.res;
+        let content_type = &mut *self.content_type;
+        with_header_name(key, |name| match write_value(res.header_line(name), key, value) {
+            Ok(written) => *content_type |= written && name == b"content-type",
+            // As on the compile-time path: this header is left out, the
+            // others are still written.
+            Err(e) => tracing::error!(error = %e.0, "typed header not written"),
+        });
+    }
 }
 
 macro_rules! not_a_struct {
@@ -497,7 +538,7 @@ impl<'r> ser::Serializer for HeaderWriter<'r> {
     type SerializeTuple = Impossible<(), HeaderError>;
     type SerializeTupleStruct = Impossible<(), HeaderError>;
     type SerializeTupleVariant = Impossible<(), HeaderError>;
-    type SerializeMap = Impossible<(), HeaderError>;
+    type SerializeMap = Self;
     type SerializeStruct = Self;
     type SerializeStructVariant = Impossible<(), HeaderError>;
 
@@ -581,7 +622,7 @@ impl<'r> ser::Serializer for HeaderWriter<'r> {
     }
 
     fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, HeaderError> {
-        Err(unsupported("a map"))
+        Ok(self)
     }
 
     fn serialize_struct_variant(
@@ -604,14 +645,34 @@ impl SerializeStruct for HeaderWriter<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), HeaderError> {
-        let res = &mut *self.res;
-        let content_type = &mut *self.content_type;
-        with_header_name(key, |name| match write_value(res.header_line(name), key, value) {
-            Ok(written) => *content_type |= written && name == b"content-type",
-            // As on the compile-time path: this header is left out, the
-            // others are still written.
-            Err(e) => tracing::error!(error = %e.0, "typed header not written"),
-        });
+        self.write_entry(key, value);
+        Ok(())
+    }
+
+    fn end(self) -> Result<(), HeaderError> {
+        Ok(())
+    }
+}
+
+/// A struct with a `#[serde(flatten)]` field: its entries, keyed by the
+/// wire names of the fields (strings; another kind of key is refused).
+impl ser::SerializeMap for HeaderWriter<'_> {
+    type Ok = ();
+    type Error = HeaderError;
+
+    fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<(), HeaderError> {
+        match serde_json::to_value(key) {
+            Ok(serde_json::Value::String(key)) => {
+                self.key = Some(key);
+                Ok(())
+            }
+            _ => Err(unsupported("a map whose keys are not strings")),
+        }
+    }
+
+    fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), HeaderError> {
+        let key = self.key.take().unwrap_or_default();
+        self.write_entry(&key, value);
         Ok(())
     }
 
@@ -625,7 +686,7 @@ impl SerializeStruct for HeaderWriter<'_> {
 #[inline]
 fn write_value<T: ?Sized + Serialize>(
     mut line: HeaderLine<'_>,
-    key: &'static str,
+    key: &str,
     value: &T,
 ) -> Result<bool, HeaderError> {
     match value.serialize(ValueWriter { line: &mut line }) {

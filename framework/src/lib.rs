@@ -156,7 +156,7 @@ pub mod __private {
     };
     pub use crate::error::{describe_api_error, handle_error, render_api_error};
     pub use crate::headers::{
-        header_name, header_name_len, line_prefix, write_typed_header, FieldHeader, HeaderField,
+        header_name, header_name_len, kebab_into, line_prefix, write_typed_header, FieldHeader, HeaderField,
         HeaderScalar, ScalarField, SerdeField,
     };
     pub use crate::openapi::{credentials_of, security_schemes, Credential};

@@ -350,8 +350,11 @@ fn split_doc(doc: &str) -> (Option<String>, Option<String>) {
 fn add_response(responses: &mut Map<String, Value>, status: &str, content: &ContentSpec) {
     let entry = responses.entry(status).or_insert_with(|| {
         let description = match status.parse::<u16>() {
-            Ok(code) => jero_engine::reason_phrase(code),
-            Err(_) => "Any other error",
+            Ok(code) => match jero_engine::reason_phrase(code) {
+                "" => format!("Status {code}"),
+                reason => reason.to_owned(),
+            },
+            Err(_) => "Any other error".to_owned(),
         };
         json!({ "description": description })
     });
@@ -384,9 +387,30 @@ fn add_response(responses: &mut Map<String, Value>, status: &str, content: &Cont
         let obj = entry.as_object_mut().expect("a response object");
         let content = obj.entry("content").or_insert_with(|| json!({}));
         if let Some(c) = content.as_object_mut() {
-            c.entry(media).or_insert_with(|| json!({"schema": schema}));
+            match c.get_mut(media).and_then(|m| m.get_mut("schema")) {
+                None => {
+                    c.insert(media.to_owned(), json!({"schema": schema}));
+                }
+                // Two outcomes with one status and media type: either body.
+                Some(existing) => one_of(existing, schema),
+            }
         }
     }
+}
+
+/// Makes `existing` also admit `schema`: `oneOf` both (once each).
+fn one_of(existing: &mut Value, schema: Value) {
+    if *existing == schema {
+        return;
+    }
+    if let Some(list) = existing.get_mut("oneOf").and_then(Value::as_array_mut) {
+        if !list.contains(&schema) {
+            list.push(schema);
+        }
+        return;
+    }
+    let first = std::mem::take(existing);
+    *existing = json!({ "oneOf": [first, schema] });
 }
 
 /// An operation's responses: the handler's (an error an exception

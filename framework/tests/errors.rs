@@ -1655,3 +1655,63 @@ fn a_problem_content_type_replaces_the_default_one() {
     );
     assert_eq!(resp.json::<Value>()["error_code"], "teapot");
 }
+
+/// A generic parameterized error and a generic contract, without bounds
+/// spelled out.
+#[jero::error(status = 422, code = "bad-value", title = "Bad value", detail = "bad {field}")]
+struct BadValue<T> {
+    field: String,
+    value: T,
+}
+
+#[contract]
+struct Page<T> {
+    items: Vec<T>,
+    total: u32,
+}
+
+#[test]
+fn generic_errors_and_contracts_need_no_spelled_out_bounds() {
+    let p = jero::ApiError::to_problem(&BadValue {
+        field: "limit".into(),
+        value: 7u32,
+    });
+    assert_eq!(
+        p.to_json(),
+        r#"{"type":"bad-value","title":"Bad value","status":422,"detail":"bad limit","params":{"field":"limit","value":7}}"#
+    );
+    fn is_contract<C: jero::Contract>() {}
+    is_contract::<Page<Widget>>();
+    let _ = Page::<Widget> {
+        items: Vec::new(),
+        total: 0,
+    };
+}
+
+/// Errors whose fields give no params object.
+#[jero::error(status = 409, code = "hidden", title = "Hidden")]
+struct Hidden {
+    #[serde(skip)]
+    #[allow(dead_code)]
+    secret: String,
+}
+
+#[jero::error(status = 409, code = "wrapped", title = "Wrapped")]
+#[serde(transparent)]
+struct Wrapped {
+    inner: String,
+}
+
+#[test]
+fn params_are_sent_only_as_a_non_empty_object() {
+    let hidden = jero::ApiError::to_problem(&Hidden { secret: "s".into() });
+    assert_eq!(
+        hidden.to_json(),
+        r#"{"type":"hidden","title":"Hidden","status":409}"#
+    );
+    let wrapped = jero::ApiError::to_problem(&Wrapped { inner: "t".into() });
+    assert_eq!(
+        wrapped.to_json(),
+        r#"{"type":"wrapped","title":"Wrapped","status":409}"#
+    );
+}

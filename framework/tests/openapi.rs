@@ -551,3 +551,43 @@ fn nested_enums_and_boxed_variants_list_what_answers() {
     assert_eq!(c.put("/nested").send().status(), 502);
     assert_eq!(c.post("/nested").send().status(), 504);
 }
+
+/// Two outcomes with one status.
+#[derive(jero::IntoResponse)]
+enum Either {
+    Note(JsonResponse<Note>),
+    Size(JsonResponse<Size>),
+}
+
+struct Eithers;
+
+#[endpoint(path = "/either")]
+impl Eithers {
+    async fn get(&self) -> Either {
+        Either::Size(JsonResponse::new(Size { size: 1 }))
+    }
+}
+
+struct EitherApp;
+
+impl App for EitherApp {
+    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+        wiring
+            .include_openapi(OpenApi::new("Either", "1.0.0"))
+            .include_endpoint(Eithers);
+        Ok(())
+    }
+}
+
+#[test]
+fn outcomes_sharing_a_status_are_one_of_their_schemas() {
+    let d: Value = TestClient::new(EitherApp).get("/openapi.json").send().json();
+    let ok = &d["paths"]["/either"]["get"]["responses"]["200"];
+    assert_eq!(
+        ok["content"]["application/json"]["schema"],
+        json!({"oneOf": [
+            {"$ref": "#/components/schemas/Note"},
+            {"$ref": "#/components/schemas/Size"},
+        ]})
+    );
+}

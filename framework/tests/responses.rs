@@ -608,6 +608,66 @@ impl BadCookies {
     }
 }
 
+/// A header struct with flattened fields: a struct and a map.
+#[contract]
+struct InnerHeaders {
+    x_inner: u32,
+}
+
+#[contract]
+struct FlatHeaders {
+    x_outer: u32,
+    #[serde(flatten)]
+    inner: InnerHeaders,
+    #[serde(flatten)]
+    extra: std::collections::BTreeMap<String, String>,
+}
+
+/// Header names written as headers, and a SCREAMING style.
+#[contract]
+struct WireNames {
+    #[serde(rename = "X-Request-ID")]
+    id: String,
+    #[serde(rename = "ETag")]
+    etag: String,
+    #[serde(rename = "WWW-Authenticate")]
+    auth: String,
+    #[serde(rename = "Content-MD5")]
+    md5: String,
+}
+
+#[contract]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+struct Screaming {
+    x_rate_limit: u32,
+}
+
+struct NamedHeaders;
+
+#[endpoint(path = "/named-headers")]
+impl NamedHeaders {
+    async fn get(&self) -> JsonResponse<Widget, FlatHeaders> {
+        JsonResponse::new(widget("f1")).headers(FlatHeaders {
+            x_outer: 1,
+            inner: InnerHeaders { x_inner: 2 },
+            extra: [("x-extra".to_owned(), "3".to_owned())].into(),
+        })
+    }
+
+    async fn put(&self) -> JsonResponse<Widget, WireNames> {
+        JsonResponse::new(widget("f2")).headers(WireNames {
+            id: "r-1".into(),
+            etag: "\"v1\"".into(),
+            auth: "Bearer".into(),
+            md5: "Q2hlY2s=".into(),
+        })
+    }
+
+    async fn post(&self) -> JsonResponse<Widget, Screaming> {
+        JsonResponse::new(widget("f3")).headers(Screaming { x_rate_limit: 9 })
+    }
+}
+
 struct ResponsesApp;
 
 impl App for ResponsesApp {
@@ -637,7 +697,8 @@ impl App for ResponsesApp {
             .include_endpoint(Refused)
             .include_endpoint(NoContentTypes)
             .include_endpoint(Nested)
-            .include_endpoint(BadCookies);
+            .include_endpoint(BadCookies)
+            .include_endpoint(NamedHeaders);
         Ok(())
     }
 }
@@ -1396,4 +1457,37 @@ fn cookie_with_a_path_or_domain_that_breaks_out_is_not_sent() {
         ["ok=1; Path=/; Secure; HttpOnly; SameSite=Lax"]
     );
     assert_eq!(resp.header("x-injected"), None);
+}
+
+#[test]
+fn typed_headers_with_flattened_fields_are_all_sent() {
+    let resp = client().get("/named-headers").send();
+    assert_eq!(
+        headers(&resp),
+        vec![
+            h("x-outer", "1"),
+            h("x-inner", "2"),
+            h("x-extra", "3"),
+            h("content-type", "application/json"),
+            h("content-length", &len(&resp)),
+        ]
+    );
+}
+
+#[test]
+fn typed_header_names_written_as_headers_keep_their_words() {
+    let c = client();
+    let resp = c.put("/named-headers").send();
+    assert_eq!(
+        headers(&resp),
+        vec![
+            h("x-request-id", "r-1"),
+            h("etag", "\"v1\""),
+            h("www-authenticate", "Bearer"),
+            h("content-md5", "Q2hlY2s="),
+            h("content-type", "application/json"),
+            h("content-length", &len(&resp)),
+        ]
+    );
+    assert_eq!(c.post("/named-headers").send().header("x-rate-limit"), Some("9"));
 }

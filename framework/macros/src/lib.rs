@@ -728,7 +728,7 @@ pub fn contract(args: TokenStream, input: TokenStream) -> TokenStream {
     parse_macro_input!(args with parser);
     let item = parse_macro_input!(input as syn::DeriveInput);
     let name = &item.ident;
-    let (impl_g, ty_g, where_g) = item.generics.split_for_impl();
+    let (impl_g, ty_g, _) = item.generics.split_for_impl();
     let mut derives = vec![quote!(::jero::__private::schemars::JsonSchema)];
     if ser {
         derives.push(quote!(::jero::__private::serde::Serialize));
@@ -737,12 +737,18 @@ pub fn contract(args: TokenStream, input: TokenStream) -> TokenStream {
         derives.push(quote!(::jero::__private::serde::Deserialize));
     }
     let write_headers = if ser { header_fast_path(&item) } else { None };
+    // A generic contract is one where its schema is (`T: JsonSchema`, as the
+    // derive bounds it), without the user spelling the bound out.
+    let contract_where = where_with(
+        &item.generics,
+        quote!(Self: ::jero::__private::schemars::JsonSchema),
+    );
     quote! {
         #[derive(#(#derives),*)]
         #[serde(crate = "::jero::__private::serde")]
         #[schemars(crate = "::jero::__private::schemars")]
         #item
-        impl #impl_g ::jero::Contract for #name #ty_g #where_g {
+        impl #impl_g ::jero::Contract for #name #ty_g #contract_where {
             #write_headers
         }
     }
@@ -936,7 +942,7 @@ pub fn error(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     }
     let name = &item.ident;
-    let (impl_g, ty_g, where_g) = item.generics.split_for_impl();
+    let (impl_g, ty_g, _) = item.generics.split_for_impl();
     let syn::Data::Struct(data) = &item.data else {
         return syn::Error::new(
             name.span(),
@@ -970,7 +976,14 @@ pub fn error(args: TokenStream, input: TokenStream) -> TokenStream {
     let params_fn = has_params.then(|| {
         quote! {
             fn params(&self) -> ::std::option::Option<::jero::__private::serde_json::Value> {
-                ::jero::__private::serde_json::to_value(self).ok()
+                // An object with at least one entry (a `transparent` or
+                // all-skipped struct has none to send).
+                match ::jero::__private::serde_json::to_value(self) {
+                    ::std::result::Result::Ok(::jero::__private::serde_json::Value::Object(map)) if !map.is_empty() => {
+                        ::std::option::Option::Some(::jero::__private::serde_json::Value::Object(map))
+                    }
+                    _ => ::std::option::Option::None,
+                }
             }
             fn params_schema(
                 generator: &mut ::jero::__private::schemars::SchemaGenerator,
@@ -979,13 +992,21 @@ pub fn error(args: TokenStream, input: TokenStream) -> TokenStream {
             }
         }
     });
+    // A generic error is one where its fields serialize and have a schema
+    // (as the derives bound them), without the user spelling it out.
+    let error_where = where_with(
+        &item.generics,
+        quote!(Self: ::jero::__private::serde::Serialize + ::jero::__private::schemars::JsonSchema
+            + ::std::marker::Send + ::std::marker::Sync + 'static),
+    );
+    let is_error_where = where_with(&item.generics, quote!(Self: ::jero::ApiError));
     quote! {
         #[derive(::std::fmt::Debug, ::jero::__private::serde::Serialize, ::jero::__private::schemars::JsonSchema)]
         #[serde(crate = "::jero::__private::serde")]
         #[schemars(crate = "::jero::__private::schemars")]
         #item
 
-        impl #impl_g ::jero::ApiError for #name #ty_g #where_g {
+        impl #impl_g ::jero::ApiError for #name #ty_g #error_where {
             const STATUS: u16 = #status;
             const CODE: &'static str = #code;
             const TITLE: &'static str = #title;
@@ -993,7 +1014,7 @@ pub fn error(args: TokenStream, input: TokenStream) -> TokenStream {
             #params_fn
         }
 
-        impl #impl_g ::jero::IntoResponse for #name #ty_g #where_g {
+        impl #impl_g ::jero::IntoResponse for #name #ty_g #is_error_where {
             const IS_ERROR: bool = true;
 
             fn into_response(self, cx: &::jero::RequestCx<'_>) -> ::jero::engine::Response {
@@ -1004,7 +1025,7 @@ pub fn error(args: TokenStream, input: TokenStream) -> TokenStream {
             }
         }
 
-        impl #impl_g ::std::fmt::Display for #name #ty_g #where_g {
+        impl #impl_g ::std::fmt::Display for #name #ty_g #is_error_where {
             fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                 match ::jero::ApiError::detail(self) {
                     ::std::option::Option::Some(d) => f.write_str(&d),
@@ -1014,6 +1035,17 @@ pub fn error(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     }
     .into()
+}
+
+/// The `where` clause of `generics` with `predicate` added.
+fn where_with(generics: &syn::Generics, predicate: TokenStream2) -> TokenStream2 {
+    let mut generics = generics.clone();
+    generics
+        .make_where_clause()
+        .predicates
+        .push(syn::parse2(predicate).expect("a where predicate"));
+    let where_clause = &generics.where_clause;
+    quote!(#where_clause)
 }
 
 /// Whether `tree` names one of `params` (an identifier, at any depth).
