@@ -86,10 +86,13 @@ pub fn handle_error<E: Any>(error: &E, cx: &RequestCx<'_>) -> Option<Response> {
 
 /// Describes an [`ApiError`] response. Used by the `#[jero::error]` expansion.
 pub fn describe_api_error<E: ApiError>(r: &mut Responses<'_>) {
-    let _ = E::params_schema(r.generator);
+    let content = match E::params_schema(r.generator) {
+        Some(params) => ContentSpec::ProblemWithParams(params),
+        None => ContentSpec::Problem,
+    };
     r.specs.push(ResponseSpec::new(
         Some(E::STATUS),
-        ContentSpec::Problem,
+        content,
         std::any::type_name::<E>(),
     ));
 }

@@ -130,8 +130,8 @@ pub use headers::HeaderContract;
 pub use jero_macros::{authenticator, contract, endpoint, error, resource, IntoResponse};
 pub use problem::{Problem, PROBLEM_JSON};
 pub use response::{
-    ContentSpec, ContractInfo, IntoResponse, ResponseSpec, Responses, APPLICATION_JSON, OCTET_STREAM,
-    TEXT_PLAIN,
+    ContentSpec, ContractInfo, HeaderSpec, IntoResponse, ResponseSpec, Responses, APPLICATION_JSON,
+    OCTET_STREAM, TEXT_PLAIN,
 };
 pub use router::{AppService, BoxFuture, HandlerFn, Router};
 pub use serve::{serve, Bound, Serve, ServeError};

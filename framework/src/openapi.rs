@@ -183,8 +183,12 @@ impl HandledErrors {
 /// enclosing it, then its own type when it is a `#[jero::error]` type's
 /// problem (a fixed status).
 fn typed_errors(spec: &ResponseSpec) -> impl Iterator<Item = &'static str> + '_ {
-    let own =
-        (spec.status.is_some() && matches!(spec.content, ContentSpec::Problem)).then_some(spec.type_name);
+    let own = (spec.status.is_some()
+        && matches!(
+            spec.content,
+            ContentSpec::Problem | ContentSpec::ProblemWithParams(_)
+        ))
+    .then_some(spec.type_name);
     spec.enclosing.iter().copied().chain(own)
 }
 
@@ -347,6 +351,25 @@ fn split_doc(doc: &str) -> (Option<String>, Option<String>) {
 }
 
 /// Adds (or extends) the response for `status` (a code, or `default`).
+/// Adds a spec's response under `status`, with its typed headers.
+fn add_spec(responses: &mut Map<String, Value>, status: &str, spec: &ResponseSpec) {
+    add_response(responses, status, &spec.content);
+    if spec.headers.is_empty() {
+        return;
+    }
+    let Some(entry) = responses.get_mut(status).and_then(Value::as_object_mut) else {
+        return;
+    };
+    let headers = entry.entry("headers").or_insert_with(|| json!({}));
+    if let Some(headers) = headers.as_object_mut() {
+        for h in &spec.headers {
+            headers
+                .entry(h.name.clone())
+                .or_insert_with(|| json!({"required": h.required, "schema": h.schema}));
+        }
+    }
+}
+
 fn add_response(responses: &mut Map<String, Value>, status: &str, content: &ContentSpec) {
     let entry = responses.entry(status).or_insert_with(|| {
         let description = match status.parse::<u16>() {
@@ -366,6 +389,13 @@ fn add_response(responses: &mut Map<String, Value>, status: &str, content: &Cont
             json!({"type": "string", "format": "binary"}),
         )),
         ContentSpec::Empty => None,
+        ContentSpec::ProblemWithParams(params) => Some((
+            crate::PROBLEM_JSON,
+            json!({"allOf": [
+                {"$ref": "#/components/schemas/Problem"},
+                {"properties": {"params": params.as_value().clone()}},
+            ]}),
+        )),
         ContentSpec::Problem => Some((
             crate::PROBLEM_JSON,
             json!({"$ref": "#/components/schemas/Problem"}),
@@ -419,10 +449,10 @@ fn one_of(existing: &mut Value, schema: Value) {
 fn responses(op: &OpDoc, handled: &HandledErrors, boxed: &[ResponseSpec]) -> Value {
     let mut responses = Map::new();
     let mut add = |spec: &ResponseSpec| match (spec.status, &spec.content) {
-        (Some(status), content) => add_response(&mut responses, &status.to_string(), content),
+        (Some(status), _) => add_spec(&mut responses, &status.to_string(), spec),
         // A `Problem` value carries its status at run time: any error.
-        (None, ContentSpec::Problem) => add_response(&mut responses, "default", &spec.content),
-        (None, content) => add_response(&mut responses, &op.default_status.to_string(), content),
+        (None, ContentSpec::Problem) => add_spec(&mut responses, "default", spec),
+        (None, _) => add_spec(&mut responses, &op.default_status.to_string(), spec),
     };
     for spec in &op.responses {
         match handled.instead_of(spec) {

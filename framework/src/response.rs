@@ -49,6 +49,9 @@ pub enum ContentSpec {
     Empty,
     /// A problem document.
     Problem,
+    /// A problem document whose `params` have this schema (a
+    /// parameterized `#[jero::error]`).
+    ProblemWithParams(Schema),
     /// A streamed body of this media type, with the schema of each item
     /// (NDJSON lines, SSE `data`), if it has one.
     Stream {
@@ -73,6 +76,44 @@ pub struct ResponseSpec {
     /// for one of them answers instead, and the OpenAPI document lists that
     /// handler's response (see [`describe_variant`]).
     pub enclosing: Vec<&'static str>,
+    /// The typed headers it carries (for the OpenAPI document).
+    pub headers: Vec<HeaderSpec>,
+}
+
+/// A typed response header, for the OpenAPI document.
+#[derive(Debug, Clone)]
+pub struct HeaderSpec {
+    /// The header's name, as sent.
+    pub name: String,
+    /// Whether every response carries it (not an `Option`).
+    pub required: bool,
+    /// The schema of its value.
+    pub schema: serde_json::Value,
+}
+
+/// The typed headers of `H`, for [`ResponseSpec::headers`]: each field of
+/// the header struct's schema under its header name.
+pub(crate) fn header_specs<H: crate::HeaderContract>(generator: &mut SchemaGenerator) -> Vec<HeaderSpec> {
+    let Some(schema) = H::schema(generator) else {
+        return Vec::new();
+    };
+    let resolved = resolve(&schema, generator);
+    let required: Vec<&str> = resolved
+        .get("required")
+        .and_then(|r| r.as_array())
+        .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    let Some(properties) = resolved.get("properties").and_then(|p| p.as_object()) else {
+        return Vec::new();
+    };
+    properties
+        .iter()
+        .map(|(wire, schema)| HeaderSpec {
+            name: crate::headers::kebab(wire),
+            required: required.contains(&wire.as_str()),
+            schema: schema.clone(),
+        })
+        .collect()
 }
 
 impl ResponseSpec {
@@ -90,7 +131,14 @@ impl ResponseSpec {
             content,
             type_name,
             enclosing: Vec::new(),
+            headers: Vec::new(),
         }
+    }
+
+    /// The same response, carrying `headers`.
+    pub fn with_headers(mut self, headers: Vec<HeaderSpec>) -> ResponseSpec {
+        self.headers = headers;
+        self
     }
 }
 

@@ -17,7 +17,9 @@ use crate::binding::RequestCx;
 use crate::contract::Contract;
 use crate::cookie::SetCookie;
 use crate::headers::HeaderContract;
-use crate::response::{ContentSpec, IntoResponse, ResponseSpec, Responses, JSON_CONTENT, OCTET_CONTENT};
+use crate::response::{
+    header_specs, ContentSpec, IntoResponse, ResponseSpec, Responses, JSON_CONTENT, OCTET_CONTENT,
+};
 
 /// A wrapper's default content type: a compile-time checked one, or one
 /// the application chose (checked when the response is built).
@@ -383,9 +385,9 @@ fn describe_json<T: JsonBody, H: HeaderContract>(r: &mut Responses<'_>, status: 
         Some(s) => ContentSpec::Json(s),
         None => ContentSpec::Empty,
     };
-    let _ = H::schema(r.generator);
+    let headers = header_specs::<H>(r.generator);
     r.specs
-        .push(ResponseSpec::new(status, content, std::any::type_name::<T>()));
+        .push(ResponseSpec::new(status, content, std::any::type_name::<T>()).with_headers(headers));
 }
 
 impl<T: JsonBody, H: HeaderContract> IntoResponse for JsonResponse<T, H> {
@@ -444,9 +446,9 @@ impl<H: HeaderContract> IntoResponse for BytesResponse<H> {
     }
 
     fn describe(r: &mut Responses<'_>) {
-        let _ = H::schema(r.generator);
+        let headers = header_specs::<H>(r.generator);
         r.specs
-            .push(ResponseSpec::new(None, ContentSpec::Bytes, "BytesResponse"));
+            .push(ResponseSpec::new(None, ContentSpec::Bytes, "BytesResponse").with_headers(headers));
     }
 }
 
@@ -480,9 +482,9 @@ impl<H: HeaderContract> IntoResponse for NoContent<H> {
     }
 
     fn describe(r: &mut Responses<'_>) {
-        let _ = H::schema(r.generator);
+        let headers = header_specs::<H>(r.generator);
         r.specs
-            .push(ResponseSpec::new(Some(204), ContentSpec::Empty, "NoContent"));
+            .push(ResponseSpec::new(Some(204), ContentSpec::Empty, "NoContent").with_headers(headers));
     }
 }
 

@@ -591,3 +591,105 @@ fn outcomes_sharing_a_status_are_one_of_their_schemas() {
         ]})
     );
 }
+
+/// Typed response headers.
+#[contract]
+struct RateHeaders {
+    x_rate_limit: u32,
+    #[serde(rename = "X-Request-ID")]
+    request_id: Option<String>,
+}
+
+struct Rated;
+
+#[endpoint(path = "/rated")]
+impl Rated {
+    async fn get(&self) -> JsonResponse<Size, RateHeaders> {
+        JsonResponse::new(Size { size: 1 }).headers(RateHeaders {
+            x_rate_limit: 10,
+            request_id: None,
+        })
+    }
+}
+
+struct RatedApp;
+
+impl App for RatedApp {
+    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+        wiring
+            .include_openapi(OpenApi::new("Rated", "1.0.0"))
+            .include_endpoint(Rated);
+        Ok(())
+    }
+}
+
+#[test]
+fn typed_response_headers_are_documented_under_their_names() {
+    let d: Value = TestClient::new(RatedApp).get("/openapi.json").send().json();
+    let headers = &d["paths"]["/rated"]["get"]["responses"]["200"]["headers"];
+    assert_eq!(headers["x-rate-limit"]["required"], json!(true), "{headers}");
+    assert_eq!(
+        headers["x-rate-limit"]["schema"]["type"],
+        json!("integer"),
+        "{headers}"
+    );
+    assert_eq!(headers["x-request-id"]["required"], json!(false), "{headers}");
+    assert_eq!(
+        headers.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["x-rate-limit", "x-request-id"]
+    );
+}
+
+/// A parameterized error.
+#[jero::error(
+    status = 404,
+    code = "note-id-missing",
+    title = "Note not found",
+    detail = "no {note_id}"
+)]
+#[serde(rename_all = "camelCase")]
+struct NoteIdMissing {
+    note_id: String,
+}
+
+struct Params;
+
+#[endpoint(path = "/params")]
+impl Params {
+    async fn get(&self) -> Result<Size, NoteIdMissing> {
+        Err(NoteIdMissing { note_id: "n1".into() })
+    }
+}
+
+struct ParamsApp;
+
+impl App for ParamsApp {
+    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+        wiring
+            .include_openapi(OpenApi::new("Params", "1.0.0"))
+            .include_endpoint(Params);
+        Ok(())
+    }
+}
+
+#[test]
+fn error_params_are_documented_with_their_schema() {
+    let d: Value = TestClient::new(ParamsApp).get("/openapi.json").send().json();
+    let schema =
+        &d["paths"]["/params"]["get"]["responses"]["404"]["content"]["application/problem+json"]["schema"];
+    assert_eq!(
+        schema["allOf"][0],
+        json!({"$ref": "#/components/schemas/Problem"}),
+        "{schema}"
+    );
+    let params = &schema["allOf"][1]["properties"]["params"];
+    assert_eq!(
+        params,
+        &json!({"$ref": "#/components/schemas/NoteIdMissing"}),
+        "{schema}"
+    );
+    assert_eq!(
+        d["components"]["schemas"]["NoteIdMissing"]["properties"]["noteId"]["type"],
+        json!("string")
+    );
+}

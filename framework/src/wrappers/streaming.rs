@@ -426,12 +426,10 @@ fn describe_stream<H: HeaderContract>(
     items: Option<schemars::Schema>,
     type_name: &'static str,
 ) {
-    let _ = H::schema(r.generator);
-    r.specs.push(ResponseSpec::new(
-        None,
-        ContentSpec::Stream { media_type, items },
-        type_name,
-    ));
+    let headers = crate::response::header_specs::<H>(r.generator);
+    r.specs.push(
+        ResponseSpec::new(None, ContentSpec::Stream { media_type, items }, type_name).with_headers(headers),
+    );
 }
 
 // ---------------------------------------------------------------------------
