@@ -610,8 +610,6 @@ fn guarded_engine_error<S: Service>(service: &S, status: u16, reason: &'static s
     })
 }
 
-/// Polls a body stream, turning a panic inside it into a stream error (the
-/// stream is dropped right after, so its broken state is never observed).
 /// A body stream dropped through [`Body::discard`](crate::Body::discard):
 /// a panic in its teardown is logged, not unwound through the connection
 /// (which would take the worker thread down).
@@ -625,6 +623,8 @@ impl Drop for Discarding {
     }
 }
 
+/// Polls a body stream, turning a panic inside it into a stream error (the
+/// stream is dropped right after, so its broken state is never observed).
 fn poll_guarded(
     stream: std::pin::Pin<&mut (dyn Stream<Item = Result<Bytes, crate::BoxError>> + 'static)>,
     cx: &mut std::task::Context<'_>,

@@ -514,7 +514,10 @@ pub(crate) fn encode_error(res: Response, out: &mut Vec<u8>) {
         is_head: false,
         keep_alive: false,
     };
-    let _ = encode(&mut { res }, ctx, out);
+    // A streamed error body is not sent (the connection closes at once).
+    if let (Rest::Stream { stream, .. }, _) = encode(&mut { res }, ctx, out) {
+        Body::Stream(stream).discard();
+    }
 }
 
 #[cfg(test)]

@@ -137,6 +137,10 @@ fn attr_safe(s: &str) -> bool {
     s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b';')
 }
 
+/// The `Set-Cookie` value. A `Path` or `Domain` with a control byte or `;`
+/// is left out here (the response wrappers refuse the whole cookie
+/// instead): check [`SetCookie`]'s attributes before sending this text
+/// through a raw header.
 impl std::fmt::Display for SetCookie {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.name)?;

@@ -1,10 +1,11 @@
 //! Typed response headers: a contract struct whose fields become headers.
 //!
 //! Field `x_rate_limit` is sent as `x-rate-limit` (serde renames are applied
-//! first, then `_` becomes `-`, letters are lowercased, and a camelCase hump
-//! gets a `-`: `xRateLimit` is `x-rate-limit`, while `X-Request-ID` is
-//! `x-request-id` and `ETag` `etag`). Flattened fields are headers too, the
-//! entries of a flattened map included. Scalars are sent as plain text, booleans as `true`/`false`, nested
+//! first; a name with a `-` is only lowercased, any other has `_` turned
+//! into `-` and its capitalized words split: `xRateLimit` and
+//! `X_RATE_LIMIT` are `x-rate-limit`, `X-RateLimit-Limit` is
+//! `x-ratelimit-limit`; see [`kebab_into`]). Flattened fields are headers
+//! too, the entries of a flattened map included. Scalars are sent as plain text, booleans as `true`/`false`, nested
 //! structs and lists as JSON, and absent `Option` fields are omitted. A
 //! field whose `Serialize` fails is logged and left out; the other headers
 //! are still written. Each header is written straight into the response
@@ -118,14 +119,18 @@ fn write_with_serde<T: Serialize>(value: &T, res: &mut Response) -> bool {
 }
 
 /// Writes the header name for a field's wire name into `out` (as much as
-/// fits) and returns its full length: `_` becomes `-`, letters are
-/// lowercased, and a capital that follows a lowercase letter or a digit (a
-/// camelCase hump) gets a `-` before it. So `x_rate_limit`, `xRateLimit`
-/// and `X-Rate-Limit` all give `x-rate-limit`, while names already written
-/// as headers keep their words: `X-Request-ID` gives `x-request-id`,
-/// `ETag` `etag`, `WWW-Authenticate` `www-authenticate`, `X_RATE_LIMIT`
-/// `x-rate-limit`. A `const fn`, so that `#[jero::contract]` computes the
-/// names of typed headers at compile time with the same rule the serde
+/// fits) and returns its full length.
+///
+/// A name written as a header (it has a `-`) is only lowercased:
+/// `X-Request-ID` gives `x-request-id`, `X-RateLimit-Limit`
+/// `x-ratelimit-limit`, `WWW-Authenticate` `www-authenticate`. Any other
+/// name is a field's: `_` becomes `-`, letters are lowercased, and a `-`
+/// goes before each word that starts with a capital (after a lowercase
+/// letter or a digit, or after a capital when a lowercase letter follows):
+/// `x_rate_limit`, `xRateLimit`, `XRateLimit` and `X_RATE_LIMIT` all give
+/// `x-rate-limit`, `userID` `user-id`. (So `ETag` gives `e-tag`: write
+/// `etag` for that one.) A `const fn`, so that `#[jero::contract]` computes
+/// the names of typed headers at compile time with the same rule the serde
 /// path applies at run time.
 ///
 /// ```
@@ -136,28 +141,40 @@ fn write_with_serde<T: Serialize>(value: &T, res: &mut Response) -> bool {
 /// }
 /// assert_eq!(kebab("x_rate_limit"), "x-rate-limit");
 /// assert_eq!(kebab("xRateLimit"), "x-rate-limit");
-/// assert_eq!(kebab("X-Request-ID"), "x-request-id");
-/// assert_eq!(kebab("ETag"), "etag");
-/// assert_eq!(kebab("Content-MD5"), "content-md5");
+/// assert_eq!(kebab("XRequestId"), "x-request-id");
+/// assert_eq!(kebab("XApiKey"), "x-api-key");
 /// assert_eq!(kebab("X_RATE_LIMIT"), "x-rate-limit");
+/// assert_eq!(kebab("userID"), "user-id");
 /// assert_eq!(kebab("retryAfter2Seconds"), "retry-after2-seconds");
+/// assert_eq!(kebab("X-Request-ID"), "x-request-id");
+/// assert_eq!(kebab("X-RateLimit-Limit"), "x-ratelimit-limit");
+/// assert_eq!(kebab("Sec-WebSocket-Accept"), "sec-websocket-accept");
+/// assert_eq!(kebab("etag"), "etag");
 /// ```
 pub const fn kebab_into(key: &[u8], out: &mut [u8]) -> usize {
+    let mut as_header = false;
+    let mut i = 0;
+    while i < key.len() {
+        if key[i] == b'-' {
+            as_header = true;
+        }
+        i += 1;
+    }
     let mut n = 0;
-    // Whether the previous byte was a lowercase letter or a digit.
-    let mut after_lower = false;
     let mut i = 0;
     while i < key.len() {
         let b = key[i];
-        i += 1;
-        let (dash, c) = if b == b'_' || b == b'-' {
-            (false, b'-')
-        } else if b.is_ascii_uppercase() {
-            (after_lower, b.to_ascii_lowercase())
-        } else {
-            (false, b)
+        let dash = !as_header && b.is_ascii_uppercase() && i > 0 && {
+            let prev = key[i - 1];
+            let next_lower = i + 1 < key.len() && key[i + 1].is_ascii_lowercase();
+            prev.is_ascii_lowercase() || prev.is_ascii_digit() || (prev.is_ascii_uppercase() && next_lower)
         };
-        after_lower = b.is_ascii_lowercase() || b.is_ascii_digit();
+        let c = if b == b'_' && !as_header {
+            b'-'
+        } else {
+            b.to_ascii_lowercase()
+        };
+        i += 1;
         if dash {
             if n < out.len() {
                 out[n] = b'-';
@@ -661,18 +678,30 @@ impl ser::SerializeMap for HeaderWriter<'_> {
     type Error = HeaderError;
 
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<(), HeaderError> {
-        match serde_json::to_value(key) {
-            Ok(serde_json::Value::String(key)) => {
-                self.key = Some(key);
-                Ok(())
+        // An entry whose key is not a string, or not a header name, is left
+        // out (logged); the others are still written.
+        self.key = match serde_json::to_value(key) {
+            Ok(serde_json::Value::String(key)) => Some(key),
+            _ => {
+                tracing::error!("typed header not written: a flattened map's key is not a string");
+                None
             }
-            _ => Err(unsupported("a map whose keys are not strings")),
-        }
+        };
+        Ok(())
     }
 
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), HeaderError> {
-        let key = self.key.take().unwrap_or_default();
-        self.write_entry(&key, value);
+        let Some(key) = self.key.take() else {
+            return Ok(());
+        };
+        if with_header_name(&key, jero_engine::is_token) {
+            self.write_entry(&key, value);
+        } else {
+            tracing::error!(
+                key,
+                "typed header not written: a flattened map's key is not a header name"
+            );
+        }
         Ok(())
     }
 
@@ -1267,7 +1296,9 @@ mod tests {
     fn const_names() {
         const NAME: [u8; header_name_len("retryAfter_seconds")] = header_name("retryAfter_seconds");
         assert_eq!(&NAME, b"retry-after-seconds");
-        assert_eq!(kebab("X-RateLimit"), "x-rate-limit");
+        // Written as a header: only lowercased.
+        assert_eq!(kebab("X-RateLimit"), "x-ratelimit");
+        assert_eq!(kebab("XRateLimit"), "x-rate-limit");
     }
 
     #[test]

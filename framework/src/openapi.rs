@@ -350,26 +350,36 @@ fn split_doc(doc: &str) -> (Option<String>, Option<String>) {
     (Some(summary), (!rest.is_empty()).then(|| rest.to_owned()))
 }
 
-/// Adds (or extends) the response for `status` (a code, or `default`).
-/// Adds a spec's response under `status`, with its typed headers.
+/// Adds a spec's response under `status`, with its typed headers. When
+/// another response already has that status, a header is required only if
+/// both always carry it.
 fn add_spec(responses: &mut Map<String, Value>, status: &str, spec: &ResponseSpec) {
+    let shared = responses.contains_key(status);
     add_response(responses, status, &spec.content);
-    if spec.headers.is_empty() {
-        return;
-    }
     let Some(entry) = responses.get_mut(status).and_then(Value::as_object_mut) else {
         return;
     };
+    if spec.headers.is_empty() && !entry.contains_key("headers") {
+        return;
+    }
     let headers = entry.entry("headers").or_insert_with(|| json!({}));
-    if let Some(headers) = headers.as_object_mut() {
-        for h in &spec.headers {
-            headers
-                .entry(h.name.clone())
-                .or_insert_with(|| json!({"required": h.required, "schema": h.schema}));
+    let Some(headers) = headers.as_object_mut() else {
+        return;
+    };
+    for (name, header) in headers.iter_mut() {
+        let carried = spec.headers.iter().find(|h| h.name == *name);
+        if !carried.is_some_and(|h| h.required) {
+            header["required"] = false.into();
         }
+    }
+    for h in &spec.headers {
+        headers
+            .entry(h.name.clone())
+            .or_insert_with(|| json!({"required": h.required && !shared, "schema": h.schema}));
     }
 }
 
+/// Adds (or extends) the response for `status` (a code, or `default`).
 fn add_response(responses: &mut Map<String, Value>, status: &str, content: &ContentSpec) {
     let entry = responses.entry(status).or_insert_with(|| {
         let description = match status.parse::<u16>() {
@@ -422,25 +432,32 @@ fn add_response(responses: &mut Map<String, Value>, status: &str, content: &Cont
                     c.insert(media.to_owned(), json!({"schema": schema}));
                 }
                 // Two outcomes with one status and media type: either body.
-                Some(existing) => one_of(existing, schema),
+                Some(existing) => any_of(existing, schema),
             }
         }
     }
 }
 
-/// Makes `existing` also admit `schema`: `oneOf` both (once each).
-fn one_of(existing: &mut Value, schema: Value) {
+/// Makes `existing` also admit `schema`: `anyOf` both, once each (not
+/// `oneOf`: a body may match both, as any problem matches the plain
+/// `Problem` schema).
+fn any_of(existing: &mut Value, schema: Value) {
     if *existing == schema {
         return;
     }
-    if let Some(list) = existing.get_mut("oneOf").and_then(Value::as_array_mut) {
-        if !list.contains(&schema) {
-            list.push(schema);
+    let ours = existing
+        .as_object()
+        .is_some_and(|o| o.len() == 1 && o.contains_key("anyOf"));
+    if ours {
+        if let Some(list) = existing.get_mut("anyOf").and_then(Value::as_array_mut) {
+            if !list.contains(&schema) {
+                list.push(schema);
+            }
+            return;
         }
-        return;
     }
     let first = std::mem::take(existing);
-    *existing = json!({ "oneOf": [first, schema] });
+    *existing = json!({ "anyOf": [first, schema] });
 }
 
 /// An operation's responses: the handler's (an error an exception
@@ -469,7 +486,8 @@ fn responses(op: &OpDoc, handled: &HandledErrors, boxed: &[ResponseSpec]) -> Val
         }
     }
     for status in &op.framework {
-        add_response(&mut responses, &status.to_string(), &ContentSpec::Problem);
+        let problem = ResponseSpec::new(Some(*status), ContentSpec::Problem, "the framework");
+        add_spec(&mut responses, &status.to_string(), &problem);
     }
     let mut sorted: Vec<(String, Value)> = responses.into_iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));

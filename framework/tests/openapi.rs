@@ -580,12 +580,12 @@ impl App for EitherApp {
 }
 
 #[test]
-fn outcomes_sharing_a_status_are_one_of_their_schemas() {
+fn outcomes_sharing_a_status_are_any_of_their_schemas() {
     let d: Value = TestClient::new(EitherApp).get("/openapi.json").send().json();
     let ok = &d["paths"]["/either"]["get"]["responses"]["200"];
     assert_eq!(
         ok["content"]["application/json"]["schema"],
-        json!({"oneOf": [
+        json!({"anyOf": [
             {"$ref": "#/components/schemas/Note"},
             {"$ref": "#/components/schemas/Size"},
         ]})
@@ -612,13 +612,30 @@ impl Rated {
     }
 }
 
+/// Two outcomes with one status, one with typed headers.
+#[derive(jero::IntoResponse)]
+enum MaybeRated {
+    Rated(JsonResponse<Size, RateHeaders>),
+    Plain(JsonResponse<Size>),
+}
+
+struct MaybeRatedEndpoint;
+
+#[endpoint(path = "/maybe-rated")]
+impl MaybeRatedEndpoint {
+    async fn get(&self) -> MaybeRated {
+        MaybeRated::Plain(JsonResponse::new(Size { size: 2 }))
+    }
+}
+
 struct RatedApp;
 
 impl App for RatedApp {
     async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
         wiring
             .include_openapi(OpenApi::new("Rated", "1.0.0"))
-            .include_endpoint(Rated);
+            .include_endpoint(Rated)
+            .include_endpoint(MaybeRatedEndpoint);
         Ok(())
     }
 }
@@ -638,6 +655,9 @@ fn typed_response_headers_are_documented_under_their_names() {
         headers.as_object().unwrap().keys().collect::<Vec<_>>(),
         ["x-rate-limit", "x-request-id"]
     );
+    // Only one of two outcomes with that status sends it: not required.
+    let shared = &d["paths"]["/maybe-rated"]["get"]["responses"]["200"]["headers"];
+    assert_eq!(shared["x-rate-limit"]["required"], json!(false), "{shared}");
 }
 
 /// A parameterized error.

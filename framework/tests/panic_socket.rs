@@ -477,23 +477,35 @@ fn stream_teardown_panic_does_not_reach_the_test_client() {
 fn test_client_agrees_with_the_socket_on_framing() {
     let server = Server::start(PlainApp);
     let client = jero_testing::TestClient::new(PlainApp);
-    let cases: [&[u8]; 7] = [
-        b"GET /framing HTTP/1.1\r\nHost: a\r\n\r\n",
-        b"GET /framing HTTP/1.0\r\n\r\n",
-        b"GET /framing HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
-        b"GET /healthy HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
-        b"GET /healthy HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
-        b"POST /framing HTTP/1.1\r\nHost: a\r\n\r\n",
+    let cases: [(&[u8], bool); 10] = [
+        (b"GET /framing HTTP/1.1\r\nHost: a\r\n\r\n", false),
+        (b"GET /framing HTTP/1.0\r\n\r\n", false),
+        (b"HEAD /framing HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true),
+        (
+            b"DELETE /lying-length HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+            false,
+        ),
+        (
+            b"DELETE /bomb-stream HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+            false,
+        ),
+        (b"GET /framing HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", false),
+        (b"GET /healthy HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", false),
+        (
+            b"GET /healthy HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n",
+            false,
+        ),
+        (b"POST /framing HTTP/1.1\r\nHost: a\r\n\r\n", false),
         // Rejected by the engine: HTTP/1.1 without Host.
-        b"GET /healthy HTTP/1.1\r\n\r\n",
+        (b"GET /healthy HTTP/1.1\r\n\r\n", false),
     ];
-    for raw in cases {
+    for (raw, is_head) in cases {
         let what = String::from_utf8_lossy(raw)
             .lines()
             .next()
             .unwrap_or_default()
             .to_owned();
-        let wire = server.connect().send_raw(raw, false);
+        let wire = server.connect().send_raw(raw, is_head);
         let test = client.send_raw(raw.to_vec());
         let wire_headers: Vec<(String, String)> = wire
             .headers

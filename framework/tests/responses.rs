@@ -623,12 +623,23 @@ struct FlatHeaders {
     extra: std::collections::BTreeMap<String, String>,
 }
 
+/// Flattened maps whose keys are not all header names.
+#[contract]
+struct FlatOdd {
+    x_a: u32,
+    #[serde(flatten)]
+    numbered: std::collections::BTreeMap<u16, String>,
+    #[serde(flatten)]
+    named: std::collections::BTreeMap<String, String>,
+    x_b: u32,
+}
+
 /// Header names written as headers, and a SCREAMING style.
 #[contract]
 struct WireNames {
     #[serde(rename = "X-Request-ID")]
     id: String,
-    #[serde(rename = "ETag")]
+    #[serde(rename = "etag")]
     etag: String,
     #[serde(rename = "WWW-Authenticate")]
     auth: String,
@@ -640,6 +651,15 @@ struct WireNames {
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 struct Screaming {
     x_rate_limit: u32,
+    #[serde(rename = "X-RateLimit-Remaining")]
+    remaining: u32,
+}
+
+#[contract]
+#[serde(rename_all = "PascalCase")]
+struct Pascal {
+    x_request_id: String,
+    x_api_key: String,
 }
 
 struct NamedHeaders;
@@ -654,6 +674,20 @@ impl NamedHeaders {
         })
     }
 
+    async fn delete(&self) -> JsonResponse<Widget, FlatOdd> {
+        JsonResponse::new(widget("f5")).headers(FlatOdd {
+            x_a: 1,
+            numbered: [(7, "seven".to_owned())].into(),
+            named: [
+                ("bad key".to_owned(), "x".to_owned()),
+                (String::new(), "y".to_owned()),
+                ("X-RateLimit-Remaining".to_owned(), "4".to_owned()),
+            ]
+            .into(),
+            x_b: 2,
+        })
+    }
+
     async fn put(&self) -> JsonResponse<Widget, WireNames> {
         JsonResponse::new(widget("f2")).headers(WireNames {
             id: "r-1".into(),
@@ -664,7 +698,17 @@ impl NamedHeaders {
     }
 
     async fn post(&self) -> JsonResponse<Widget, Screaming> {
-        JsonResponse::new(widget("f3")).headers(Screaming { x_rate_limit: 9 })
+        JsonResponse::new(widget("f3")).headers(Screaming {
+            x_rate_limit: 9,
+            remaining: 8,
+        })
+    }
+
+    async fn patch(&self) -> JsonResponse<Widget, Pascal> {
+        JsonResponse::new(widget("f4")).headers(Pascal {
+            x_request_id: "r-2".into(),
+            x_api_key: "k".into(),
+        })
     }
 }
 
@@ -1489,5 +1533,26 @@ fn typed_header_names_written_as_headers_keep_their_words() {
             h("content-length", &len(&resp)),
         ]
     );
-    assert_eq!(c.post("/named-headers").send().header("x-rate-limit"), Some("9"));
+    let resp = c.post("/named-headers").send();
+    assert_eq!(resp.header("x-rate-limit"), Some("9"));
+    assert_eq!(resp.header("x-ratelimit-remaining"), Some("8"));
+    let resp = c.patch("/named-headers").send();
+    assert_eq!(resp.header("x-request-id"), Some("r-2"));
+    assert_eq!(resp.header("x-api-key"), Some("k"));
+}
+
+#[test]
+fn flattened_map_entries_that_are_not_headers_are_left_out() {
+    let resp = client().delete("/named-headers").send();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        headers(&resp),
+        vec![
+            h("x-a", "1"),
+            h("x-ratelimit-remaining", "4"),
+            h("x-b", "2"),
+            h("content-type", "application/json"),
+            h("content-length", &len(&resp)),
+        ]
+    );
 }
