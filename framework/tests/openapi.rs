@@ -369,6 +369,27 @@ fn no_document_unless_included_and_error_statuses_are_checked() {
 }
 
 // ---------------------------------------------------------------------------
+// Apps wired by a closure, with the document included
+
+/// An app whose `wire` is a closure (the document is always included).
+struct WireWith<F>(F);
+
+impl<F: Fn(&mut Wiring) + Send + Sync + 'static> App for WireWith<F> {
+    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+        wiring.include_openapi(OpenApi::new("Test", "1.0.0"));
+        (self.0)(wiring);
+        Ok(())
+    }
+}
+
+/// A client for the app `wire` describes, and its document.
+fn with_doc(wire: impl Fn(&mut Wiring) + Send + Sync + 'static) -> (TestClient, Value) {
+    let c = TestClient::new(WireWith(wire));
+    let d = c.get("/openapi.json").send().json();
+    (c, d)
+}
+
+// ---------------------------------------------------------------------------
 // Exception handlers for typed errors and error enums
 
 #[jero::error(status = 404, code = "note-missing", title = "Note missing")]
@@ -418,13 +439,10 @@ impl Typed {
     }
 }
 
-struct HandledApp;
-
-impl App for HandledApp {
-    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
-        wiring
-            .include_openapi(OpenApi::new("Typed", "1.0.0"))
-            .include_endpoint(Typed)
+#[test]
+fn handlers_of_typed_errors_and_error_enums_replace_their_problems() {
+    let (c, d) = with_doc(|w: &mut Wiring| {
+        w.include_endpoint(Typed)
             .on_error_as(503, |_: &NoteError| {
                 JsonResponse::new(UpstreamBody { code: "notes".into() })
             })
@@ -437,14 +455,7 @@ impl App for HandledApp {
             .on_error_as(429, |_: &NoteGone| {
                 JsonResponse::new(UpstreamBody { code: "gone".into() })
             });
-        Ok(())
-    }
-}
-
-#[test]
-fn handlers_of_typed_errors_and_error_enums_replace_their_problems() {
-    let c = TestClient::new(HandledApp);
-    let d: Value = c.get("/openapi.json").send().json();
+    });
     let ops = &d["paths"]["/typed"];
     // The enum's handler answers for both variants: 503 in place of 404 and 409.
     assert_eq!(statuses(&ops["get"]), ["200", "500", "503"]);
@@ -512,13 +523,10 @@ impl Nested {
     }
 }
 
-struct NestedApp;
-
-impl App for NestedApp {
-    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
-        wiring
-            .include_openapi(OpenApi::new("Nested", "1.0.0"))
-            .include_endpoint(Nested)
+#[test]
+fn nested_enums_and_boxed_variants_list_what_answers() {
+    let (c, d) = with_doc(|w: &mut Wiring| {
+        w.include_endpoint(Nested)
             .on_error_as(418, |_: &OuterError| {
                 JsonResponse::new(UpstreamBody { code: "outer".into() })
             })
@@ -534,14 +542,7 @@ impl App for NestedApp {
             .on_error_as(504, |_: &Flaky| {
                 JsonResponse::new(UpstreamBody { code: "flaky".into() })
             });
-        Ok(())
-    }
-}
-
-#[test]
-fn nested_enums_and_boxed_variants_list_what_answers() {
-    let c = TestClient::new(NestedApp);
-    let d: Value = c.get("/openapi.json").send().json();
+    });
     let ops = &d["paths"]["/nested"];
     assert_eq!(statuses(&ops["get"]), ["200", "418", "500"]);
     assert_eq!(statuses(&ops["put"]), ["200", "500", "502"]);
@@ -568,20 +569,11 @@ impl Eithers {
     }
 }
 
-struct EitherApp;
-
-impl App for EitherApp {
-    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
-        wiring
-            .include_openapi(OpenApi::new("Either", "1.0.0"))
-            .include_endpoint(Eithers);
-        Ok(())
-    }
-}
-
 #[test]
 fn outcomes_sharing_a_status_are_any_of_their_schemas() {
-    let d: Value = TestClient::new(EitherApp).get("/openapi.json").send().json();
+    let (_, d) = with_doc(|w: &mut Wiring| {
+        w.include_endpoint(Eithers);
+    });
     let ok = &d["paths"]["/either"]["get"]["responses"]["200"];
     assert_eq!(
         ok["content"]["application/json"]["schema"],
@@ -628,21 +620,11 @@ impl MaybeRatedEndpoint {
     }
 }
 
-struct RatedApp;
-
-impl App for RatedApp {
-    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
-        wiring
-            .include_openapi(OpenApi::new("Rated", "1.0.0"))
-            .include_endpoint(Rated)
-            .include_endpoint(MaybeRatedEndpoint);
-        Ok(())
-    }
-}
-
 #[test]
 fn typed_response_headers_are_documented_under_their_names() {
-    let d: Value = TestClient::new(RatedApp).get("/openapi.json").send().json();
+    let (_, d) = with_doc(|w: &mut Wiring| {
+        w.include_endpoint(Rated).include_endpoint(MaybeRatedEndpoint);
+    });
     let headers = &d["paths"]["/rated"]["get"]["responses"]["200"]["headers"];
     assert_eq!(headers["x-rate-limit"]["required"], json!(true), "{headers}");
     assert_eq!(
@@ -681,20 +663,11 @@ impl Params {
     }
 }
 
-struct ParamsApp;
-
-impl App for ParamsApp {
-    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
-        wiring
-            .include_openapi(OpenApi::new("Params", "1.0.0"))
-            .include_endpoint(Params);
-        Ok(())
-    }
-}
-
 #[test]
 fn error_params_are_documented_with_their_schema() {
-    let d: Value = TestClient::new(ParamsApp).get("/openapi.json").send().json();
+    let (_, d) = with_doc(|w: &mut Wiring| {
+        w.include_endpoint(Params);
+    });
     let schema =
         &d["paths"]["/params"]["get"]["responses"]["404"]["content"]["application/problem+json"]["schema"];
     assert_eq!(
