@@ -156,15 +156,22 @@ impl Conn {
                     match self.read().await {
                         Ok(()) => continue,
                         Err(ReadEnd::Interrupted(Interrupted::Timeout)) if partial => {
-                            self.reject(service, ParseError::new(408, "request head not received in time"))
-                                .await;
+                            let is_head = self.rbuf.starts_with(b"HEAD ");
+                            self.reject(
+                                service,
+                                ParseError::new(408, "request head not received in time"),
+                                is_head,
+                            )
+                            .await;
                             return;
                         }
                         Err(_) => return,
                     }
                 }
                 Err(e) => {
-                    self.reject(service, e).await;
+                    // The request line may have parsed: a HEAD gets no body.
+                    let is_head = self.rbuf.starts_with(b"HEAD ");
+                    self.reject(service, e, is_head).await;
                     return;
                 }
             };
@@ -192,7 +199,7 @@ impl Conn {
             match self.read_body(head).await {
                 Ok(body) => body,
                 Err(Some(e)) => {
-                    self.reject(service, e).await;
+                    self.reject(service, e, head.method == Method::Head).await;
                     return false;
                 }
                 Err(None) => return false,
@@ -446,10 +453,10 @@ impl Conn {
     }
 
     /// Answers a request the engine rejects itself, then lets the connection close.
-    async fn reject<S: Service>(&mut self, service: &S, e: ParseError) {
+    async fn reject<S: Service>(&mut self, service: &S, e: ParseError, is_head: bool) {
         tracing::debug!(status = e.status, reason = e.reason, "rejecting request");
         let res = guarded_engine_error(service, e.status, e.reason);
-        encode::encode_error(res, &mut self.wbuf);
+        encode::encode_error(res, is_head, &mut self.wbuf);
         // A client that was too slow (408) is not waited for again.
         if self.flush().await && e.status != 408 {
             self.linger().await;

@@ -508,10 +508,10 @@ pub fn encode_response(res: &mut Response, is_head: bool, out: &mut Vec<u8>) -> 
 
 /// Encodes a response for a request the engine rejects itself; the
 /// connection closes after it.
-pub(crate) fn encode_error(res: Response, out: &mut Vec<u8>) {
+pub(crate) fn encode_error(res: Response, is_head: bool, out: &mut Vec<u8>) {
     let ctx = Ctx {
         version: Version::Http11,
-        is_head: false,
+        is_head,
         keep_alive: false,
     };
     // A streamed error body is not sent (the connection closes at once).

@@ -57,6 +57,7 @@ both_drivers!(
     silent_stream_keeps_a_pipelined_request_for_later,
     thousand_concurrent_keep_alive_connections,
     request_line_too_long_is_414,
+    head_rejections_carry_no_body,
     too_many_headers_is_431,
     headers_too_large_is_431,
     content_length_body_over_limit_is_413,
@@ -474,6 +475,31 @@ fn assert_rejected(server: &TestServer, raw: &[u8], status: u16) {
     );
     assert_eq!(res.header("connection"), Some("close"));
     assert!(c.is_closed(), "connection left open after {status}");
+    server.assert_alive();
+}
+
+/// A HEAD the engine rejects (in its head, or over its body's limit) gets
+/// the status and length, never the body (RFC 9110 9.3.2).
+fn head_rejections_carry_no_body(d: Drv) {
+    let server = hostile_server(d);
+    let big = format!(
+        "HEAD /hello HTTP/1.1\r\nHost: t\r\nContent-Length: {}\r\n\r\n",
+        BODY_LIMIT + 1
+    );
+    let cases: [(&[u8], u16); 3] = [
+        (b"HEAD /hello HTTP/1.1\r\nHost: t\r\nExpect: nope\r\n\r\n", 417),
+        (b"HEAD /hello HTTP/1.1\r\n\r\n", 400),
+        (big.as_bytes(), 413),
+    ];
+    for (raw, status) in cases {
+        let mut c = server.connect();
+        c.send_lossy(raw);
+        let res = c.try_response(true).expect("a response");
+        assert_eq!(res.status, status);
+        assert!(res.header("content-length").is_some_and(|n| n != "0"), "{status}");
+        // Nothing follows the head: the connection just closes.
+        assert!(c.is_closed(), "{status}: body bytes after the head");
+    }
     server.assert_alive();
 }
 

@@ -297,6 +297,34 @@ impl Session {
     }
 }
 
+// Unknown fields and map keys ---------------------------------------------
+
+#[contract]
+#[serde(deny_unknown_fields)]
+struct StrictParams {
+    limit: u32,
+}
+
+#[contract(input)]
+#[serde(deny_unknown_fields)]
+struct StrictBody {
+    name: String,
+    tags: std::collections::HashMap<String, u32>,
+}
+
+struct Strict;
+
+#[endpoint(path = "/strict")]
+impl Strict {
+    async fn get(&self, params: StrictParams) -> Seen {
+        seen(json!(params.limit))
+    }
+
+    async fn post(&self, json: StrictBody) -> Seen {
+        seen(json!({"name": json.name, "tags": json.tags.len()}))
+    }
+}
+
 // `raw_headers` --------------------------------------------------------------
 
 struct Raw;
@@ -407,7 +435,8 @@ struct TestApp;
 
 impl App for TestApp {
     async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> {
-        w.include_resource(Widgets)
+        w.include_endpoint(Strict)
+            .include_resource(Widgets)
             .include_resource(Items)
             .include_resource(Numbers)
             .include_resource(Members)
@@ -1194,5 +1223,54 @@ fn cookie_whose_decoding_is_not_utf8_binds_as_sent() {
     assert_eq!(
         seen_value(&resp),
         json!({"session_id": "s%FF%FE", "theme": "A", "visits": null})
+    );
+}
+
+#[test]
+fn an_unknown_field_is_not_named_back() {
+    let c = client();
+    let resp = c
+        .get("/strict")
+        .query("limit", "1")
+        .query("SECRET_KEY_1", "2")
+        .send();
+    let body = problem(&resp, 400, "malformed-request");
+    assert!(detail(&body).contains("unknown field"), "{body}");
+    assert!(!resp.text().contains("SECRET_KEY_1"), "{}", resp.text());
+    let resp = c
+        .post("/strict")
+        .json(&json!({"name": "n", "tags": {}, "SECRET_FIELD_2": 1}))
+        .send();
+    let body = problem(&resp, 422, "validation-failed");
+    assert!(detail(&body).contains("unknown field"), "{body}");
+    assert!(!resp.text().contains("SECRET_FIELD_2"), "{}", resp.text());
+}
+
+#[test]
+fn a_map_key_that_is_not_a_plain_name_is_not_repeated() {
+    let c = client();
+    let long = "k".repeat(100_000);
+    for key in ["a key with spaces`", long.as_str()] {
+        let resp = c
+            .post("/strict")
+            .json(&json!({"name": "n", "tags": {key: "not a number"}}))
+            .send();
+        let body = problem(&resp, 422, "validation-failed");
+        assert_eq!(
+            detail(&body),
+            "invalid JSON body at `tags.*`: invalid type: expected u32",
+            "{body}"
+        );
+        assert!(resp.body().len() < 1000);
+    }
+    // A plain key is a name, shown.
+    let resp = c
+        .post("/strict")
+        .json(&json!({"name": "n", "tags": {"red": "x"}}))
+        .send();
+    let body = problem(&resp, 422, "validation-failed");
+    assert!(
+        detail(&body).starts_with("invalid JSON body at `tags.red`"),
+        "{body}"
     );
 }

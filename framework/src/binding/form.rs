@@ -148,7 +148,7 @@ fn form_problem<T: DeserializeOwned>(parts: &[Part], empty: &[&'static str]) -> 
     let reason = match serde_path_to_error::deserialize::<_, T>(form) {
         Ok(_) => "invalid form".to_owned(),
         Err(e) => {
-            let path = e.path().to_string();
+            let path = super::safe_path(e.path(), &e.inner().message);
             let inner = e.into_inner();
             let message = sanitize(&inner.message);
             let at = match path.as_str() {

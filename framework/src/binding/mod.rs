@@ -201,11 +201,63 @@ pub fn bind_params<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result
             let de = serde_html_form::Deserializer::from_bytes(query.as_bytes());
             let reason = match serde_path_to_error::deserialize::<_, T>(de) {
                 Ok(_) => "invalid query string".to_owned(),
-                Err(e) => describe("query parameter", &e.path().to_string(), &e.inner().to_string()),
+                Err(e) => {
+                    let message = e.inner().to_string();
+                    describe("query parameter", &safe_path(e.path(), &message), &message)
+                }
             };
             Err(Problem::malformed(reason))
         }
     }
+}
+
+/// A failing field's path, safe to show: the key of an unknown field (what
+/// the client sent) is left out, and a map key that is long or holds
+/// other bytes than letters, digits, `_` and `-` shows as `*`, so that a
+/// client cannot make the error repeat arbitrary input.
+pub(crate) fn safe_path(path: &serde_path_to_error::Path, message: &str) -> String {
+    use serde_path_to_error::Segment;
+    let mut segments: Vec<&Segment> = path.iter().collect();
+    if message.starts_with("unknown field") {
+        segments.pop();
+    }
+    let shown = |key: &str| {
+        let plain = key.len() <= 64
+            && !key.is_empty()
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if plain {
+            key.to_owned()
+        } else {
+            "*".to_owned()
+        }
+    };
+    let mut out = String::new();
+    for segment in segments {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&shown(key));
+            }
+            Segment::Enum { variant } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(&shown(variant));
+            }
+            Segment::Unknown => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push('?');
+            }
+        }
+    }
+    out
 }
 
 fn describe(source: &str, path: &str, message: &str) -> String {
@@ -325,7 +377,10 @@ fn json_problem<T: DeserializeOwned>(body: &[u8], e: &sonic_rs::Error) -> Proble
         Category::TypeUnmatched | Category::NotFound => {
             let mut de = sonic_rs::Deserializer::from_slice(body);
             let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                Err(e) => (e.path().to_string(), json_message(&e.inner().to_string())),
+                Err(e) => {
+                    let message = e.inner().to_string();
+                    (safe_path(e.path(), &message), json_message(&message))
+                }
                 Ok(_) => (String::new(), json_message(&e.to_string())),
             };
             let reason = if path.is_empty() || path == "." {
