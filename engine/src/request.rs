@@ -270,12 +270,16 @@ impl Request {
         std::mem::take(&mut self.body)
     }
 
-    /// Builds a request from raw bytes: a complete head, then the body as-is.
+    /// Builds a request from the raw bytes of one request, head and body.
     ///
     /// Meant for tests, benchmarks and in-process drivers (such as a test
     /// client) that want the server's exact parsing rules without a socket.
-    /// The head and body become views into `raw` (nothing is copied). The body
-    /// is taken verbatim (no chunked decoding); the head must be complete.
+    /// The body is framed as the server frames it, with the default
+    /// [`Limits`](crate::Limits): `Content-Length` bytes (a view into `raw`,
+    /// uncopied; what follows would be the next request and is left out) or
+    /// the decoded chunks, over the limit 413, a malformed chunk 400, and a
+    /// head or body cut short 408 (what a server answers once it stops
+    /// waiting for the rest).
     ///
     /// ```
     /// use jero_engine::{Method, Request};
@@ -284,16 +288,44 @@ impl Request {
     /// assert_eq!(req.path(), "/a");
     /// assert_eq!(req.query(), Some("b=1"));
     /// assert_eq!(req.header("host"), Some(&b"x"[..]));
+    ///
+    /// let chunked = &b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"[..];
+    /// assert_eq!(Request::parse(chunked).unwrap().body().as_ref(), b"hello");
+    /// let short = &b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\nhello"[..];
+    /// assert_eq!(Request::parse(short).unwrap_err().status, 408);
     /// ```
     pub fn parse(raw: impl Into<Bytes>) -> Result<Request, crate::ParseError> {
+        use crate::parse::Framing;
+        use crate::ParseError;
         let raw: Bytes = raw.into();
-        match crate::parse::parse_head(&raw, &crate::Limits::default())? {
-            Some(mut head) => {
-                let head_len = head.head_len;
-                Ok(head.take_request(raw.slice(..head_len), raw.slice(head_len..)))
+        let limits = crate::Limits::default();
+        let Some(mut head) = crate::parse::parse_head(&raw, &limits)? else {
+            // A server would wait for the rest, then give up.
+            return Err(ParseError::new(408, "request head not received in time"));
+        };
+        let head_len = head.head_len;
+        let rest = raw.slice(head_len..);
+        let body = match head.framing {
+            Framing::Empty => Bytes::new(),
+            Framing::Length(n) if n > limits.max_body_size as u64 => {
+                return Err(ParseError::new(413, "request body too large"));
             }
-            None => Err(crate::ParseError::new(400, "incomplete request head")),
-        }
+            Framing::Length(n) => match rest.get(..n as usize) {
+                Some(_) => rest.slice(..n as usize),
+                None => return Err(ParseError::new(408, "request body not received in time")),
+            },
+            Framing::Chunked => {
+                let mut decoder =
+                    crate::chunked::ChunkedDecoder::new(limits.max_body_size, limits.max_head_size);
+                let mut src = bytes::BytesMut::from(&rest[..]);
+                let mut out = bytes::BytesMut::new();
+                match decoder.decode(&mut src, &mut out)? {
+                    true => out.freeze(),
+                    false => return Err(ParseError::new(408, "request body not received in time")),
+                }
+            }
+        };
+        Ok(head.take_request(raw.slice(..head_len), body))
     }
 }
 

@@ -1715,3 +1715,23 @@ fn params_are_sent_only_as_a_non_empty_object() {
         r#"{"type":"wrapped","title":"Wrapped","status":409}"#
     );
 }
+
+#[test]
+fn the_test_client_answers_bodies_the_engine_refuses_as_the_engine() {
+    let c = plain();
+    // Over the default 16 MiB body limit.
+    let resp = c
+        .post("/widgets")
+        .header("content-type", "application/json")
+        .body(vec![b' '; 16 * 1024 * 1024 + 1])
+        .send();
+    assert_problem(
+        &resp,
+        413,
+        r#"{"type":"payload-too-large","title":"Payload too large","status":413}"#,
+    );
+    assert_eq!(resp.header("connection"), Some("close"));
+    // A body cut short: the engine stops waiting.
+    let short = b"POST /widgets HTTP/1.1\r\nHost: t\r\nContent-Length: 50\r\n\r\n{}".to_vec();
+    assert_eq!(c.send_raw(short).status(), 408);
+}

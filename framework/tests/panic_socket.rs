@@ -169,6 +169,14 @@ impl Framing {
         })
         .raw_header("ConNecTion", "keep-alive, Close")
     }
+
+    /// The body it got, back.
+    async fn put(&self, content: jero::Bytes) -> JsonResponse<Widget> {
+        JsonResponse::new(Widget {
+            id: "f2".into(),
+            name: String::from_utf8_lossy(&content).into_owned(),
+        })
+    }
 }
 
 fn include_routes(w: &mut Wiring) {
@@ -477,7 +485,19 @@ fn stream_teardown_panic_does_not_reach_the_test_client() {
 fn test_client_agrees_with_the_socket_on_framing() {
     let server = Server::start(PlainApp);
     let client = jero_testing::TestClient::new(PlainApp);
-    let cases: [(&[u8], bool); 10] = [
+    let cases: [(&[u8], bool); 13] = [
+        (
+            b"PUT /framing HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+            false,
+        ),
+        (
+            b"PUT /framing HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nZZZZ\r\n",
+            false,
+        ),
+        (
+            b"PUT /framing HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\n\r\nhello",
+            false,
+        ),
         (b"GET /framing HTTP/1.1\r\nHost: a\r\n\r\n", false),
         (b"GET /framing HTTP/1.0\r\n\r\n", false),
         (b"HEAD /framing HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", true),

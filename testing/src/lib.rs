@@ -155,7 +155,8 @@ impl TestClient {
         self.request("OPTIONS", path)
     }
 
-    /// Sends raw request bytes (a complete head, then the body as-is).
+    /// Sends the raw bytes of one request, parsed and framed as the engine
+    /// does it (see `jero_engine::Request::parse`).
     ///
     /// ```
     /// # struct Empty;
