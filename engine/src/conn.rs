@@ -221,7 +221,7 @@ impl Conn {
                     // the worker and its other connections carry on.
                     tracing::error!(panic = crate::panic::panic_message(&payload), "service panicked");
                     panicked = true;
-                    guarded_engine_error(service, 500, "internal server error")
+                    crate::service::render_engine_error(service, 500, "internal server error")
                 }
             };
             // Checked after the call: a shutdown that began while the service ran
@@ -391,10 +391,8 @@ impl Conn {
     /// (dropping the stream, which runs its teardown).
     async fn pump(&mut self, stream: crate::BodyStream, chunked: bool) -> bool {
         // Every way out of here drops the stream through `Body::discard`.
-        let mut guard = Discarding(Some(stream));
-        let Some(stream) = guard.0.as_mut() else {
-            return false;
-        };
+        let mut guard = crate::GuardedStream::new(stream);
+        let stream = guard.get();
         // Whether a client that hangs up while the stream has nothing to
         // send is still watched for (until it sends bytes of its own).
         let mut watch = true;
@@ -455,7 +453,7 @@ impl Conn {
     /// Answers a request the engine rejects itself, then lets the connection close.
     async fn reject<S: Service>(&mut self, service: &S, e: ParseError, is_head: bool) {
         tracing::debug!(status = e.status, reason = e.reason, "rejecting request");
-        let res = guarded_engine_error(service, e.status, e.reason);
+        let res = crate::service::render_engine_error(service, e.status, e.reason);
         encode::encode_error(res, is_head, &mut self.wbuf);
         // A client that was too slow (408) is not waited for again.
         if self.flush().await && e.status != 408 {
@@ -600,34 +598,6 @@ async fn hangup(io: &TcpStream, watch: &mut bool) {
         }
     }
     std::future::pending::<()>().await
-}
-
-/// The service's rendering of an engine error; if that panics too, the
-/// engine's own default body (the worker never unwinds).
-fn guarded_engine_error<S: Service>(service: &S, status: u16, reason: &'static str) -> crate::Response {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        service.engine_error(status, reason)
-    }))
-    .unwrap_or_else(|payload| {
-        tracing::error!(
-            panic = crate::panic::panic_message(&payload),
-            "the service's error rendering panicked; sending the engine's default"
-        );
-        crate::default_error_response(status, reason)
-    })
-}
-
-/// A body stream dropped through [`Body::discard`](crate::Body::discard):
-/// a panic in its teardown is logged, not unwound through the connection
-/// (which would take the worker thread down).
-struct Discarding(Option<crate::BodyStream>);
-
-impl Drop for Discarding {
-    fn drop(&mut self) {
-        if let Some(stream) = self.0.take() {
-            crate::Body::Stream(stream).discard();
-        }
-    }
 }
 
 /// Polls a body stream, turning a panic inside it into a stream error (the

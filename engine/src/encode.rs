@@ -28,16 +28,10 @@ pub(crate) struct Ctx {
     pub(crate) keep_alive: bool,
 }
 
-/// Whether a status forbids a body (RFC 9110 6.4.1).
-#[inline]
-pub(crate) fn no_content(status: u16) -> bool {
-    status == 204 || status == 304
-}
-
-/// The statuses that never carry content: [`no_content`]'s, and 205 Reset
-/// Content (RFC 9110 15.3.6), which says so with `content-length: 0`.
+/// The statuses that never carry content (RFC 9110 6.4.1): 204, 304, and
+/// 205 Reset Content (15.3.6), which says so with `content-length: 0`.
 #[inline(always)]
-fn without_content(status: u16) -> bool {
+pub(crate) fn without_content(status: u16) -> bool {
     status | 1 == 205 || status == 304
 }
 
@@ -353,28 +347,14 @@ pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, 
             out.extend_from_slice(b"content-length: 0\r\n\r\n");
             Rest::Done
         }
-        Body::Full(bytes) => {
-            full_length(out, bytes.len());
-            if ctx.is_head {
-                Rest::Done
-            } else if bytes.len() >= COPY_BODY_MAX {
-                Rest::Large(bytes)
-            } else {
-                out.extend_from_slice(&bytes);
-                Rest::Done
-            }
-        }
-        Body::Owned(bytes) => {
-            full_length(out, bytes.len());
-            if ctx.is_head {
-                Rest::Done
-            } else if bytes.len() >= COPY_BODY_MAX {
-                Rest::Large(Bytes::from(bytes))
-            } else {
-                out.extend_from_slice(&bytes);
-                Rest::Done
-            }
-        }
+        Body::Full(bytes) => match push_full(out, ctx, &bytes) {
+            true => Rest::Done,
+            false => Rest::Large(bytes),
+        },
+        Body::Owned(bytes) => match push_full(out, ctx, &bytes) {
+            true => Rest::Done,
+            false => Rest::Large(Bytes::from(bytes)),
+        },
         Body::Stream(stream) => {
             let chunked = ctx.version == Version::Http11;
             if chunked {
@@ -401,17 +381,14 @@ pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, 
 fn encode_without_content(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, bool) {
     let status = res.status();
     let keep_alive = ctx.keep_alive && !res.wants_close();
-    res.take_body().discard();
+    res.clear_content();
     push_status_line(out, status);
-    if status == 205 {
-        res.write_head_lines(out);
-        push_date_and_connection(out, ctx, keep_alive);
-        out.extend_from_slice(b"content-length: 0\r\n\r\n");
-    } else {
-        res.write_head_lines_no_content(out);
-        push_date_and_connection(out, ctx, keep_alive);
-        out.extend_from_slice(b"\r\n");
-    }
+    res.write_head_lines(out);
+    push_date_and_connection(out, ctx, keep_alive);
+    out.extend_from_slice(match status {
+        205 => b"content-length: 0\r\n\r\n",
+        _ => b"\r\n",
+    });
     (Rest::Done, keep_alive)
 }
 
@@ -437,6 +414,22 @@ fn push_date_and_connection(out: &mut Vec<u8>, ctx: Ctx, keep_alive: bool) {
     } else if ctx.version == Version::Http10 {
         out.extend_from_slice(b"connection: keep-alive\r\n");
     }
+}
+
+/// Writes a whole body's length, then the body, unless the request is
+/// HEAD; `false` when it is too large to copy (it goes out after the head,
+/// as it is).
+#[inline(always)]
+fn push_full(out: &mut Vec<u8>, ctx: Ctx, body: &[u8]) -> bool {
+    full_length(out, body.len());
+    if ctx.is_head {
+        return true;
+    }
+    if body.len() >= COPY_BODY_MAX {
+        return false;
+    }
+    out.extend_from_slice(body);
+    true
 }
 
 #[inline]

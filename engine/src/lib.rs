@@ -74,9 +74,11 @@ pub use header::{HeaderBytes, HeaderName, LinePrefix};
 pub use panic::{catch_unwind, panic_message, CatchUnwind, PanicPayload};
 pub use parse::ParseError;
 pub use request::{text, Method, Request, Version};
-pub use response::{reason_phrase, Body, BodyStream, BoxError, HeaderLine, LineBuf, Response, StaticHeader};
+pub use response::{
+    reason_phrase, Body, BodyStream, BoxError, GuardedStream, HeaderLine, LineBuf, Response, StaticHeader,
+};
 pub use server::{Server, ServerBuilder, ShutdownHandle};
-pub use service::{default_error_response, service_fn, Service, ServiceFn};
+pub use service::{default_error_response, render_engine_error, service_fn, Service, ServiceFn};
 
 /// The name of the I/O driver the calling worker thread runs on
 /// (`"io_uring"` or `"epoll"`), for logs and diagnostics.

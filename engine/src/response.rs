@@ -110,6 +110,60 @@ impl Body {
     }
 }
 
+/// A body stream that is dropped through [`Body::discard`], whichever way
+/// its owner lets go of it: a panic in its teardown is logged, never
+/// unwound (the engine pumps streams this way; so can an in-process
+/// driver).
+///
+/// ```
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll};
+/// use jero_engine::{Body, BoxError, GuardedStream};
+///
+/// /// A stream that ends at once, and panics when dropped.
+/// struct Bomb;
+/// impl futures_core::Stream for Bomb {
+///     type Item = Result<bytes::Bytes, BoxError>;
+///     fn poll_next(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+///         Poll::Ready(None)
+///     }
+/// }
+/// impl Drop for Bomb {
+///     fn drop(&mut self) {
+///         panic!("teardown failed");
+///     }
+/// }
+/// let Body::Stream(stream) = Body::stream(Bomb) else { unreachable!() };
+/// let mut guard = GuardedStream::new(stream);
+/// let waker = std::task::Waker::noop();
+/// let polled = guard.get().as_mut().poll_next(&mut Context::from_waker(&waker));
+/// assert!(matches!(polled, Poll::Ready(None)));
+/// drop(guard); // the panic is logged, not unwound
+/// ```
+pub struct GuardedStream(Option<BodyStream>);
+
+impl GuardedStream {
+    /// Guards `stream`.
+    pub fn new(stream: BodyStream) -> GuardedStream {
+        GuardedStream(Some(stream))
+    }
+
+    /// The stream, to poll.
+    pub fn get(&mut self) -> &mut BodyStream {
+        self.0
+            .as_mut()
+            .expect("a guarded stream is present until dropped")
+    }
+}
+
+impl Drop for GuardedStream {
+    fn drop(&mut self) {
+        if let Some(stream) = self.0.take() {
+            Body::Stream(stream).discard();
+        }
+    }
+}
+
 impl From<Bytes> for Body {
     fn from(b: Bytes) -> Body {
         Body::Full(b)
@@ -1052,24 +1106,17 @@ impl Response {
     /// assert_eq!((status, headers.len()), (204, 0));
     /// assert!(matches!(body, Body::Empty));
     /// ```
-    pub fn into_parts(self) -> (u16, Vec<(HeaderBytes, HeaderBytes)>, Body) {
+    pub fn into_parts(mut self) -> (u16, Vec<(HeaderBytes, HeaderBytes)>, Body) {
         if self.is_invalid() {
             self.body.discard();
             return (500, Vec::new(), Body::Empty);
         }
-        let no_content = crate::encode::no_content(self.status);
+        self.clear_content();
         let headers = self
             .headers()
-            .filter(|(n, _)| !(no_content && n.eq_ignore_ascii_case(b"content-type")))
             .map(|(n, v)| (HeaderBytes::copy_from_slice(n), HeaderBytes::copy_from_slice(v)))
             .collect();
-        let body = if no_content || self.status == 205 {
-            self.body.discard();
-            Body::Empty
-        } else {
-            self.body
-        };
-        (self.status, headers, body)
+        (self.status, headers, self.body)
     }
 
     /// The encoded header lines in order: the lines added before the static
@@ -1159,21 +1206,18 @@ impl Response {
         self.invalid || self.open || !valid_status(self.status)
     }
 
-    /// Writes the header lines for a response without content (204, 304):
-    /// every line but `content-type`.
-    pub(crate) fn write_head_lines_no_content(&self, out: &mut Vec<u8>) {
-        let is_content_type = |name: &[u8]| name.eq_ignore_ascii_case(b"content-type");
-        if !self.headers().any(|(name, _)| is_content_type(name)) {
-            return self.write_head_lines(out);
+    /// For a status that carries no content (204, 205, 304): drops the body
+    /// (through [`Body::discard`]) and, on 204 and 304, the content type,
+    /// which has nothing to describe. Returns whether the status is one.
+    pub(crate) fn clear_content(&mut self) -> bool {
+        if !crate::encode::without_content(self.status) {
+            return false;
         }
-        for (name, value) in self.headers() {
-            if !is_content_type(name) {
-                out.extend_from_slice(name);
-                out.extend_from_slice(b": ");
-                out.extend_from_slice(value);
-                out.extend_from_slice(b"\r\n");
-            }
+        self.take_body().discard();
+        if self.status != 205 {
+            self.remove_header("content-type");
         }
+        true
     }
 
     /// Whether the service asked to close the connection after this

@@ -42,6 +42,31 @@ pub trait Service: 'static {
     }
 }
 
+/// What the engine sends for a request it rejects (or whose service
+/// panicked): `service`'s rendering of the error, or, if that panics too,
+/// [`default_error_response`] (the panic is logged; the caller never
+/// unwinds). In-process drivers (a test client) call it to answer as the
+/// engine does.
+///
+/// ```
+/// let res = jero_engine::render_engine_error(&jero_engine::service_fn(|_| async {
+///     jero_engine::Response::new(200)
+/// }), 413, "request body too large");
+/// assert_eq!(res.status(), 413);
+/// ```
+pub fn render_engine_error<S: Service + ?Sized>(service: &S, status: u16, reason: &'static str) -> Response {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        service.engine_error(status, reason)
+    }))
+    .unwrap_or_else(|payload| {
+        tracing::error!(
+            panic = crate::panic::panic_message(&payload),
+            "the service's error rendering panicked; sending the engine's default"
+        );
+        default_error_response(status, reason)
+    })
+}
+
 /// The engine's own error body: `application/problem+json` with a stable
 /// `type` code, the reason phrase as `title`, the status, and the engine's
 /// short reason as `detail` (repeated as `params.reason`). Never quotes input.

@@ -207,12 +207,12 @@ impl TestClient {
                         // connection closes.
                         tracing::error!(panic = jero_engine::panic_message(&payload), "service panicked");
                         keep_alive = false;
-                        (self.guarded_engine_error(500, "internal server error"), is_head)
+                        (self.engine_error(500, "internal server error"), is_head)
                     }
                 }
             }
             // The engine closes the connection after a request it rejects.
-            Err(e) => (self.guarded_engine_error(e.status, e.reason), false),
+            Err(e) => (self.engine_error(e.status, e.reason), false),
         };
         keep_alive &= !response.wants_close();
         let (status, headers, body) = response.into_parts();
@@ -229,7 +229,7 @@ impl TestClient {
             Body::Empty => Pending::Whole(Bytes::new()),
             Body::Full(b) => Pending::Whole(b),
             Body::Owned(v) => Pending::Whole(Bytes::from(v)),
-            Body::Stream(stream) => Pending::Stream(AppStream(Some(stream))),
+            Body::Stream(stream) => Pending::Stream(jero_engine::GuardedStream::new(stream)),
         };
         let stream = matches!(body, Pending::Stream(_));
         // An HTTP/1.0 stream ends where the connection does.
@@ -262,19 +262,11 @@ impl TestClient {
 }
 
 impl TestClient {
-    /// The app's rendering of an error the engine answers by itself; a bare
-    /// 500 if that panics, as in the engine.
-    fn guarded_engine_error(&self, status: u16, reason: &'static str) -> jero_engine::Response {
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            self.router.engine_error(status, reason)
-        }))
-        .unwrap_or_else(|payload| {
-            tracing::error!(
-                panic = jero_engine::panic_message(&payload),
-                "the service's error rendering panicked; sending the engine's default"
-            );
-            jero_engine::default_error_response(status, reason)
-        })
+    /// What the engine sends for a request it rejects, or whose service
+    /// panicked.
+    fn engine_error(&self, status: u16, reason: &'static str) -> jero_engine::Response {
+        let service = jero::AppService::new(self.router.clone());
+        jero_engine::render_engine_error(&service, status, reason)
     }
 }
 
@@ -535,27 +527,8 @@ impl TestResponse {
 /// What is left of a response body.
 enum Pending {
     Whole(Bytes),
-    Stream(AppStream),
+    Stream(jero_engine::GuardedStream),
     Done,
-}
-
-/// An app's body stream, dropped as the engine drops it
-/// ([`Body::discard`]: a panic in its teardown is logged, not unwound into
-/// the test).
-struct AppStream(Option<jero_engine::BodyStream>);
-
-impl AppStream {
-    fn get(&mut self) -> &mut jero_engine::BodyStream {
-        self.0.as_mut().expect("present until dropped")
-    }
-}
-
-impl Drop for AppStream {
-    fn drop(&mut self) {
-        if let Some(stream) = self.0.take() {
-            Body::Stream(stream).discard();
-        }
-    }
 }
 
 /// A response read as it streams, from [`RequestBuilder::stream`]. Dropping
