@@ -598,7 +598,7 @@ impl Wiring {
         R: crate::IntoResponse + 'static,
     {
         let location = Location::caller();
-        if !(400..=599).contains(&status) {
+        if !crate::problem::error_status(status) {
             self.fail(
                 location,
                 format!(

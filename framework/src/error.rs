@@ -224,19 +224,13 @@ where
             res
         }));
         match out {
-            Ok(res) if (400..=599).contains(&res.status()) && !res.is_invalid() => res,
-            Ok(res) if res.is_invalid() && (400..=599).contains(&res.status()) => {
-                tracing::error!(
-                    error_type = std::any::type_name::<E>(),
-                    "exception handler answered with a header the engine refuses; answering 500"
-                );
-                cx.reject(Problem::internal())
-            }
+            Ok(res) if crate::problem::error_status(res.status()) && !res.is_invalid() => res,
             Ok(res) => {
                 tracing::error!(
                     status = res.status(),
                     error_type = std::any::type_name::<E>(),
-                    "exception handler answered a status outside 400-599; answering 500"
+                    "exception handler answered a status outside 400-599 or a header the engine \
+                     refuses; answering 500"
                 );
                 cx.reject(Problem::internal())
             }

@@ -5,8 +5,9 @@
 //! into `-` and its capitalized words split: `xRateLimit` and
 //! `X_RATE_LIMIT` are `x-rate-limit`, `X-RateLimit-Limit` is
 //! `x-ratelimit-limit`; see [`kebab_into`]). Flattened fields are headers
-//! too, the entries of a flattened map included. Scalars are sent as plain text, booleans as `true`/`false`, nested
-//! structs and lists as JSON, and absent `Option` fields are omitted. A
+//! too, the entries of a flattened map included (an entry whose key is not
+//! a header name is logged and left out). Scalars are sent as plain text,
+//! booleans as `true`/`false`, nested structs and lists as JSON, and absent `Option` fields are omitted. A
 //! field whose `Serialize` fails is logged and left out; the other headers
 //! are still written. Each header is written straight into the response
 //! head as it is serialized: no allocation and no intermediate copy per
@@ -529,15 +530,27 @@ struct HeaderWriter<'r> {
 }
 
 impl HeaderWriter<'_> {
-    /// Writes the header for one field (or map entry) `key`.
-    fn write_entry<T: ?Sized + Serialize>(&mut self, key: &str, value: &T) {
+    /// Writes the header for one field (or map entry) `key`. A map entry's
+    /// key comes from the data: one that is not a header name is logged
+    /// and left out (a field's name is the program's, and a bad one is
+    /// refused with the response, as any header's).
+    fn write_entry<T: ?Sized + Serialize>(&mut self, key: &str, value: &T, map_entry: bool) {
         let res = &mut *self.res;
         let content_type = &mut *self.content_type;
-        with_header_name(key, |name| match write_value(res.header_line(name), key, value) {
-            Ok(written) => *content_type |= written && name == b"content-type",
-            // As on the compile-time path: this header is left out, the
-            // others are still written.
-            Err(e) => tracing::error!(error = %e.0, "typed header not written"),
+        with_header_name(key, |name| {
+            if map_entry && !jero_engine::is_token(name) {
+                tracing::error!(
+                    key,
+                    "typed header not written: a flattened map's key is not a header name"
+                );
+                return;
+            }
+            match write_value(res.header_line(name), key, value) {
+                Ok(written) => *content_type |= written && name == b"content-type",
+                // As on the compile-time path: this header is left out, the
+                // others are still written.
+                Err(e) => tracing::error!(error = %e.0, "typed header not written"),
+            }
         });
     }
 }
@@ -662,7 +675,7 @@ impl SerializeStruct for HeaderWriter<'_> {
         key: &'static str,
         value: &T,
     ) -> Result<(), HeaderError> {
-        self.write_entry(key, value);
+        self.write_entry(key, value, false);
         Ok(())
     }
 
@@ -691,16 +704,8 @@ impl ser::SerializeMap for HeaderWriter<'_> {
     }
 
     fn serialize_value<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<(), HeaderError> {
-        let Some(key) = self.key.take() else {
-            return Ok(());
-        };
-        if with_header_name(&key, jero_engine::is_token) {
-            self.write_entry(&key, value);
-        } else {
-            tracing::error!(
-                key,
-                "typed header not written: a flattened map's key is not a header name"
-            );
+        if let Some(key) = self.key.take() {
+            self.write_entry(&key, value, true);
         }
         Ok(())
     }

@@ -185,6 +185,11 @@ impl Problem {
     }
 }
 
+/// Whether `status` is an error's: 400-599.
+pub(crate) const fn error_status(status: u16) -> bool {
+    matches!(status, 400..=599)
+}
+
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {}", self.inner.status, self.inner.code)?;

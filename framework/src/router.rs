@@ -121,7 +121,7 @@ impl AppShared {
     /// refuse (a header value that would split the response), is logged and
     /// answered with the generic 500 problem instead.
     pub(crate) fn render(&self, problem: Problem) -> Response {
-        if !(400..=599).contains(&problem.status()) {
+        if !crate::problem::error_status(problem.status()) {
             tracing::error!(
                 status = problem.status(),
                 code = problem.code(),

@@ -1096,23 +1096,12 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
         .to_compile_error()
         .into();
     };
-    // The enum's name for the OpenAPI document, where its exception
-    // handler is looked up (see `enum_handler` below).
-    let enclosing = if item.generics.params.is_empty() {
-        quote!(::std::option::Option::Some(::std::any::type_name::<Self>()))
-    } else {
-        quote!(::std::option::Option::None)
-    };
-    let type_params: Vec<String> = item.generics.type_params().map(|p| p.ident.to_string()).collect();
-    let mut arms = Vec::new();
-    let mut error_arms = Vec::new();
-    let mut describes = Vec::new();
-    let mut froms = Vec::new();
-    let mut types: Vec<String> = Vec::new();
+    // Each variant and the one type it wraps.
+    let mut variants: Vec<(&syn::Ident, &syn::Type)> = Vec::new();
     for v in &data.variants {
         let vname = &v.ident;
-        let ty = match &v.fields {
-            syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => &f.unnamed[0].ty,
+        match &v.fields {
+            syn::Fields::Unnamed(f) if f.unnamed.len() == 1 => variants.push((vname, &f.unnamed[0].ty)),
             _ => {
                 return syn::Error::new(
                     v.span(),
@@ -1121,34 +1110,28 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
                 .to_compile_error()
                 .into()
             }
-        };
-        arms.push(quote!(#name::#vname(v) => ::jero::IntoResponse::into_response(v, cx)));
-        error_arms.push(quote!(#name::#vname(_) => <#ty as ::jero::IntoResponse>::IS_ERROR));
-        describes.push(quote!(::jero::__private::describe_variant::<#ty>(r, #enclosing);));
-        types.push(quote!(#ty).to_string());
-    }
-    for v in &data.variants {
-        let vname = &v.ident;
-        let syn::Fields::Unnamed(f) = &v.fields else {
-            continue;
-        };
-        let ty = &f.unnamed[0].ty;
-        let key = quote!(#ty).to_string();
-        // A type that mentions a type parameter may be any type, another
-        // variant's included: its `From` would conflict.
-        let generic = quote!(#ty).into_iter().any(|t| mentions(&t, &type_params));
-        if !generic && types.iter().filter(|t| **t == key).count() == 1 {
-            froms.push(quote! {
-                impl #impl_g ::std::convert::From<#ty> for #name #ty_g #where_g {
-                    fn from(v: #ty) -> Self { #name::#vname(v) }
-                }
-            });
         }
     }
     // A handler registered for the enum itself takes its error variants
-    // (their types' `IS_ERROR`, constants); the lookup needs
-    // `Self: 'static`, so it is left out of generic enums.
-    let enum_handler = (item.generics.params.is_empty() && !data.variants.is_empty()).then(|| {
+    // (their types' `IS_ERROR`, constants), and the OpenAPI document lists
+    // it in their place; the lookup needs `Self: 'static`, so generic enums
+    // have none.
+    let lookup = item.generics.params.is_empty();
+    let enclosing = match lookup {
+        true => quote!(::std::option::Option::Some(::std::any::type_name::<Self>())),
+        false => quote!(::std::option::Option::None),
+    };
+    let arms = variants
+        .iter()
+        .map(|(vname, _)| quote!(#name::#vname(v) => ::jero::IntoResponse::into_response(v, cx)));
+    let error_arms = variants
+        .iter()
+        .map(|(vname, ty)| quote!(#name::#vname(_) => <#ty as ::jero::IntoResponse>::IS_ERROR));
+    let describes = variants
+        .iter()
+        .map(|(_, ty)| quote!(::jero::__private::describe_variant::<#ty>(r, #enclosing);));
+    let types = variants.iter().map(|(_, ty)| ty);
+    let enum_handler = (lookup && !variants.is_empty()).then(|| {
         quote! {
             let is_error = match &self { #(#error_arms,)* };
             if is_error {
@@ -1158,13 +1141,25 @@ pub fn derive_into_response(input: TokenStream) -> TokenStream {
             }
         }
     });
-    let types_of = data.variants.iter().map(|v| match &v.fields {
-        syn::Fields::Unnamed(f) => &f.unnamed[0].ty,
-        _ => unreachable!("checked above"),
+    // `From` for each variant's type, unless two variants share it or it
+    // mentions a type parameter (it may be any type, another variant's
+    // included: the impls would conflict).
+    let type_params: Vec<String> = item.generics.type_params().map(|p| p.ident.to_string()).collect();
+    let keys: Vec<String> = variants.iter().map(|(_, ty)| quote!(#ty).to_string()).collect();
+    let froms = variants.iter().zip(&keys).filter_map(|((vname, ty), key)| {
+        let generic = quote!(#ty).into_iter().any(|t| mentions(&t, &type_params));
+        let unique = keys.iter().filter(|k| *k == key).count() == 1;
+        (!generic && unique).then(|| {
+            quote! {
+                impl #impl_g ::std::convert::From<#ty> for #name #ty_g #where_g {
+                    fn from(v: #ty) -> Self { #name::#vname(v) }
+                }
+            }
+        })
     });
     quote! {
         impl #impl_g ::jero::IntoResponse for #name #ty_g #where_g {
-            const IS_ERROR: bool = true #(&& <#types_of as ::jero::IntoResponse>::IS_ERROR)*;
+            const IS_ERROR: bool = true #(&& <#types as ::jero::IntoResponse>::IS_ERROR)*;
 
             fn into_response(self, cx: &::jero::RequestCx<'_>) -> ::jero::engine::Response {
                 #enum_handler

@@ -76,14 +76,8 @@ impl<'a> RequestCx<'a> {
     #[inline]
     pub(crate) fn exception_handler(&self, id: std::any::TypeId) -> Option<&'a dyn crate::error::Handler> {
         let handler = self.app.handlers.find(id)?;
-        let mut active = self.active;
-        while let Some(a) = active {
-            if a.error == id {
-                return None;
-            }
-            active = a.outer;
-        }
-        Some(handler)
+        let answering = std::iter::successors(self.active, |a| a.outer).any(|a| a.error == id);
+        (!answering).then_some(handler)
     }
 }
 
@@ -221,9 +215,9 @@ pub(crate) fn safe_path(path: &serde_path_to_error::Path, message: &str) -> Stri
     if message.starts_with("unknown field") {
         segments.pop();
     }
-    let shown = |key: &str| {
-        let plain = key.len() <= 64
-            && !key.is_empty()
+    // A key as shown: as sent when it is a plain name, else `*`.
+    let shown = |key: &'_ str| -> String {
+        let plain = (1..=64).contains(&key.len())
             && key
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
@@ -235,27 +229,19 @@ pub(crate) fn safe_path(path: &serde_path_to_error::Path, message: &str) -> Stri
     };
     let mut out = String::new();
     for segment in segments {
-        match segment {
-            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
-            Segment::Map { key } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(&shown(key));
+        let name = match segment {
+            Segment::Seq { index } => {
+                out.push_str(&format!("[{index}]"));
+                continue;
             }
-            Segment::Enum { variant } => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(&shown(variant));
-            }
-            Segment::Unknown => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push('?');
-            }
+            Segment::Map { key } => shown(key),
+            Segment::Enum { variant } => shown(variant),
+            Segment::Unknown => "?".to_owned(),
+        };
+        if !out.is_empty() {
+            out.push('.');
         }
+        out.push_str(&name);
     }
     out
 }
