@@ -156,7 +156,7 @@ impl Conn {
                     match self.read().await {
                         Ok(()) => continue,
                         Err(ReadEnd::Interrupted(Interrupted::Timeout)) if partial => {
-                            let is_head = self.rbuf.starts_with(b"HEAD ");
+                            let is_head = self.pending_head();
                             self.reject(
                                 service,
                                 ParseError::new(408, "request head not received in time"),
@@ -169,8 +169,7 @@ impl Conn {
                     }
                 }
                 Err(e) => {
-                    // The request line may have parsed: a HEAD gets no body.
-                    let is_head = self.rbuf.starts_with(b"HEAD ");
+                    let is_head = self.pending_head();
                     self.reject(service, e, is_head).await;
                     return;
                 }
@@ -451,6 +450,12 @@ impl Conn {
     }
 
     /// Answers a request the engine rejects itself, then lets the connection close.
+    /// Whether the request being read, whose head is not parsed (yet), is
+    /// a HEAD: its rejection then gets no body.
+    fn pending_head(&self) -> bool {
+        self.rbuf.starts_with(b"HEAD ")
+    }
+
     async fn reject<S: Service>(&mut self, service: &S, e: ParseError, is_head: bool) {
         tracing::debug!(status = e.status, reason = e.reason, "rejecting request");
         let res = crate::service::render_engine_error(service, e.status, e.reason);
