@@ -449,13 +449,14 @@ impl Conn {
         }
     }
 
-    /// Answers a request the engine rejects itself, then lets the connection close.
     /// Whether the request being read, whose head is not parsed (yet), is
     /// a HEAD: its rejection then gets no body.
     fn pending_head(&self) -> bool {
         self.rbuf.starts_with(b"HEAD ")
     }
 
+    /// Answers a request the engine rejects itself (with no body for a
+    /// HEAD), then lets the connection close.
     async fn reject<S: Service>(&mut self, service: &S, e: ParseError, is_head: bool) {
         tracing::debug!(status = e.status, reason = e.reason, "rejecting request");
         let res = crate::service::render_engine_error(service, e.status, e.reason);
