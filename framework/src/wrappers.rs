@@ -170,10 +170,14 @@ enum Extra {
 
 impl Extras {
     /// Writes typed headers, cookies, raw headers, then the default
-    /// content type if none of them set one.
+    /// content type if none of them set one. A raw `content-type` (the
+    /// escape hatch) replaces a typed one: a response has one content type.
     #[inline]
     fn apply<H: HeaderContract>(&self, headers: &H, res: &mut Response, content_type: Option<ContentType>) {
         let typed_content_type = headers.write_headers(res);
+        if typed_content_type && self.raw_content_type {
+            res.remove_header("content-type");
+        }
         if !self.items.is_empty() {
             write_items(self.items.as_slice(), res);
         }

@@ -431,6 +431,35 @@ impl TypedContentType {
     async fn patch(&self) -> JsonResponse<Widget, MaybeContentTypeSerde> {
         JsonResponse::new(widget("t1")).headers(MaybeContentTypeSerde { content_type: None })
     }
+
+    async fn delete(&self) -> BytesResponse<ContentTypeHeader> {
+        BytesResponse::new("<svg/>")
+            .headers(ContentTypeHeader {
+                content_type: "image/svg+xml".into(),
+            })
+            .raw_header("Content-Type", "image/svg+xml; charset=utf-8")
+    }
+}
+
+struct BothContentTypes;
+
+#[endpoint(path = "/both-content-types")]
+impl BothContentTypes {
+    async fn get(&self) -> JsonResponse<Widget, ContentTypeHeader> {
+        JsonResponse::new(widget("b1"))
+            .headers(ContentTypeHeader {
+                content_type: "application/merge-patch+json".into(),
+            })
+            .raw_header("Content-Type", "application/vnd.widget+json")
+    }
+
+    async fn post(&self) -> JsonResponse<Widget, MaybeContentTypeSerde> {
+        JsonResponse::new(widget("b1"))
+            .headers(MaybeContentTypeSerde {
+                content_type: Some("application/merge-patch+json".into()),
+            })
+            .raw_header("Content-Type", "application/vnd.widget+json")
+    }
 }
 
 struct Cookies;
@@ -734,6 +763,7 @@ impl App for ResponsesApp {
             .include_endpoint(LyingLength)
             .include_endpoint(RawContentType)
             .include_endpoint(TypedContentType)
+            .include_endpoint(BothContentTypes)
             .include_endpoint(Cookies)
             .include_resource(Drafts)
             .include_endpoint(Broken)
@@ -1201,6 +1231,35 @@ fn typed_content_type_overrides_the_json_default() {
     let types: Vec<&str> = resp.header_all("content-type").collect();
     assert_eq!(types, ["application/merge-patch+json"]);
     assert_eq!(resp.json::<Value>(), json!({"id": "t1", "name": "gear"}));
+}
+
+/// A raw `Content-Type` is the escape hatch: it replaces a typed one (a
+/// response carries one content type), whichever path wrote the typed
+/// one (scalar or serde), on JSON and bytes alike.
+#[test]
+fn a_raw_content_type_replaces_a_typed_one() {
+    for resp in [
+        client().get("/both-content-types").send(),
+        client().post("/both-content-types").send(),
+    ] {
+        assert_eq!(resp.status(), 200);
+        assert_eq!(
+            headers(&resp),
+            vec![
+                h("Content-Type", "application/vnd.widget+json"),
+                h("content-length", &len(&resp)),
+            ]
+        );
+        assert_eq!(resp.json::<Value>(), json!({"id": "b1", "name": "gear"}));
+    }
+    let resp = client().delete("/typed-content-type").send();
+    assert_eq!(
+        headers(&resp),
+        vec![
+            h("Content-Type", "image/svg+xml; charset=utf-8"),
+            h("content-length", "6")
+        ]
+    );
 }
 
 #[test]
