@@ -71,7 +71,7 @@ mod mutation_tests;
 pub use config::{Driver, Limits, Timeouts};
 pub use encode::{encode_response, is_token};
 pub use header::{HeaderBytes, HeaderName, LinePrefix};
-pub use panic::{catch_unwind, panic_message, CatchUnwind, PanicPayload};
+pub use panic::{catch_unwind, panic_message, spawn, CatchUnwind, PanicPayload};
 pub use parse::ParseError;
 pub use request::{text, Method, Request, Version};
 pub use response::{

@@ -59,3 +59,47 @@ pub fn panic_message(payload: &PanicPayload) -> &str {
         "non-string panic payload"
     }
 }
+
+/// Spawns `future` as a task of the calling worker, as `monoio::spawn`
+/// does, with one difference: a panic inside the task is caught and
+/// logged (with its message) instead of unwinding through the worker,
+/// which would stop it and every connection it serves. So is a panic in
+/// the task's destructor once it has panicked. The handle resolves to the
+/// task's output, or `None` when it panicked.
+///
+/// Call it from a handler (or anything else running on a worker); outside
+/// a worker's runtime it panics, as `monoio::spawn` does.
+///
+/// ```
+/// # let mut rt = monoio::RuntimeBuilder::<monoio::LegacyDriver>::new().build().unwrap();
+/// rt.block_on(async {
+///     assert_eq!(jero_engine::spawn(async { 7 }).await, Some(7));
+///     let failed = jero_engine::spawn(async { panic!("background job failed") });
+///     assert_eq!(failed.await, None::<()>);
+/// });
+/// ```
+pub fn spawn<F>(future: F) -> monoio::task::JoinHandle<Option<F::Output>>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    monoio::spawn(async move {
+        let mut task = Box::pin(catch_unwind(future));
+        let out = task.as_mut().await;
+        match out {
+            Ok(v) => Some(v),
+            Err(payload) => {
+                tracing::error!(panic = panic_message(&payload), "a spawned task panicked");
+                // The task is dropped here, where a panic in its destructor
+                // is caught too.
+                if let Err(payload) = catch(AssertUnwindSafe(move || drop(task))) {
+                    tracing::error!(
+                        panic = panic_message(&payload),
+                        "a panicked spawned task's destructor panicked"
+                    );
+                }
+                None
+            }
+        }
+    })
+}

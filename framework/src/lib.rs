@@ -142,6 +142,9 @@ pub use wrappers::{
 
 /// Re-exported so users need no direct dependency on the engine.
 pub use jero_engine as engine;
+/// A background task on the calling worker whose panic is logged, not fatal
+/// to the worker (see [`engine::spawn`]).
+pub use jero_engine::spawn;
 
 /// Items used by the macros' generated code. Not a stable API.
 #[doc(hidden)]

@@ -41,6 +41,27 @@ impl Boom {
     }
 }
 
+struct Background;
+
+#[endpoint(path = "/background")]
+impl Background {
+    /// Starts a task that panics after the response is sent; `jero::spawn`
+    /// keeps the panic from unwinding through the worker.
+    async fn post(&self) -> NoContent {
+        let _task = jero::spawn(async {
+            monoio::time::sleep(std::time::Duration::from_millis(5)).await;
+            panic!("background job failed");
+        });
+        NoContent::new()
+    }
+
+    /// The same with a task that panics the first time it runs.
+    async fn put(&self) -> NoContent {
+        let _task = jero::spawn(async { panic!("background job failed at once") });
+        NoContent::new()
+    }
+}
+
 struct Healthy;
 
 #[endpoint(path = "/healthy")]
@@ -184,6 +205,7 @@ fn include_routes(w: &mut Wiring) {
         .include_endpoint(Bombs)
         .include_endpoint(Boom)
         .include_endpoint(Healthy)
+        .include_endpoint(Background)
         .include_endpoint(LyingLength)
         .include_endpoint(Ordered)
         .include_endpoint(Unsendable);
@@ -443,6 +465,38 @@ fn json_body_on_a_204_sends_no_body_length_or_content_type() {
     let next = conn.get("/healthy");
     assert_eq!(next.status, 200, "{}", next.text());
     server.stop();
+}
+
+// ---------------------------------------------------------------------------
+// A spawned task that panics: logged, the worker keeps serving
+
+#[test]
+fn spawned_task_panic_does_not_stop_the_worker() {
+    // One worker: a task spawned with `monoio::spawn` whose panic unwound
+    // through the runtime would stop it, and every later connection would
+    // be refused or hang.
+    let server = Server::start(PlainApp);
+    let mut conn = server.connect();
+    for _ in 0..3 {
+        assert_eq!(conn.send("POST", "/background", &[], b"").status, 204);
+    }
+    // Long enough for the tasks to have run and panicked.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let next = conn.get("/healthy");
+    assert_eq!(next.status, 200, "{}", next.text());
+    assert_eq!(server.connect().get("/healthy").status, 200);
+    server.stop();
+}
+
+#[test]
+fn spawned_task_panic_does_not_reach_the_test_client() {
+    let c = jero_testing::TestClient::new(PlainApp);
+    assert_eq!(c.put("/background").send().status(), 204);
+    // The task runs (and panics) while the client's runtime serves the
+    // next requests.
+    for _ in 0..3 {
+        assert_eq!(c.get("/healthy").send().status(), 200);
+    }
 }
 
 // ---------------------------------------------------------------------------
