@@ -66,6 +66,8 @@ fn two_slots_are_percent_decoded() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>(), json!({"collectionId": "a/b", "itemId": "x+y"}));
     assert_eq!(client().get("/collections/%FF/items/x").send().status(), 404);
+    // Behind token auth too, without a token: the path is routing.
+    assert_eq!(client().get("/widgets/%FF").send().status(), 404);
 }
 
 #[test]

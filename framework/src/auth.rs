@@ -29,8 +29,10 @@
 //! callers as if the route were public).
 //!
 //! Authentication runs after routing (404, 405 and OPTIONS need no
-//! credentials) and before anything of the request is bound for the
-//! handler, so a request with no token and a malformed body is 401.
+//! credentials; neither does a `path` argument that fails to bind, a 404,
+//! since the path is part of routing) and before anything else of the
+//! request is bound for the handler, so a request with no token and a
+//! malformed body is 401.
 //!
 //! ```
 //! use jero::{authenticator, contract, endpoint, App, BoxError, Wiring};

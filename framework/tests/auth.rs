@@ -427,6 +427,29 @@ fn routing_needs_no_credentials() {
     assert_eq!(calls.load(Ordering::Relaxed), 1, "the counter counts");
 }
 
+/// The path is part of routing: a slot that names no resource (not UTF-8
+/// once percent-decoded, or empty) is 404 before credentials are asked for
+/// or checked; a slot that does name one still needs them.
+#[test]
+fn a_path_that_names_nothing_is_404_before_credentials() {
+    let (c, calls) = client();
+    for path in ["/notes/%FF", "/notes/%C3%28", "/notes/"] {
+        let res = c.get(path).send();
+        assert_eq!(res.status(), 404, "{path}");
+        assert_eq!(problem_type(&res), "not-found", "{path}");
+        let res = c.get(path).header("Authorization", "Bearer token").send();
+        assert_eq!(res.status(), 404, "{path}");
+    }
+    assert_eq!(calls.load(Ordering::Relaxed), 0);
+    assert_eq!(c.get("/notes/%C3%A9").send().status(), 401);
+    let res = c
+        .get("/notes/%C3%A9")
+        .header("Authorization", "Bearer token")
+        .send();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.json::<serde_json::Value>()["text"], "é");
+}
+
 #[test]
 fn head_is_authenticated_like_get() {
     let (c, _) = client();

@@ -322,6 +322,9 @@ fn operation(
     }
 
     let mut binds = Vec::new();
+    // The path is part of routing: a slot that names no resource is 404
+    // before credentials are asked for.
+    let mut path_bind = None;
     let mut call_args = Vec::new();
     let mut spec = Vec::new();
     let mut user_ty = None;
@@ -345,12 +348,16 @@ fn operation(
             continue;
         }
         let binder = format_ident!("bind_{}", a.name);
-        binds.push(quote_spanned! {a.span=>
+        let bind = quote_spanned! {a.span=>
             let #var: #ty = match ::jero::__private::#binder::<#ty>(__cx) {
                 ::std::result::Result::Ok(v) => v,
                 ::std::result::Result::Err(e) => return __cx.reject(e),
             };
-        });
+        };
+        match a.name.as_str() {
+            "path" => path_bind = Some(bind),
+            _ => binds.push(bind),
+        }
         call_args.push(quote!(#var));
         let field = format_ident!("{}", a.name);
         let describe = match a.name.as_str() {
@@ -402,7 +409,9 @@ fn operation(
                 __cx: &'a #p::RequestCx<'a>,
             ) -> #p::BoxFuture<'a> {
                 ::std::boxed::Box::pin(async move {
-                    // Authentication first: after routing, before any binding.
+                    #path_bind
+                    // Authentication next: after routing (the path
+                    // included), before any other binding.
                     let __user = match #p::Gate::<#self_ty>::pass(__gate, __cx).await {
                         ::std::result::Result::Ok(user) => user,
                         ::std::result::Result::Err(refused) => return refused,
@@ -416,6 +425,7 @@ fn operation(
                 __cx: &'a #p::RequestCx<'a>,
             ) -> #p::BoxFuture<'a> {
                 ::std::boxed::Box::pin(async move {
+                    #path_bind
                     let __user: ::std::option::Option<<#self_ty as #p::Users>::User> =
                         ::std::option::Option::None;
                     #body
