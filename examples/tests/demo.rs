@@ -410,6 +410,8 @@ fn widget_bodies_are_validated() {
         (json!({"name": "x", "priceCents": "1"}), "priceCents"),
         (json!({"name": "", "priceCents": 1}), "name"),
         (json!({"name": "x", "priceCents": -1}), "priceCents"),
+        // An array serde would take as the fields in order.
+        (json!(["seqname", 5]), "expected an object"),
     ];
     for (body, field) in cases {
         let r = create(&c, TOKEN, body.clone());

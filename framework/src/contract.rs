@@ -16,6 +16,14 @@ pub trait Contract: schemars::JsonSchema {
     #[doc(hidden)]
     const __HEADERS_MAY_SET_CONTENT_TYPE: bool = true;
 
+    /// Whether the type's JSON form is an object (a struct with named
+    /// fields, not `transparent` or converted `from` another type): a body
+    /// or JSON part of another shape is 422, where serde would also take an
+    /// array for a struct. Set by `#[jero::contract]`; not part of the
+    /// stable API.
+    #[doc(hidden)]
+    const __JSON_OBJECT: bool = false;
+
     /// Writes the fields as typed response headers with names computed at
     /// compile time, or `None` to leave it to serde (the default). Generated
     /// by `#[jero::contract]` where the wire names are plain; not part of the

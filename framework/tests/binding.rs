@@ -938,6 +938,48 @@ fn json_of_the_wrong_shape_names_the_shape_not_the_rust_type() {
     }
 }
 
+/// serde takes an array's elements as a struct's fields, in order: a body
+/// that is an array where the contract is an object was bound (201) or,
+/// with one element too many, called malformed (400). Well-formed JSON of
+/// the wrong shape is 422; malformed JSON stays 400; whitespace before the
+/// object is fine; a `Vec` contract still takes an array.
+#[test]
+fn json_array_for_an_object_is_422() {
+    for body in [
+        r#"["gear", 250]"#,
+        r#"["gear", 250, null]"#,
+        r#" ["n7",1,2]"#,
+        "7",
+        "true",
+    ] {
+        let resp = client()
+            .post("/widgets")
+            .header("content-type", "application/json")
+            .body(body)
+            .send();
+        let problem = problem(&resp, 422, "validation-failed");
+        assert_eq!(
+            detail(&problem),
+            "invalid JSON body: expected an object",
+            "{body}"
+        );
+    }
+    for body in ["[1,", "[\"gear\" 250]"] {
+        let resp = client()
+            .post("/widgets")
+            .header("content-type", "application/json")
+            .body(body)
+            .send();
+        problem(&resp, 400, "malformed-request");
+    }
+    let resp = client()
+        .post("/widgets")
+        .header("content-type", "application/json")
+        .body("\r\n\t {\"name\": \"gear\", \"priceCents\": 250}")
+        .send();
+    assert_eq!(resp.status(), 201);
+}
+
 #[test]
 fn json_trailing_garbage_is_400() {
     let resp = client()

@@ -253,6 +253,42 @@ fn parts_that_do_not_fit_are_422_naming_the_part() {
     }
 }
 
+/// A JSON part bound to a struct is an object: an array (which serde would
+/// take as the struct's fields in order) is 422 naming the part, and a
+/// malformed one names the part, not a placeholder after it.
+#[test]
+fn a_json_part_must_be_an_object() {
+    let c = TestClient::new(FormApp);
+    for (config, says) in [
+        (
+            "[300]",
+            "invalid form part `config`: invalid JSON part: invalid type: expected an object",
+        ),
+        (
+            "[300, \"x\"]",
+            "invalid form part `config`: invalid JSON part: invalid type: expected an object",
+        ),
+        (
+            "{SECRET",
+            "invalid form part `config`: malformed JSON part at line 1 column 2",
+        ),
+    ] {
+        let form = Multipart::new()
+            .text("jobType", "export-text")
+            .text("count", "3")
+            .part("config", None, Some("application/json"), &[], config.as_bytes())
+            .file("document", "r.pdf", "application/pdf", b"x");
+        let res = c.post("/jobs").multipart(form).send();
+        let p = problem(&res, 422, "validation-failed");
+        let detail = p["detail"].as_str().unwrap();
+        assert!(detail.starts_with(says), "{config}: {detail}");
+        assert!(
+            !detail.contains('?') && !detail.contains("SECRET"),
+            "{config}: {detail}"
+        );
+    }
+}
+
 #[test]
 fn a_file_part_without_a_filename_says_so() {
     let c = TestClient::new(FormApp);

@@ -747,6 +747,7 @@ pub fn contract(args: TokenStream, input: TokenStream) -> TokenStream {
         derives.push(quote!(::jero::__private::serde::Deserialize));
     }
     let write_headers = if ser { header_fast_path(&item) } else { None };
+    let json_object = json_object(&item);
     // A generic contract is one where its schema is (`T: JsonSchema`, as the
     // derive bounds it), without the user spelling the bound out.
     let contract_where = where_with(
@@ -759,10 +760,47 @@ pub fn contract(args: TokenStream, input: TokenStream) -> TokenStream {
         #[schemars(crate = "::jero::__private::schemars")]
         #item
         impl #impl_g ::jero::Contract for #name #ty_g #contract_where {
+            const __JSON_OBJECT: bool = #json_object;
             #write_headers
         }
     }
     .into()
+}
+
+/// Whether the type's JSON form is an object: a struct with named fields
+/// whose serde attributes do not make it another type's form
+/// (`transparent`, `from`, `try_from`, `remote`).
+fn json_object(item: &syn::DeriveInput) -> bool {
+    let syn::Data::Struct(data) = &item.data else {
+        return false;
+    };
+    matches!(data.fields, syn::Fields::Named(_))
+        && serde_metas(&item.attrs, |meta| {
+            !["transparent", "from", "try_from", "remote"]
+                .iter()
+                .any(|k| meta.path.is_ident(k))
+        })
+}
+
+/// Calls `each` on every item of the `#[serde(..)]` attributes in `attrs`;
+/// whether it returned `true` for all and they all parsed.
+fn serde_metas(attrs: &[syn::Attribute], mut each: impl FnMut(&syn::meta::ParseNestedMeta) -> bool) -> bool {
+    attrs.iter().filter(|a| a.path().is_ident("serde")).all(|a| {
+        let mut ok = true;
+        let parsed = a.parse_nested_meta(|meta| {
+            ok &= each(&meta);
+            // Consume any value so parsing goes on.
+            if meta.input.peek(syn::Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            } else if meta.input.peek(syn::token::Paren) {
+                let _content;
+                syn::parenthesized!(_content in meta.input);
+                let _: TokenStream2 = _content.parse()?;
+            }
+            Ok(())
+        });
+        ok && parsed.is_ok()
+    })
 }
 
 /// The serde wire names of a plain struct's fields: named fields, no
@@ -772,27 +810,6 @@ fn plain_wire_names(item: &syn::DeriveInput) -> Option<Vec<(syn::Ident, String)>
     use syn::ext::IdentExt;
     // Attributes that only affect deserialization (or nothing here).
     const HARMLESS: &[&str] = &["default", "deny_unknown_fields", "alias"];
-    fn serde_metas(
-        attrs: &[syn::Attribute],
-        mut each: impl FnMut(&syn::meta::ParseNestedMeta) -> bool,
-    ) -> bool {
-        attrs.iter().filter(|a| a.path().is_ident("serde")).all(|a| {
-            let mut ok = true;
-            let parsed = a.parse_nested_meta(|meta| {
-                ok &= each(&meta);
-                // Consume any value so parsing goes on.
-                if meta.input.peek(syn::Token![=]) {
-                    let _: syn::Expr = meta.value()?.parse()?;
-                } else if meta.input.peek(syn::token::Paren) {
-                    let _content;
-                    syn::parenthesized!(_content in meta.input);
-                    let _: TokenStream2 = _content.parse()?;
-                }
-                Ok(())
-            });
-            ok && parsed.is_ok()
-        })
-    }
     // `cfg`/`cfg_attr` may remove fields or add serde attributes the macro
     // cannot see: leave such structs to serde.
     let conditional = |attrs: &[syn::Attribute]| {

@@ -481,8 +481,12 @@ impl<'de> de::Deserializer<'de> for Parts<'_, 'de> {
                 visitor.visit_map(WholePart::new(part, self.field))
             }
             FORM_PART => visitor.visit_map(WholePart::new(self.single()?, self.field)),
-            // A nested struct: the part is JSON.
-            _ => self.json(move |de| de::Deserializer::deserialize_struct(de, name, fields, visitor)),
+            // A nested struct: the part is a JSON object (read as a map:
+            // serde would also take an array's elements as its fields).
+            _ => {
+                let _ = (name, fields);
+                self.json(move |de| de::Deserializer::deserialize_map(de, visitor))
+            }
         }
     }
 

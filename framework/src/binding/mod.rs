@@ -236,7 +236,9 @@ pub(crate) fn safe_path(path: &serde_path_to_error::Path, message: &str) -> Stri
             }
             Segment::Map { key } => shown(key),
             Segment::Enum { variant } => shown(variant),
-            Segment::Unknown => "?".to_owned(),
+            // Where the error could not be placed: the path up to it names
+            // the field (`config`, not `config.?`).
+            Segment::Unknown => continue,
         };
         if !out.is_empty() {
             out.push('.');
@@ -337,15 +339,39 @@ pub fn bind_raw_headers<T: From<RawHeaders>>(cx: &RequestCx<'_>) -> Result<T, Pr
     message = "`json` cannot be bound to `{Self}`",
     note = "declare `json` as a #[jero::contract] struct or a Vec of them; a JSON body is never a free-form map"
 )]
-pub trait JsonInput: DeserializeOwned {}
+pub trait JsonInput: DeserializeOwned {
+    /// Whether the body must be a JSON object (a struct with named fields).
+    #[doc(hidden)]
+    const OBJECT: bool;
+}
 
-impl<T: Contract + DeserializeOwned> JsonInput for T {}
-impl<T: Contract + DeserializeOwned> JsonInput for Vec<T> {}
+impl<T: Contract + DeserializeOwned> JsonInput for T {
+    const OBJECT: bool = T::__JSON_OBJECT;
+}
+impl<T: Contract + DeserializeOwned> JsonInput for Vec<T> {
+    const OBJECT: bool = false;
+}
 
 /// Decodes the JSON body into the handler's `json` type. Malformed JSON is
-/// 400; JSON that does not fit the type is 422.
+/// 400; JSON that does not fit the type is 422, an array or a scalar where
+/// the type is an object included (serde would take an array's elements as
+/// a struct's fields in order).
 pub fn bind_json<T: JsonInput>(cx: &RequestCx<'_>) -> Result<T, Problem> {
-    decode_json(cx.req.body())
+    let body = cx.req.body();
+    if T::OBJECT && body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(not_an_object(body));
+    }
+    decode_json(body)
+}
+
+/// A body that is not an object where one is expected: 422 when it is
+/// well-formed JSON, else the malformed body's 400.
+#[cold]
+fn not_an_object(body: &[u8]) -> Problem {
+    match sonic_rs::from_slice::<serde::de::IgnoredAny>(body) {
+        Ok(_) => Problem::validation_failed("invalid JSON body: expected an object".to_owned()),
+        Err(e) => json_problem::<serde::de::IgnoredAny>(body, &e),
+    }
 }
 
 /// See [`bind_json`]; usable on any bytes.
