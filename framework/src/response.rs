@@ -301,6 +301,32 @@ impl IntoResponse for Response {
     fn describe(_r: &mut Responses<'_>) {}
 }
 
+/// What a handler that never succeeds returns (it always fails, or
+/// panics): `Result<Infallible, E>` answers and documents only `E`'s
+/// responses, and `Infallible` alone none of its own (OpenAPI lists the
+/// framework's 500).
+///
+/// ```
+/// use std::convert::Infallible;
+/// # use jero::{endpoint, errors::Conflict};
+/// struct Retired;
+///
+/// #[endpoint(path = "/v1/widgets")]
+/// impl Retired {
+///     /// Always 409: the route is kept only to say so.
+///     async fn get(&self) -> Result<Infallible, Conflict> {
+///         Err(Conflict)
+///     }
+/// }
+/// ```
+impl IntoResponse for std::convert::Infallible {
+    fn into_response(self, _cx: &RequestCx<'_>) -> Response {
+        match self {}
+    }
+
+    fn describe(_r: &mut Responses<'_>) {}
+}
+
 impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
     #[inline]
     fn into_response(self, cx: &RequestCx<'_>) -> Response {

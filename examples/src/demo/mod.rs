@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod streams;
 pub mod widgets;
 
+use std::convert::Infallible;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -256,19 +257,13 @@ pub struct UpstreamBody {
     pub code: String,
 }
 
-/// `GET /status`'s (never given) success body.
-#[contract]
-pub struct Status {
-    /// Upstream state.
-    pub upstream: String,
-}
-
 /// `GET /status`
 pub struct StatusEndpoint;
 
 #[endpoint(path = "/status")]
 impl StatusEndpoint {
-    async fn get(&self) -> Result<Status, jero::Error> {
+    /// Always fails: the upstream is down (the app maps that to 503).
+    async fn get(&self) -> Result<Infallible, jero::Error> {
         Err(UpstreamFailed)?
     }
 }
@@ -278,7 +273,8 @@ pub struct BoomEndpoint;
 
 #[endpoint(path = "/boom")]
 impl BoomEndpoint {
-    async fn get(&self) -> Health {
+    /// Always panics (the generic 500).
+    async fn get(&self) -> Infallible {
         panic!("boom: the demo's deliberate panic")
     }
 }
