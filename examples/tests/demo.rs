@@ -726,6 +726,36 @@ fn the_openapi_document_covers_every_route() {
             .cloned()
             .collect()
     };
+    // The constraints the handlers enforce are in the schemas; a patch's
+    // fields may be left out but are not nullable; attachments are optional.
+    let schemas = &d["components"]["schemas"];
+    assert_eq!(schemas["WidgetIn"]["properties"]["name"]["minLength"], 1);
+    assert_eq!(schemas["WidgetIn"]["properties"]["priceCents"]["minimum"], 0);
+    assert_eq!(schemas["WidgetPatch"]["properties"]["name"]["type"], "string");
+    assert_eq!(
+        schemas["WidgetPatch"]["properties"]["priceCents"]["type"],
+        "integer"
+    );
+    assert!(
+        schemas["WidgetPatch"]["required"].is_null(),
+        "{}",
+        schemas["WidgetPatch"]
+    );
+    assert!(
+        !schemas["JobForm"]["required"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("attachments")),
+        "{}",
+        schemas["JobForm"]
+    );
+    let count = d["paths"]["/movies"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "count")
+        .unwrap();
+    assert_eq!(count["schema"]["maximum"], 1_000_000, "{count}");
     // The statuses each can answer, and no others: neither ever succeeds.
     assert_eq!(codes("/status", "get"), ["500", "503"]);
     assert_eq!(codes("/boom", "get"), ["500"]);

@@ -31,7 +31,9 @@ pub struct JobForm {
     pub config: JobConfig,
     /// The file to process (a filename is required).
     pub document: FilePart,
-    /// Zero or more extra files.
+    /// Zero or more extra files (`default`: the document lists the part as
+    /// optional).
+    #[serde(default)]
     pub attachments: Vec<FilePart>,
     /// Optional text.
     pub note: Option<String>,

@@ -26,6 +26,7 @@ pub struct Movie {
 pub struct MoviesQuery {
     /// How many `movie-<i>` lines (at most 1,000,000); absent: the two
     /// default movies.
+    #[schemars(range(max = 1_000_000))]
     pub count: Option<u64>,
 }
 

@@ -15,8 +15,10 @@ use super::auth::User;
 #[serde(rename_all = "camelCase")]
 pub struct WidgetIn {
     /// At least one character.
+    #[schemars(length(min = 1))]
     pub name: String,
     /// Zero or more.
+    #[schemars(range(min = 0))]
     pub price_cents: i64,
 }
 
@@ -25,11 +27,14 @@ pub struct WidgetIn {
 #[contract]
 #[serde(rename_all = "camelCase")]
 pub struct WidgetPatch {
-    /// A new name.
+    /// A new name (documented as a string that may be left out, not as
+    /// nullable).
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "String", length(min = 1))]
     pub name: Option<String>,
     /// A new price.
     #[serde(default, deserialize_with = "present")]
+    #[schemars(with = "i64", range(min = 0))]
     pub price_cents: Option<i64>,
 }
 
