@@ -135,6 +135,26 @@ fn session_sets_a_secure_cookie() {
     );
 }
 
+/// Deeply nested JSON on a public route: 400, and the server keeps
+/// serving (sonic-rs's unbounded recursion once aborted the process here).
+#[test]
+fn deeply_nested_json_is_400() {
+    let c = client();
+    for body in [
+        "[".repeat(20_000),
+        format!(r#"{{"token": "token", "x": {}"#, "[".repeat(50_000)),
+    ] {
+        let r = c
+            .post("/session")
+            .header("content-type", "application/json")
+            .body(body)
+            .send();
+        let p = assert_problem(&r, 400, "malformed-request");
+        assert_eq!(p["detail"], p["params"]["reason"]);
+    }
+    assert_eq!(c.get("/healthz").send().status(), 200);
+}
+
 #[test]
 fn unknown_paths_and_methods() {
     let c = client();
@@ -510,6 +530,15 @@ fn movies_count_out_of_range_is_400() {
         assert_eq!(body["detail"], body["params"]["reason"], "{q}");
         assert!(body["detail"].as_str().unwrap().contains("count"), "{q}: {body}");
         assert!(!r.text().contains(q), "{q}: the value is quoted: {body}");
+    }
+    // An empty value is not a number either (nor is it no value).
+    for path in ["/movies?count=", "/movies?count", "/movies?count=1&count=2"] {
+        let r = c.get(path).send();
+        let body = assert_problem(&r, 400, "malformed-request");
+        assert!(
+            body["detail"].as_str().unwrap().contains("count"),
+            "{path}: {body}"
+        );
     }
     assert_eq!(stats(&c), (0, 0), "refused requests open no cursor");
 }

@@ -85,6 +85,12 @@ pub(crate) type Entry<'a> = (&'a str, Cow<'a, str>);
 pub(crate) struct Fields<'a, 'e> {
     pub(crate) entries: &'e [Entry<'a>],
     pub(crate) matching: Match,
+    /// The query's reading: a struct also sees the entries none of its
+    /// fields takes (after its own, so that `deny_unknown_fields` and
+    /// `alias` work), and a scalar field given twice is an error. Headers
+    /// and cookies carry much a struct never names, and a repeated one
+    /// binds its first value.
+    pub(crate) strict: bool,
 }
 
 impl<'a, 'e> Fields<'a, 'e> {
@@ -109,7 +115,9 @@ impl<'de, 'a, 'e> de::Deserializer<'de> for Fields<'a, 'e> {
             src: self,
             fields,
             next: 0,
+            next_entry: 0,
             current: None,
+            unknown_value: None,
         })
     }
 
@@ -132,7 +140,12 @@ struct StructAccess<'a, 'e> {
     src: Fields<'a, 'e>,
     fields: &'static [&'static str],
     next: usize,
+    /// With `src.strict`, once every field has had its turn: the next
+    /// entry to look at for one no field takes.
+    next_entry: usize,
     current: Option<(&'static str, SmallVec<[&'e str; 2]>)>,
+    /// The value of the entry no field takes, given as the last key.
+    unknown_value: Option<&'e str>,
 }
 
 impl<'de, 'a, 'e> MapAccess<'de> for StructAccess<'a, 'e> {
@@ -155,14 +168,29 @@ impl<'de, 'a, 'e> MapAccess<'de> for StructAccess<'a, 'e> {
             self.current = Some((field, values));
             return seed.deserialize(field.into_deserializer()).map(Some);
         }
+        while self.src.strict && self.next_entry < self.src.entries.len() {
+            let (name, value) = &self.src.entries[self.next_entry];
+            self.next_entry += 1;
+            if self.fields.iter().any(|f| self.src.matches(name, f)) {
+                continue;
+            }
+            self.unknown_value = Some(value.as_ref());
+            return seed
+                .deserialize(de::value::StrDeserializer::<FieldError>::new(name))
+                .map(Some);
+        }
         Ok(None)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, FieldError> {
+        if let Some(v) = self.unknown_value.take() {
+            return seed.deserialize(Values::new(&[v], ""));
+        }
         let (field, values) = self.current.take().expect("value requested before key");
         seed.deserialize(Values {
             values: &values,
             field,
+            strict: self.src.strict,
         })
         .map_err(|mut e| {
             e.field.get_or_insert_with(|| field.to_owned());
@@ -193,10 +221,7 @@ impl<'de, 'a, 'e> MapAccess<'de> for EntryAccess<'a, 'e> {
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, FieldError> {
         let v = self.value.take().expect("value requested before key");
-        seed.deserialize(Values {
-            values: &[v],
-            field: "",
-        })
+        seed.deserialize(Values::new(&[v], ""))
     }
 }
 
@@ -204,18 +229,25 @@ impl<'de, 'a, 'e> MapAccess<'de> for EntryAccess<'a, 'e> {
 pub(crate) struct Values<'v, 'e> {
     values: &'v [&'e str],
     field: &'static str,
+    /// A scalar given more than once is an error (see [`Fields::strict`]).
+    strict: bool,
 }
 
 impl<'v, 'e> Values<'v, 'e> {
     /// The values sent for `field`.
     pub(crate) fn new(values: &'v [&'e str], field: &'static str) -> Values<'v, 'e> {
-        Values { values, field }
+        Values {
+            values,
+            field,
+            strict: false,
+        }
     }
 
     fn single(&self) -> Result<&'e str, FieldError> {
         match self.values {
             [v] => Ok(v),
             [] => Err(self.err("missing value")),
+            [..] if self.strict => Err(self.err("given more than once")),
             // Several values for a scalar: take the first, like most servers.
             [v, ..] => Ok(v),
         }
@@ -396,10 +428,7 @@ impl<'de, 'v, 'e> SeqAccess<'de> for ValueSeq<'v, 'e> {
     ) -> Result<Option<T::Value>, FieldError> {
         match self.values.next() {
             Some(v) => seed
-                .deserialize(Values {
-                    values: std::slice::from_ref(v),
-                    field: self.field,
-                })
+                .deserialize(Values::new(std::slice::from_ref(v), self.field))
                 .map(Some),
             None => Ok(None),
         }
@@ -432,7 +461,11 @@ mod tests {
     }
 
     fn fields<'a>(entries: &'a [Entry<'a>], m: Match) -> Fields<'a, 'a> {
-        Fields { entries, matching: m }
+        Fields {
+            entries,
+            matching: m,
+            strict: false,
+        }
     }
 
     #[test]

@@ -180,29 +180,30 @@ pub fn bind_path<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T
     T::deserialize(Fields {
         entries: &entries,
         matching: Match::Exact,
+        strict: false,
     })
     .map_err(|_| Problem::not_found())
 }
 
 /// Decodes the query string into the handler's `params` struct (repeated
-/// keys into a `Vec`, serde defaults honored). Failures are 400.
+/// keys into a `Vec`, serde defaults honored; `+` is a space, escapes are
+/// decoded). A key given with an empty value (`?count=` or `?count`) is
+/// present with the empty text: an error for a number (even an `Option`
+/// of one), `""` for a string. Failures are 400.
 pub fn bind_params<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T, Problem> {
     let query = cx.req.query().unwrap_or("");
-    match serde_html_form::from_str::<T>(query) {
-        Ok(v) => Ok(v),
-        Err(_) => {
-            // Slow path: decode again, tracking where it fails.
-            let de = serde_html_form::Deserializer::from_bytes(query.as_bytes());
-            let reason = match serde_path_to_error::deserialize::<_, T>(de) {
-                Ok(_) => "invalid query string".to_owned(),
-                Err(e) => {
-                    let message = e.inner().to_string();
-                    describe("query parameter", &safe_path(e.path(), &message), &message)
-                }
-            };
-            Err(Problem::malformed(reason))
-        }
-    }
+    let pairs: SmallVec<[(Cow<'_, str>, Cow<'_, str>); 8]> =
+        form_urlencoded::parse(query.as_bytes()).collect();
+    let entries: SmallVec<[Entry<'_>; 8]> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_ref(), Cow::Borrowed(v.as_ref())))
+        .collect();
+    T::deserialize(Fields {
+        entries: &entries,
+        matching: Match::Exact,
+        strict: true,
+    })
+    .map_err(|e| Problem::malformed(describe_field("query parameter", e, str::to_owned)))
 }
 
 /// A failing field's path, safe to show: the key of an unknown field (what
@@ -248,15 +249,6 @@ pub(crate) fn safe_path(path: &serde_path_to_error::Path, message: &str) -> Stri
     out
 }
 
-fn describe(source: &str, path: &str, message: &str) -> String {
-    let message = sanitize(message);
-    if path.is_empty() || path == "." || message.starts_with("missing field") {
-        format!("{source}: {message}")
-    } else {
-        format!("{source} `{path}`: {message}")
-    }
-}
-
 /// Decodes request headers into the handler's `headers` struct: header
 /// `X-Trace-Id` binds field `x_trace_id` (case, `-` and `_` are ignored when
 /// matching). Failures are 400.
@@ -274,6 +266,7 @@ pub fn bind_headers<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
     T::deserialize(Fields {
         entries: &entries,
         matching: Match::Loose,
+        strict: false,
     })
     .map_err(|e| Problem::malformed(describe_field("header", e, crate::headers::kebab)))
 }
@@ -325,6 +318,7 @@ pub fn bind_cookies<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
     T::deserialize(Fields {
         entries: &entries,
         matching: Match::Exact,
+        strict: false,
     })
     .map_err(|e| Problem::malformed(describe_field("cookie", e, str::to_owned)))
 }
@@ -364,22 +358,117 @@ pub fn bind_json<T: JsonInput>(cx: &RequestCx<'_>) -> Result<T, Problem> {
     decode_json(body)
 }
 
+/// How deep arrays and objects may nest in a JSON body (serde_json's
+/// limit, which the form's JSON parts get too); deeper is 400.
+pub const JSON_MAX_DEPTH: usize = 128;
+
+/// The deepest nesting sonic-rs reads. It skips a value it does not bind
+/// (an unknown field, or any value once the type does not match) by
+/// recursion without a limit, with large frames: about 40 levels
+/// overflowed a 2 MiB stack in a debug build, 20,000 in a release build
+/// (a 20 KB body), and a stack overflow aborts the whole process. Deeper
+/// bodies go to serde_json, which skips without recursion.
+const SONIC_MAX_DEPTH: usize = 32;
+
+/// Which parser a JSON body needs, by how deep its arrays and objects nest.
+#[derive(Debug, PartialEq)]
+enum Nesting {
+    /// At most [`SONIC_MAX_DEPTH`]: sonic-rs.
+    Shallow,
+    /// At most [`JSON_MAX_DEPTH`]: serde_json.
+    Deep,
+    /// Deeper: 400.
+    TooDeep,
+}
+
+/// How deep `body` nests. Counting its brackets (a vectorized pass)
+/// settles nearly every body; only one with more brackets than
+/// [`SONIC_MAX_DEPTH`] is walked, strings skipped.
+#[inline]
+fn nesting(body: &[u8]) -> Nesting {
+    let brackets = body.iter().filter(|&&b| b == b'[' || b == b'{').count();
+    if brackets <= SONIC_MAX_DEPTH {
+        return Nesting::Shallow;
+    }
+    match json_depth(body) {
+        d if d <= SONIC_MAX_DEPTH => Nesting::Shallow,
+        d if d <= JSON_MAX_DEPTH => Nesting::Deep,
+        _ => Nesting::TooDeep,
+    }
+}
+
+/// The deepest nesting of arrays and objects in `body`, outside strings
+/// (stops counting past [`JSON_MAX_DEPTH`]).
+#[cold]
+#[inline(never)]
+fn json_depth(body: &[u8]) -> usize {
+    let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
+    for &b in body {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+                if deepest > JSON_MAX_DEPTH {
+                    break;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
 /// A body that is not an object where one is expected: 422 when it is
 /// well-formed JSON, else the malformed body's 400.
 #[cold]
 fn not_an_object(body: &[u8]) -> Problem {
-    match sonic_rs::from_slice::<serde::de::IgnoredAny>(body) {
+    match decode_json::<serde::de::IgnoredAny>(body) {
         Ok(_) => Problem::validation_failed("invalid JSON body: expected an object".to_owned()),
-        Err(e) => json_problem::<serde::de::IgnoredAny>(body, &e),
+        Err(p) => p,
     }
 }
 
-/// See [`bind_json`]; usable on any bytes.
+/// See [`bind_json`]; usable on any bytes. Arrays and objects nested
+/// deeper than [`JSON_MAX_DEPTH`] are 400.
 pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
-    match sonic_rs::from_slice::<T>(body) {
-        Ok(v) => Ok(v),
-        Err(e) => Err(json_problem::<T>(body, &e)),
+    match nesting(body) {
+        Nesting::Shallow => sonic_rs::from_slice::<T>(body).map_err(|e| json_problem::<T>(body, &e)),
+        Nesting::Deep => decode_deep_json(body),
+        Nesting::TooDeep => Err(Problem::malformed(format!(
+            "malformed JSON body: arrays and objects nested deeper than {JSON_MAX_DEPTH} levels"
+        ))),
     }
+}
+
+/// [`decode_json`] with serde_json, for a body nested too deep for sonic-rs.
+#[cold]
+#[inline(never)]
+fn decode_deep_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
+    let e = match serde_json::from_slice::<T>(body) {
+        Ok(v) => return Ok(v),
+        Err(e) => e,
+    };
+    Err(match e.classify() {
+        serde_json::error::Category::Data => {
+            let mut de = serde_json::Deserializer::from_slice(body);
+            let found = serde_path_to_error::deserialize::<_, T>(&mut de)
+                .err()
+                .map(|e| (e.path().clone(), e.inner().to_string()));
+            data_problem(found, &e.to_string())
+        }
+        _ => syntax_problem(body, e.line(), e.column()),
+    })
 }
 
 #[cold]
@@ -388,29 +477,39 @@ fn json_problem<T: DeserializeOwned>(body: &[u8], e: &sonic_rs::Error) -> Proble
     match e.classify() {
         Category::TypeUnmatched | Category::NotFound => {
             let mut de = sonic_rs::Deserializer::from_slice(body);
-            let (path, message) = match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                Err(e) => {
-                    let message = e.inner().to_string();
-                    (safe_path(e.path(), &message), json_message(&message))
-                }
-                Ok(_) => (String::new(), json_message(&e.to_string())),
-            };
-            let reason = if path.is_empty() || path == "." {
-                format!("invalid JSON body: {message}")
-            } else {
-                format!("invalid JSON body at `{path}`: {message}")
-            };
-            Problem::validation_failed(reason)
+            let found = serde_path_to_error::deserialize::<_, T>(&mut de)
+                .err()
+                .map(|e| (e.path().clone(), e.inner().to_string()));
+            data_problem(found, &e.to_string())
         }
-        _ => {
-            let reason = if body.iter().all(u8::is_ascii_whitespace) {
-                "malformed JSON body: the body is empty".to_owned()
-            } else {
-                format!("malformed JSON body at line {} column {}", e.line(), e.column())
-            };
-            Problem::malformed(reason)
-        }
+        _ => syntax_problem(body, e.line(), e.column()),
     }
+}
+
+/// Well-formed JSON that does not fit: 422 naming where, from the second
+/// decoding's path and message when it found the error again, else from
+/// the first error's message.
+fn data_problem(found: Option<(serde_path_to_error::Path, String)>, first: &str) -> Problem {
+    let (path, message) = match found {
+        Some((path, message)) => (safe_path(&path, &message), json_message(&message)),
+        None => (String::new(), json_message(first)),
+    };
+    let reason = if path.is_empty() || path == "." {
+        format!("invalid JSON body: {message}")
+    } else {
+        format!("invalid JSON body at `{path}`: {message}")
+    };
+    Problem::validation_failed(reason)
+}
+
+/// Malformed JSON: 400 with the position, never the input.
+fn syntax_problem(body: &[u8], line: usize, column: usize) -> Problem {
+    let reason = if body.iter().all(u8::is_ascii_whitespace) {
+        "malformed JSON body: the body is empty".to_owned()
+    } else {
+        format!("malformed JSON body at line {line} column {column}")
+    };
+    Problem::malformed(reason)
 }
 
 /// sonic-rs appends the position and a snippet of the input to its
