@@ -63,6 +63,7 @@ both_drivers!(
     content_length_body_over_limit_is_413,
     chunked_body_over_limit_is_413,
     content_length_body_at_limit_is_accepted,
+    announced_length_reserves_nothing_up_front,
     chunked_body_at_limit_is_accepted,
     rejection_reaches_a_client_that_sends_its_whole_body_first,
     last_response_reaches_a_client_still_pipelining,
@@ -558,6 +559,43 @@ fn content_length_body_at_limit_is_accepted(d: Drv) {
     let res = c.response();
     assert_eq!(res.status, 200);
     assert_eq!(res.body_str(), body);
+}
+
+/// The process's virtual size in bytes (`/proc/self/statm`).
+fn vm_size() -> usize {
+    let statm = std::fs::read_to_string("/proc/self/statm").expect("statm");
+    let pages: usize = statm.split_whitespace().next().unwrap().parse().unwrap();
+    pages * 4096
+}
+
+/// A body's read buffer grows with the bytes that arrive, not with the
+/// length announced: 100 connections that each announce 16 MiB and send
+/// one byte reserved 1.6 GiB when the whole length was reserved up front.
+fn announced_length_reserves_nothing_up_front(d: Drv) {
+    let server = TestServer::start(d);
+    let mut warm = server.connect();
+    warm.send(get("/warm").as_bytes());
+    assert_eq!(warm.response().status, 200);
+    let before = vm_size();
+    let mut clients = Vec::new();
+    for _ in 0..100 {
+        let mut c = server.connect();
+        c.send(b"POST /echo HTTP/1.1\r\nHost: test\r\nContent-Length: 16777216\r\n\r\nx");
+        clients.push(c);
+    }
+    // Every head read: a request on a new connection is answered after
+    // them (one worker, and its loop takes connections in order).
+    std::thread::sleep(Duration::from_millis(300));
+    warm.send(get("/after").as_bytes());
+    assert_eq!(warm.response().status, 200);
+    let grown = vm_size().saturating_sub(before);
+    assert!(grown < 256 << 20, "{} MiB more address space", grown >> 20);
+    // The bodies still complete.
+    let mut c = clients.pop().unwrap();
+    c.send(&vec![b'y'; 16 * 1024 * 1024 - 1]);
+    let res = c.response();
+    assert_eq!(res.status, 200);
+    assert_eq!(res.header("x-body-len"), Some("16777216"));
 }
 
 fn chunked_body_at_limit_is_accepted(d: Drv) {
