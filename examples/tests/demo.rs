@@ -33,6 +33,14 @@ fn trace_binds_typed_headers() {
     assert_eq!(body["type"], "malformed-request");
     assert_eq!(body["detail"], body["params"]["reason"]);
     assert!(body["detail"].as_str().unwrap().contains("x-trace-id"), "{body}");
+    // Another spelling is another header, not the trace id.
+    let r = c
+        .get("/trace")
+        .header("X_Trace_Id", "evil")
+        .header("X-Trace-Id", "good")
+        .send();
+    assert_eq!(r.json::<Value>()["traceId"], "good");
+    assert_eq!(c.get("/trace").header("xtraceid", "evil").send().status(), 400);
 }
 
 #[test]

@@ -206,7 +206,7 @@ pub const fn header_name<const N: usize>(key: &str) -> [u8; N] {
 /// Calls `f` with the header name for a field's wire name, built on the
 /// stack.
 #[inline]
-fn with_header_name<R>(key: &str, f: impl FnOnce(&[u8]) -> R) -> R {
+pub(crate) fn with_header_name<R>(key: &str, f: impl FnOnce(&[u8]) -> R) -> R {
     if key
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')

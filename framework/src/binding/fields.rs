@@ -18,14 +18,18 @@ use smallvec::SmallVec;
 pub(crate) enum Match {
     /// Exactly, case-sensitive (cookies, path slots already mapped to wire names).
     Exact,
-    /// Ignoring ASCII case, `-` and `_`: header `X-Trace-Id` binds field
-    /// `x_trace_id` (or `xTraceId` under `rename_all = "camelCase"`).
-    Loose,
+    /// Header names: the entry's name is the field's header name
+    /// (`kebab_into`'s rule, as for response headers: `x_trace_id`,
+    /// `xTraceId` and `X-Trace-Id` all name `x-trace-id`), ignoring ASCII
+    /// case. `X_Trace_Id` or `xtraceid` bind nothing: a proxy that strips
+    /// or sets `X-User-Id` is not got around with another spelling.
+    Header,
 }
 
-/// Compares two names under `Match::Loose`: one pass that skips `-` and
-/// `_` on both sides and stops at the first byte that differs (most
-/// request headers differ from a field's name at the first).
+/// Whether two names are the same ignoring ASCII case, `-` and `_`: at
+/// wiring, a template's slot (`{widget_id}`) and its `path` struct's field
+/// (`widgetId` under `rename_all = "camelCase"`). One pass that skips `-`
+/// and `_` on both sides and stops at the first byte that differs.
 #[inline]
 pub(crate) fn loose_eq(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
@@ -97,7 +101,27 @@ impl<'a, 'e> Fields<'a, 'e> {
     fn matches(&self, entry: &str, field: &str) -> bool {
         match self.matching {
             Match::Exact => entry == field,
-            Match::Loose => loose_eq(entry, field),
+            Match::Header => {
+                crate::headers::with_header_name(field, |h| entry.as_bytes().eq_ignore_ascii_case(h))
+            }
+        }
+    }
+
+    /// The values of the entries `field` takes, in order.
+    fn values_of(&self, field: &str) -> SmallVec<[&'e str; 2]> {
+        let take = |taken: &dyn Fn(&str) -> bool| {
+            self.entries
+                .iter()
+                .filter(|(name, _)| taken(name))
+                .map(|(_, v)| v.as_ref())
+                .collect()
+        };
+        match self.matching {
+            Match::Exact => take(&|name| name == field),
+            // The header name once per field, not once per entry.
+            Match::Header => crate::headers::with_header_name(field, |h| {
+                take(&|name: &str| name.as_bytes().eq_ignore_ascii_case(h))
+            }),
         }
     }
 }
@@ -155,13 +179,7 @@ impl<'de, 'a, 'e> MapAccess<'de> for StructAccess<'a, 'e> {
         while self.next < self.fields.len() {
             let field = self.fields[self.next];
             self.next += 1;
-            let values: SmallVec<[&'e str; 2]> = self
-                .src
-                .entries
-                .iter()
-                .filter(|(name, _)| self.src.matches(name, field))
-                .map(|(_, v)| v.as_ref())
-                .collect();
+            let values = self.src.values_of(field);
             if values.is_empty() {
                 continue;
             }
@@ -519,14 +537,14 @@ mod tests {
     }
 
     #[test]
-    fn binds_loose_names_options_and_repeats() {
+    fn binds_header_names_options_and_repeats() {
         let e: Vec<Entry> = vec![
             ("X-Trace-Id", "t1".into()),
             ("Tag", "a".into()),
             ("tag", "b".into()),
             ("Limit", " 7".into()),
         ];
-        let h = H::deserialize(fields(&e, Match::Loose)).unwrap();
+        let h = H::deserialize(fields(&e, Match::Header)).unwrap();
         assert_eq!(
             h,
             H {
@@ -541,11 +559,43 @@ mod tests {
     #[test]
     fn errors_name_the_field_not_the_value() {
         let e: Vec<Entry> = vec![("x-trace-id", "t".into()), ("limit", "secret-abc".into())];
-        let err = H::deserialize(fields(&e, Match::Loose)).unwrap_err();
+        let err = H::deserialize(fields(&e, Match::Header)).unwrap_err();
         assert_eq!(err.field.as_deref(), Some("limit"));
         assert!(!err.to_string().contains("secret"), "{err}");
-        let err = H::deserialize(fields(&[], Match::Loose)).unwrap_err();
+        let err = H::deserialize(fields(&[], Match::Header)).unwrap_err();
         assert_eq!(err.message, "missing field `x_trace_id`");
+    }
+
+    /// Only the header name binds a field, in any case: other spellings of
+    /// it (underscores, no dashes, dashes elsewhere) are other headers, so
+    /// one cannot stand in for a header a proxy strips or sets.
+    #[test]
+    fn only_the_header_name_binds() {
+        for spelling in ["X-TRACE-ID", "x-trace-id", "X-Trace-Id"] {
+            let e: Vec<Entry> = vec![(spelling, "t".into()), ("tag", "a".into())];
+            let h = H::deserialize(fields(&e, Match::Header)).unwrap();
+            assert_eq!(h.x_trace_id, "t", "{spelling}");
+        }
+        for spelling in [
+            "X_Trace_Id",
+            "x_trace_id",
+            "xtraceid",
+            "X-Tr-ace-Id",
+            "X-TraceId",
+            "x--trace-id",
+        ] {
+            let e: Vec<Entry> = vec![(spelling, "evil".into()), ("tag", "a".into())];
+            let err = H::deserialize(fields(&e, Match::Header)).unwrap_err();
+            assert_eq!(err.message, "missing field `x_trace_id`", "{spelling}");
+            // Before the real one: the real one binds.
+            let e: Vec<Entry> = vec![
+                (spelling, "evil".into()),
+                ("X-Trace-Id", "good".into()),
+                ("tag", "a".into()),
+            ];
+            let h = H::deserialize(fields(&e, Match::Header)).unwrap();
+            assert_eq!(h.x_trace_id, "good", "{spelling}");
+        }
     }
 
     #[test]

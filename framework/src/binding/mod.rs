@@ -249,9 +249,11 @@ pub(crate) fn safe_path(path: &serde_path_to_error::Path, message: &str) -> Stri
     out
 }
 
-/// Decodes request headers into the handler's `headers` struct: header
-/// `X-Trace-Id` binds field `x_trace_id` (case, `-` and `_` are ignored when
-/// matching). Failures are 400.
+/// Decodes request headers into the handler's `headers` struct: a field
+/// binds the header its name names (the response headers' rule: field
+/// `x_trace_id`, or `xTraceId` under `rename_all = "camelCase"`, binds
+/// `X-Trace-Id`, in any case; `X_Trace_Id` is another header). Failures
+/// are 400.
 pub fn bind_headers<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T, Problem> {
     let entries: SmallVec<[Entry<'_>; 16]> = cx
         .req
@@ -265,7 +267,7 @@ pub fn bind_headers<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
         .collect();
     T::deserialize(Fields {
         entries: &entries,
-        matching: Match::Loose,
+        matching: Match::Header,
         strict: false,
     })
     .map_err(|e| Problem::malformed(describe_field("header", e, crate::headers::kebab)))
