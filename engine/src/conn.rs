@@ -107,6 +107,13 @@ impl Conn {
         // When the head being received must be complete; set once its timer runs.
         let mut head_deadline: Option<Instant> = None;
         loop {
+            // Empty lines before a request line are not a request (RFC 9112
+            // 2.2: a client that ends a body with an extra CRLF): they start
+            // no head, so the connection stays idle, not under the header
+            // timer (which answered 408 ten seconds later).
+            while self.rbuf.starts_with(b"\r\n") {
+                bytes::Buf::advance(&mut self.rbuf, 2);
+            }
             let parsed = if self.rbuf.is_empty() {
                 Ok(None)
             } else if scanned.is_some_and(|from| !head_end_after(&self.rbuf, from)) {

@@ -82,6 +82,7 @@ both_drivers!(
     garbage_never_panics_the_worker,
     slow_head_is_cut_by_header_timeout_while_others_are_served,
     slow_head_after_keep_alive_is_cut_by_header_timeout,
+    empty_lines_after_a_request_leave_the_connection_idle,
     idle_keep_alive_connection_is_closed,
     slow_body_is_cut_by_body_timeout,
     pipelining_without_reading_is_bounded,
@@ -910,6 +911,31 @@ fn slow_head_after_keep_alive_is_cut_by_header_timeout(d: Drv) {
         elapsed >= Duration::from_millis(700) && elapsed < Duration::from_secs(5),
         "cut after {elapsed:?}"
     );
+}
+
+/// CRLFs after a request (or before the first) are skipped (RFC 9112
+/// 2.2): the connection is idle, not in a head, so no 408 comes when the
+/// header timer would run out, and the next request is served.
+fn empty_lines_after_a_request_leave_the_connection_idle(d: Drv) {
+    let server = timeout_server(d, 300, 20_000, 10_000);
+    let mut c = server.connect();
+    c.send(b"\r\nGET /first HTTP/1.1\r\nHost: test\r\n\r\n\r\n\r\n");
+    assert_eq!(c.response().status, 200);
+    c.stream
+        .set_read_timeout(Some(Duration::from_millis(1000)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    match c.stream.read(&mut byte) {
+        Err(e) => assert!(
+            matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+            "{e}"
+        ),
+        Ok(n) => panic!("{n} bytes after the response: {:?}", &byte[..n]),
+    }
+    c.stream.set_read_timeout(Some(common::READ_TIMEOUT)).unwrap();
+    c.send(b"\r\nHEAD /second HTTP/1.1\r\nHost: test\r\n\r\n");
+    let res = c.head_response();
+    assert_eq!(res.status, 200);
 }
 
 fn idle_keep_alive_connection_is_closed(d: Drv) {
