@@ -132,7 +132,8 @@ pub(crate) fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHea
 
     let method_s = req.method.ok_or(BAD_REQUEST)?;
     let target_s = req.path.ok_or(BAD_REQUEST)?;
-    let request_line_len = offset_in(buf, target_s.as_bytes()) + target_s.len() + 10;
+    // The line without its CRLF: method, target, ` HTTP/1.x`.
+    let request_line_len = offset_in(buf, target_s.as_bytes()) + target_s.len() + 9;
     if request_line_len > limits.max_request_line {
         return Err(ParseError::new(414, "request line too long"));
     }
@@ -146,6 +147,10 @@ pub(crate) fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHea
     let target_off = offset_in(buf, target_s.as_bytes());
     let target = Span::new(target_off, target_s.len());
     let (path_start, path_end) = split_target(target_s.as_bytes())?;
+    // `*` is OPTIONS's alone (RFC 9112 3.2.4).
+    if target_s == "*" && method_s != "OPTIONS" {
+        return Err(ParseError::new(400, "invalid request target"));
+    }
 
     let mut spans: SmallVec<[HeaderSpan; crate::request::INLINE_HEADERS]> = SmallVec::new();
     let mut content_length: Option<u64> = None;
@@ -300,7 +305,11 @@ fn version_error(buf: &[u8]) -> ParseError {
     };
     let complete = line_end.is_some();
     let shape_ok = token.iter().enumerate().all(|(i, &b)| well_formed(i, b));
-    if shape_ok && (token.len() == 8 || (!complete && token.len() < 8)) {
+    // Method, target and version, one space apart: a line of another shape
+    // is malformed (400), whatever its last word.
+    let parts = line.split(|&b| b == b' ').count();
+    let line_ok = parts == 3 || (!complete && parts < 3);
+    if line_ok && shape_ok && (token.len() == 8 || (!complete && token.len() < 8)) {
         ParseError::new(505, "unsupported HTTP version")
     } else {
         BAD_REQUEST
@@ -308,8 +317,9 @@ fn version_error(buf: &[u8]) -> ParseError {
 }
 
 fn check_request_line(buf: &[u8], limits: &Limits) -> Result<(), ParseError> {
-    let window = &buf[..buf.len().min(limits.max_request_line + 1)];
-    if !window.contains(&b'\n') && buf.len() > limits.max_request_line {
+    // The line may run to the limit, then its CRLF.
+    let window = &buf[..buf.len().min(limits.max_request_line + 2)];
+    if !window.contains(&b'\n') && buf.len() >= limits.max_request_line + 2 {
         return Err(ParseError::new(414, "request line too long"));
     }
     Ok(())
@@ -317,6 +327,11 @@ fn check_request_line(buf: &[u8], limits: &Limits) -> Result<(), ParseError> {
 
 /// Returns `(path_start, path_end)` relative to the target.
 fn split_target(t: &[u8]) -> Result<(usize, usize), ParseError> {
+    // A fragment is the client's own: never part of a request target
+    // (RFC 9112 3.2).
+    if t.contains(&b'#') {
+        return Err(ParseError::new(400, "invalid request target"));
+    }
     let query_at = t.iter().position(|&b| b == b'?').unwrap_or(t.len());
     match t.first() {
         Some(b'/') => Ok((0, query_at)),

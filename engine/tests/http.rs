@@ -57,6 +57,7 @@ both_drivers!(
     silent_stream_keeps_a_pipelined_request_for_later,
     thousand_concurrent_keep_alive_connections,
     request_line_too_long_is_414,
+    malformed_request_lines_are_400,
     head_rejections_carry_no_body,
     too_many_headers_is_431,
     headers_too_large_is_431,
@@ -512,6 +513,43 @@ fn request_line_too_long_is_414(d: Drv) {
     // Also when the line has not ended yet.
     let partial = format!("GET /{}", "a".repeat(2000));
     assert_rejected(&server, partial.as_bytes(), 414);
+    // The limit (1024) is the line without its CRLF: 1024 bytes pass, whole
+    // or cut between the line's CR and LF, and 1025 do not.
+    let line = |len: usize| format!("GET /{} HTTP/1.1", "a".repeat(len - 14));
+    assert_eq!(line(1024).len(), 1024);
+    let mut c = server.connect();
+    c.send(format!("{}\r\nHost: test\r\n\r\n", line(1024)).as_bytes());
+    assert_eq!(c.response().status, 200);
+    let mut c = server.connect();
+    let whole = format!("{}\r\nHost: test\r\n\r\n", line(1024));
+    c.send(&whole.as_bytes()[..1025]);
+    std::thread::sleep(Duration::from_millis(50));
+    c.send(&whole.as_bytes()[1025..]);
+    assert_eq!(c.response().status, 200);
+    assert_rejected(
+        &server,
+        format!("{}\r\nHost: test\r\n\r\n", line(1025)).as_bytes(),
+        414,
+    );
+}
+
+/// Request lines of the wrong shape are 400 (505 is for a well-formed line
+/// with a version this server does not speak); `*` is OPTIONS's alone; a
+/// target never carries a fragment.
+fn malformed_request_lines_are_400(d: Drv) {
+    let server = hostile_server(d);
+    for raw in [
+        "GET /health z HTTP/1.1\r\nHost: test\r\n\r\n",
+        "GET  /x HTTP/1.1\r\nHost: test\r\n\r\n",
+        "GET * HTTP/1.1\r\nHost: test\r\n\r\n",
+        "GET /x#frag HTTP/1.1\r\nHost: test\r\n\r\n",
+    ] {
+        assert_rejected(&server, raw.as_bytes(), 400);
+    }
+    assert_rejected(&server, b"GET /x HTTP/2.0\r\nHost: test\r\n\r\n", 505);
+    let mut c = server.connect();
+    c.send(b"OPTIONS * HTTP/1.1\r\nHost: test\r\n\r\n");
+    assert_eq!(c.response().status, 200);
 }
 
 fn too_many_headers_is_431(d: Drv) {
