@@ -1,6 +1,7 @@
 //! Incremental decoder for `Transfer-Encoding: chunked` request bodies
-//! (RFC 9112 section 7.1). Extensions are skipped, trailers are read and
-//! discarded. The decoder keeps its state between reads, so each byte is
+//! (RFC 9112 section 7.1). Extensions are checked against their grammar and
+//! skipped, trailers are checked as field lines and discarded: a framing
+//! byte another parser might read differently (a proxy in front) is 400. The decoder keeps its state between reads, so each byte is
 //! looked at once however the body is split across packets.
 
 use bytes::{Buf, BytesMut};
@@ -16,8 +17,22 @@ const MAX_SIZE_LINE: usize = 4096;
 enum State {
     /// Reading the hex chunk size.
     Size,
-    /// Skipping `;ext=val` up to the end of the size line.
-    Extension,
+    /// After the size or an extension: whitespace, then `;` or CR.
+    ExtNext,
+    /// After `;`: whitespace, then an extension's name.
+    ExtNameStart,
+    /// In an extension's name (a token).
+    ExtName,
+    /// After an extension's name: whitespace, then `=`, `;` or CR.
+    ExtAfterName,
+    /// After `=`: whitespace, then a token or a quoted string.
+    ExtValueStart,
+    /// In a token value.
+    ExtToken,
+    /// In a quoted-string value.
+    ExtQuoted,
+    /// After a backslash in a quoted-string value.
+    ExtQuotedPair,
     /// Expecting the LF that ends the size line.
     SizeLf,
     /// Copying chunk data; `remaining` bytes left.
@@ -28,7 +43,9 @@ enum State {
     DataLf,
     /// At the start of a trailer line (or the final empty line).
     TrailerStart,
-    /// Inside a trailer field line.
+    /// In a trailer field's name.
+    TrailerName,
+    /// In a trailer field's value.
     Trailer,
     /// Expecting LF of a trailer line.
     TrailerLf,
@@ -109,24 +126,23 @@ impl ChunkedDecoder {
                 } else if self.digits == 0 {
                     return Err(BAD_CHUNK);
                 } else {
-                    match b {
-                        b';' | b' ' | b'\t' => self.state = State::Extension,
-                        b'\r' => self.state = State::SizeLf,
-                        _ => return Err(BAD_CHUNK),
-                    }
+                    self.state = State::ExtNext;
+                    return self.step_extension(b);
                 }
             }
-            State::Extension => {
+            State::ExtNext
+            | State::ExtNameStart
+            | State::ExtName
+            | State::ExtAfterName
+            | State::ExtValueStart
+            | State::ExtToken
+            | State::ExtQuoted
+            | State::ExtQuotedPair => {
                 self.line_len += 1;
                 if self.line_len > MAX_SIZE_LINE {
                     return Err(BAD_CHUNK);
                 }
-                match b {
-                    b'\r' => self.state = State::SizeLf,
-                    b'\n' => return Err(BAD_CHUNK),
-                    b'\t' | b' '..=b'~' | 0x80..=0xff => {}
-                    _ => return Err(BAD_CHUNK),
-                }
+                return self.step_extension(b);
             }
             State::SizeLf => {
                 if b != b'\n' {
@@ -160,14 +176,24 @@ impl ChunkedDecoder {
                 }
                 self.state = State::Size;
             }
+            // A field line: a name (a token; not whitespace, which would be
+            // an obsolete folded line), `:`, a value.
             State::TrailerStart => match b {
                 b'\r' => self.state = State::EndLf,
-                b'\n' => return Err(BAD_CHUNK),
-                _ => {
+                _ if crate::encode::is_token(&[b]) => {
                     self.count_trailer()?;
-                    self.state = State::Trailer;
+                    self.state = State::TrailerName;
                 }
+                _ => return Err(BAD_CHUNK),
             },
+            State::TrailerName => {
+                self.count_trailer()?;
+                match b {
+                    b':' => self.state = State::Trailer,
+                    _ if crate::encode::is_token(&[b]) => {}
+                    _ => return Err(BAD_CHUNK),
+                }
+            }
             State::Trailer => {
                 self.count_trailer()?;
                 match b {
@@ -191,6 +217,35 @@ impl ChunkedDecoder {
             }
             State::Done => {}
         }
+        Ok(())
+    }
+
+    /// One byte of a size line after its digits: `*( BWS ";" BWS name [
+    /// BWS "=" BWS ( token / quoted-string ) ] )`, then CR (RFC 9112
+    /// 7.1.1).
+    fn step_extension(&mut self, b: u8) -> Result<(), ParseError> {
+        let blank = b == b' ' || b == b'\t';
+        let token = crate::encode::is_token(&[b]);
+        self.state = match (self.state, b) {
+            (State::ExtNext | State::ExtAfterName, _) if blank => self.state,
+            (State::ExtNext | State::ExtAfterName | State::ExtToken, b';') => State::ExtNameStart,
+            (State::ExtNext | State::ExtAfterName | State::ExtToken, b'\r') => State::SizeLf,
+            (State::ExtNameStart, _) if blank => State::ExtNameStart,
+            (State::ExtNameStart | State::ExtName, _) if token => State::ExtName,
+            (State::ExtName, _) if blank => State::ExtAfterName,
+            (State::ExtName, b';') => State::ExtNameStart,
+            (State::ExtName, b'\r') => State::SizeLf,
+            (State::ExtName | State::ExtAfterName, b'=') => State::ExtValueStart,
+            (State::ExtValueStart, _) if blank => State::ExtValueStart,
+            (State::ExtValueStart, b'"') => State::ExtQuoted,
+            (State::ExtValueStart | State::ExtToken, _) if token => State::ExtToken,
+            (State::ExtToken, _) if blank => State::ExtNext,
+            (State::ExtQuoted, b'"') => State::ExtNext,
+            (State::ExtQuoted, b'\\') => State::ExtQuotedPair,
+            (State::ExtQuoted, b'\t' | b' ' | 0x21..=0x7e | 0x80..=0xff) => State::ExtQuoted,
+            (State::ExtQuotedPair, b'\t' | b' '..=b'~' | 0x80..=0xff) => State::ExtQuoted,
+            _ => return Err(BAD_CHUNK),
+        };
         Ok(())
     }
 
@@ -236,6 +291,56 @@ mod tests {
         .unwrap();
         assert_eq!(body, b"hello world");
         assert_eq!(rest, b"NEXT");
+    }
+
+    /// Extensions follow their grammar (RFC 9112 7.1.1) and trailers are
+    /// field lines (7.1.2): anything else is 400, fed whole or a byte at a
+    /// time, since a proxy in front may frame such a body differently.
+    #[test]
+    fn extensions_and_trailers_follow_the_grammar() {
+        let accepted: &[&[u8]] = &[
+            b"3;a\r\nabc\r\n0\r\n\r\n",
+            b"3;a=b\r\nabc\r\n0\r\n\r\n",
+            b"3 ; a = b ; c\r\nabc\r\n0\r\n\r\n",
+            b"3\t;a=\"x \\\" y;z\"\r\nabc\r\n0\r\n\r\n",
+            b"3;a=b;c=\"\"\r\nabc\r\n0;last\r\n\r\n",
+            b"3\r\nabc\r\n0\r\nX-T: 1\r\nEmpty:\r\nSpaced:  v  \r\n\r\n",
+        ];
+        let refused: &[&[u8]] = &[
+            b"3 4\r\nabc\r\n0\r\n\r\n",
+            b"3 garbage\r\nabc\r\n0\r\n\r\n",
+            b"3;\r\nabc\r\n0\r\n\r\n",
+            b"3;a=\r\nabc\r\n0\r\n\r\n",
+            b"3;a b\r\nabc\r\n0\r\n\r\n",
+            b"3;a=b c\r\nabc\r\n0\r\n\r\n",
+            b"3;a=\"open\r\nabc\r\n0\r\n\r\n",
+            b"3;a=\"x\"y\r\nabc\r\n0\r\n\r\n",
+            b"3;(a)\r\nabc\r\n0\r\n\r\n",
+            b"3\r\nabc\r\n0\r\nGET /x HTTP/1.1\r\n\r\n",
+            b"3\r\nabc\r\n0\r\n folded: v\r\n\r\n",
+            b"3\r\nabc\r\n0\r\nno-colon\r\n\r\n",
+            b"3\r\nabc\r\n0\r\n: no name\r\n\r\n",
+        ];
+        for input in accepted {
+            let (body, rest) = decode_all(input, 100)
+                .unwrap_or_else(|e| panic!("{e:?}: {}", String::from_utf8_lossy(input)));
+            assert_eq!((body.as_slice(), rest.as_slice()), (&b"abc"[..], &b""[..]));
+        }
+        for input in refused {
+            assert_eq!(
+                decode_all(input, 100).map(|_| ()),
+                Err(BAD_CHUNK),
+                "{}",
+                String::from_utf8_lossy(input)
+            );
+            let mut dec = ChunkedDecoder::new(100, 1024);
+            let mut dst = BytesMut::new();
+            let refused_bytewise = input.iter().any(|&b| {
+                let mut src = BytesMut::from(&[b][..]);
+                dec.decode(&mut src, &mut dst).is_err()
+            });
+            assert!(refused_bytewise, "{}", String::from_utf8_lossy(input));
+        }
     }
 
     #[test]
