@@ -200,24 +200,44 @@ impl Conn {
             self.wbuf = self.worker.take_write_buf();
         }
         let head_bytes = self.rbuf.split_to(head.head_len).freeze();
+        let is_head = head.method == Method::Head;
+        let mut req = head.take_request(head_bytes, Bytes::new());
         // Most requests have no body: no read_body future for them.
-        let body = if head.framing == Framing::Empty {
-            Bytes::new()
-        } else {
+        if head.framing != Framing::Empty {
+            if self.body_pending(head) {
+                // The service may refuse the request before its body is read.
+                self.worker.arm(self.key, None, false);
+                let early = match crate::panic::catch_unwind(service.before_body(&req)).await {
+                    Ok(early) => early,
+                    Err(payload) => {
+                        tracing::error!(panic = crate::panic::panic_message(&payload), "service panicked");
+                        Some(crate::service::render_engine_error(
+                            service,
+                            500,
+                            "internal server error",
+                        ))
+                    }
+                };
+                if let Some(res) = early {
+                    encode::encode_error(res, is_head, &mut self.wbuf);
+                    if self.flush().await {
+                        self.linger().await;
+                    }
+                    return false;
+                }
+            }
             match self.read_body(head).await {
-                Ok(body) => body,
+                Ok(body) => req.body = body,
                 Err(Some(e)) => {
-                    self.reject(service, e, head.method == Method::Head).await;
+                    self.reject(service, e, is_head).await;
                     return false;
                 }
                 Err(None) => return false,
             }
-        };
+        }
         // No deadline while the service runs: it owns its own time.
         self.worker.arm(self.key, None, false);
-        let (version, is_head, wants_keep_alive) =
-            (head.version, head.method == Method::Head, head.keep_alive);
-        let req = head.take_request(head_bytes, body);
+        let (version, wants_keep_alive) = (head.version, head.keep_alive);
         // The response lives in this block only: encoded, it must not be
         // kept in this future's state across the writes below.
         let (rest, keep_alive) = {
@@ -259,6 +279,19 @@ impl Conn {
             self.linger().await;
         }
         keep_alive
+    }
+
+    /// Whether `head`'s body is still to be read (or is refused unread):
+    /// a length body not all in the buffer or over the limit, or a chunked
+    /// one (whose end is only known once decoded).
+    fn body_pending(&self, head: &ParsedHead) -> bool {
+        match head.framing {
+            Framing::Empty => false,
+            Framing::Length(n) => {
+                n > self.worker.config.limits.max_body_size as u64 || (self.rbuf.len() as u64) < n
+            }
+            Framing::Chunked => true,
+        }
     }
 
     /// Reads the request body. `Err(Some)` is a status to answer with,

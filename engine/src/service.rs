@@ -32,6 +32,33 @@ pub trait Service: 'static {
     /// Answers one request.
     fn call(&self, req: Request) -> impl Future<Output = Response>;
 
+    /// Looks at a request's head before its body is read, when the body
+    /// has not all arrived with the head (or is chunked, or over the size
+    /// limit). An answer here (a 404, a 401, ...) is sent at once: the body
+    /// is not read, no `100 Continue` is sent for it, and the connection
+    /// closes after the answer (what the client still sends is read and
+    /// dropped for a moment, so that it gets the answer rather than a
+    /// reset). `None` reads the body, then [`Service::call`] answers. `req`
+    /// has an empty body. The default: `None`.
+    ///
+    /// ```
+    /// use jero_engine::{Request, Response, Service};
+    /// struct Uploads;
+    /// impl Service for Uploads {
+    ///     async fn call(&self, req: Request) -> Response {
+    ///         Response::new(201).with_body(format!("{} bytes", req.body().len()))
+    ///     }
+    ///     // Only /uploads takes a body: anything else is refused unread.
+    ///     async fn before_body(&self, req: &Request) -> Option<Response> {
+    ///         (req.path() != "/uploads").then(|| Response::new(404))
+    ///     }
+    /// }
+    /// ```
+    fn before_body(&self, req: &Request) -> impl Future<Output = Option<Response>> {
+        let _ = req;
+        std::future::ready(None)
+    }
+
     /// Renders an error the engine answers by itself, before or instead of
     /// calling the service: a malformed head (400), an unsupported version
     /// (505), limits (413, 414, 431), a body-read timeout (408). The

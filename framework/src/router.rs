@@ -38,7 +38,16 @@ pub struct OpMeta {
 /// A type-erased handler bound to its resource instance.
 pub(crate) trait ErasedHandler: Send + Sync {
     fn call<'a>(&'a self, cx: &'a RequestCx<'a>) -> BoxFuture<'a>;
+
+    /// The gate alone, before the body is read: its refusal, if any.
+    fn gate<'a>(&'a self, cx: &'a RequestCx<'a>) -> GateFuture<'a> {
+        let _ = cx;
+        Box::pin(std::future::ready(None))
+    }
 }
+
+/// What [`ErasedHandler::gate`] answers: a refusal, or `None` to go on.
+pub(crate) type GateFuture<'a> = Pin<Box<dyn Future<Output = Option<Response>> + 'a>>;
 
 /// A handler bound to its resource instance and the gate in front of it.
 pub(crate) struct Bound<R, G> {
@@ -47,10 +56,17 @@ pub(crate) struct Bound<R, G> {
     pub(crate) handler: HandlerFn<R, G>,
 }
 
-impl<R: Send + Sync, G: Send + Sync> ErasedHandler for Bound<R, G> {
+impl<R: crate::auth::Users + Send + Sync, G: crate::auth::Gate<R>> ErasedHandler for Bound<R, G> {
     #[inline]
     fn call<'a>(&'a self, cx: &'a RequestCx<'a>) -> BoxFuture<'a> {
         (self.handler)(&self.resource, &self.gate, cx)
+    }
+
+    fn gate<'a>(&'a self, cx: &'a RequestCx<'a>) -> GateFuture<'a> {
+        if G::PUBLIC {
+            return Box::pin(std::future::ready(None));
+        }
+        Box::pin(async move { crate::auth::Gate::<R>::pass(&*self.gate, cx).await.err() })
     }
 }
 
@@ -166,31 +182,10 @@ pub struct Router {
 impl Router {
     /// Answers one request: route, bind, call, encode.
     pub async fn dispatch(&self, req: Request) -> Response {
-        let path = req.path();
-        let matched = match self.matcher.at(path) {
-            Ok(m) => m,
-            Err(_) => return self.shared.render(Problem::not_found()),
+        let (op, slots) = match self.route(req.method(), req.path()) {
+            Ok(found) => found,
+            Err(answer) => return answer,
         };
-        let route = &self.routes[*matched.value];
-        let method = req.method();
-        let op_index = match method_index(method) {
-            Some(i) => route.ops[i],
-            None if method == Method::Options => {
-                return Response::new(204).with_header("allow", route.allow.clone());
-            }
-            None => None,
-        };
-        let Some(op_index) = op_index else {
-            return self
-                .shared
-                .render(Problem::method_not_allowed(route.allow.clone()));
-        };
-        let op = &self.ops[op_index];
-        let slots = slot_values(path, &route.slot_segments);
-        debug_assert!(
-            slots.iter().copied().eq(matched.params.iter().map(|(_, v)| v)),
-            "slot values disagree with the router's for {path:?}"
-        );
         let cx = RequestCx {
             req: &req,
             slots: &slots,
@@ -218,6 +213,72 @@ impl Router {
                     "handler panicked; answering 500"
                 );
                 self.shared.render_internal()
+            }
+        }
+    }
+
+    /// The operation for `method` on `path` and its slot values, or what
+    /// routing answers itself: 404, 405 with `Allow`, OPTIONS's 204.
+    #[inline(always)]
+    #[expect(
+        clippy::result_large_err,
+        reason = "inlined into its two callers, which hand the answer straight back"
+    )]
+    fn route<'p>(&self, method: Method, path: &'p str) -> Result<(&Op, SmallVec<[&'p str; 4]>), Response> {
+        let matched = match self.matcher.at(path) {
+            Ok(m) => m,
+            Err(_) => return Err(self.shared.render(Problem::not_found())),
+        };
+        let route = &self.routes[*matched.value];
+        let op_index = match method_index(method) {
+            Some(i) => route.ops[i],
+            None if method == Method::Options => {
+                return Err(Response::new(204).with_header("allow", route.allow.clone()));
+            }
+            None => None,
+        };
+        let Some(op_index) = op_index else {
+            return Err(self
+                .shared
+                .render(Problem::method_not_allowed(route.allow.clone())));
+        };
+        let slots = slot_values(path, &route.slot_segments);
+        debug_assert!(
+            slots.iter().copied().eq(matched.params.iter().map(|(_, v)| v)),
+            "slot values disagree with the router's for {path:?}"
+        );
+        Ok((&self.ops[op_index], slots))
+    }
+
+    /// What [`Service::before_body`](jero_engine::Service::before_body)
+    /// answers for the app: a request whose body has not arrived with its
+    /// head is routed (404, 405 and OPTIONS answer at once) and passes its
+    /// route's authenticator before the body is read, so an unauthenticated
+    /// client uploads nothing (no `100 Continue` either), and a body over
+    /// the limit on a route that does not exist is 404, not 413. The
+    /// authenticator runs again with the whole request.
+    pub async fn before_body(&self, req: &Request) -> Option<Response> {
+        let (op, slots) = match self.route(req.method(), req.path()) {
+            Ok(found) => found,
+            Err(answer) => return Some(answer),
+        };
+        let cx = RequestCx {
+            req,
+            slots: &slots,
+            meta: &op.meta,
+            app: &self.shared,
+            active: None,
+        };
+        match jero_engine::catch_unwind(op.handler.gate(&cx)).await {
+            Ok(refused) => refused,
+            Err(payload) => {
+                tracing::error!(
+                    panic = jero_engine::panic_message(&payload),
+                    handler = &*op.meta.owner,
+                    route = &*op.meta.route,
+                    "authenticator panicked; answering 500"
+                );
+                Some(self.shared.render_internal())
             }
         }
     }
@@ -327,6 +388,10 @@ impl jero_engine::Service for AppService {
     #[inline]
     async fn call(&self, req: Request) -> Response {
         self.router.dispatch(req).await
+    }
+
+    async fn before_body(&self, req: &Request) -> Option<Response> {
+        self.router.before_body(req).await
     }
 
     fn engine_error(&self, status: u16, reason: &'static str) -> Response {
