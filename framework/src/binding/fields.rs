@@ -53,6 +53,19 @@ pub(crate) fn loose_eq(a: &str, b: &str) -> bool {
     }
 }
 
+/// Whether `name` is the header name of `field`, a field name without
+/// capitals: `kebab_into`'s rule is then `_` as `-` (unless the name has a
+/// `-`, then as it is), compared as it goes, ignoring `name`'s case.
+fn plain_header_eq(name: &str, field: &str) -> bool {
+    debug_assert!(!field.bytes().any(|b| b.is_ascii_uppercase()));
+    let dashes = !field.contains('-');
+    name.len() == field.len()
+        && name.bytes().zip(field.bytes()).all(|(n, f)| {
+            let f = if dashes && f == b'_' { b'-' } else { f };
+            n.to_ascii_lowercase() == f
+        })
+}
+
 /// A binding error: which field, and what went wrong (never the input).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -118,6 +131,12 @@ impl<'a, 'e> Fields<'a, 'e> {
         };
         match self.matching {
             Match::Exact => take(&|name| name == field),
+            // Without capitals (most fields), the header name is the field's
+            // with `_` as `-` (unless it has a `-`, then as it is): compared
+            // as it goes, with no name built.
+            Match::Header if !field.bytes().any(|b| b.is_ascii_uppercase()) => {
+                take(&|name: &str| plain_header_eq(name, field))
+            }
             // The header name once per field, not once per entry.
             Match::Header => crate::headers::with_header_name(field, |h| {
                 take(&|name: &str| name.as_bytes().eq_ignore_ascii_case(h))
@@ -595,6 +614,35 @@ mod tests {
             ];
             let h = H::deserialize(fields(&e, Match::Header)).unwrap();
             assert_eq!(h.x_trace_id, "good", "{spelling}");
+        }
+    }
+
+    /// The shortcut for fields without capitals agrees with the header
+    /// name rule on every short name.
+    #[test]
+    fn plain_header_eq_is_the_rule() {
+        let words = |alphabet: &[char]| {
+            let mut all = vec![String::new()];
+            let mut last = vec![String::new()];
+            for _ in 0..3 {
+                last = last
+                    .iter()
+                    .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                    .collect();
+                all.extend(last.iter().cloned());
+            }
+            all
+        };
+        let names = words(&['a', 'A', '_', '-', '1']);
+        for field in words(&['a', '_', '-', '1']) {
+            let header = crate::headers::kebab(&field);
+            for name in &names {
+                assert_eq!(
+                    plain_header_eq(name, &field),
+                    header.eq_ignore_ascii_case(name),
+                    "{name:?} for {field:?}"
+                );
+            }
         }
     }
 
