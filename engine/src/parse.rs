@@ -325,11 +325,34 @@ fn check_request_line(buf: &[u8], limits: &Limits) -> Result<(), ParseError> {
     Ok(())
 }
 
+/// Whether `t` holds a `#`: eight bytes at a time (the last eight
+/// overlapping), where a byte loop cost about five instructions a byte of
+/// every request's target.
+#[inline]
+fn has_hash(t: &[u8]) -> bool {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let hash_in = |w: u64| {
+        let x = w ^ (LOW * b'#' as u64);
+        x.wrapping_sub(LOW) & !x & HIGH != 0
+    };
+    if t.len() < 8 {
+        return t.contains(&b'#');
+    }
+    let mut words = t.chunks_exact(8);
+    let found = words
+        .by_ref()
+        .any(|w| hash_in(u64::from_le_bytes(w.try_into().expect("eight bytes"))));
+    found
+        || t.last_chunk::<8>()
+            .is_some_and(|w| hash_in(u64::from_le_bytes(*w)))
+}
+
 /// Returns `(path_start, path_end)` relative to the target.
 fn split_target(t: &[u8]) -> Result<(usize, usize), ParseError> {
     // A fragment is the client's own: never part of a request target
     // (RFC 9112 3.2).
-    if t.contains(&b'#') {
+    if has_hash(t) {
         return Err(ParseError::new(400, "invalid request target"));
     }
     let query_at = t.iter().position(|&b| b == b'?').unwrap_or(t.len());
@@ -565,6 +588,25 @@ mod tests {
         assert!(!valid_host(b"a:123456"));
         assert!(!valid_host(b"a:8x"));
         assert!(!valid_host(b"a b:80"));
+    }
+
+    /// `has_hash` is `contains(&b'#')`, at every length and position.
+    #[test]
+    fn has_hash_finds_every_hash() {
+        for len in 0..40 {
+            let clean = vec![b'a'; len];
+            assert!(!has_hash(&clean), "{len}");
+            for at in 0..len {
+                let mut t = clean.clone();
+                t[at] = b'#';
+                assert!(has_hash(&t), "{at} of {len}");
+                // Bytes that differ from `#` by one bit are not it.
+                for near in [b'#' ^ 1, b'#' ^ 0x80, b'"', b'$'] {
+                    t[at] = near;
+                    assert!(!has_hash(&t), "{near:#x} at {at} of {len}");
+                }
+            }
+        }
     }
 
     #[test]

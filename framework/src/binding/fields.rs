@@ -56,9 +56,11 @@ pub(crate) fn loose_eq(a: &str, b: &str) -> bool {
 /// Whether `name` is the header name of `field`, a field name without
 /// capitals: `kebab_into`'s rule is then `_` as `-` (unless the name has a
 /// `-`, then as it is), compared as it goes, ignoring `name`'s case.
-fn plain_header_eq(name: &str, field: &str) -> bool {
+/// `dashes`: whether `field` has no `-` (its `_` are then `-`).
+#[inline]
+fn plain_header_eq(name: &str, field: &str, dashes: bool) -> bool {
     debug_assert!(!field.bytes().any(|b| b.is_ascii_uppercase()));
-    let dashes = !field.contains('-');
+    debug_assert_eq!(dashes, !field.contains('-'));
     name.len() == field.len()
         && name.bytes().zip(field.bytes()).all(|(n, f)| {
             let f = if dashes && f == b'_' { b'-' } else { f };
@@ -121,28 +123,38 @@ impl<'a, 'e> Fields<'a, 'e> {
     }
 
     /// The values of the entries `field` takes, in order.
+    #[inline]
     fn values_of(&self, field: &str) -> SmallVec<[&'e str; 2]> {
-        let take = |taken: &dyn Fn(&str) -> bool| {
-            self.entries
-                .iter()
-                .filter(|(name, _)| taken(name))
-                .map(|(_, v)| v.as_ref())
-                .collect()
-        };
         match self.matching {
-            Match::Exact => take(&|name| name == field),
+            Match::Exact => take(self.entries, |name| name == field),
             // Without capitals (most fields), the header name is the field's
             // with `_` as `-` (unless it has a `-`, then as it is): compared
             // as it goes, with no name built.
-            Match::Header if !field.bytes().any(|b| b.is_ascii_uppercase()) => {
-                take(&|name: &str| plain_header_eq(name, field))
+            Match::Header => {
+                // One look at the name: capitals, dashes.
+                let (capitals, dashes) = field.bytes().fold((false, false), |(c, d), b| {
+                    (c | b.is_ascii_uppercase(), d | (b == b'-'))
+                });
+                if !capitals {
+                    return take(self.entries, |name| plain_header_eq(name, field, !dashes));
+                }
+                // The header name once per field, not once per entry.
+                crate::headers::with_header_name(field, |h| {
+                    take(self.entries, |name| name.as_bytes().eq_ignore_ascii_case(h))
+                })
             }
-            // The header name once per field, not once per entry.
-            Match::Header => crate::headers::with_header_name(field, |h| {
-                take(&|name: &str| name.as_bytes().eq_ignore_ascii_case(h))
-            }),
         }
     }
+}
+
+/// The values of the entries whose names `taken` accepts, in order.
+#[inline(always)]
+fn take<'e>(entries: &'e [Entry<'_>], taken: impl Fn(&str) -> bool) -> SmallVec<[&'e str; 2]> {
+    entries
+        .iter()
+        .filter(|(name, _)| taken(name))
+        .map(|(_, v)| v.as_ref())
+        .collect()
 }
 
 impl<'de, 'a, 'e> de::Deserializer<'de> for Fields<'a, 'e> {
@@ -638,7 +650,7 @@ mod tests {
             let header = crate::headers::kebab(&field);
             for name in &names {
                 assert_eq!(
-                    plain_header_eq(name, &field),
+                    plain_header_eq(name, &field, !field.contains('-')),
                     header.eq_ignore_ascii_case(name),
                     "{name:?} for {field:?}"
                 );
