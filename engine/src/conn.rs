@@ -30,6 +30,17 @@ use crate::request::Method;
 use crate::worker::{race, Interrupted, Worker};
 use crate::Service;
 
+/// The length of an empty line (CRLF, or a bare LF) at the start of `buf`,
+/// which RFC 9112 2.2 lets a server skip before a request line.
+#[inline]
+fn blank_line(buf: &[u8]) -> Option<usize> {
+    match buf {
+        [b'\r', b'\n', ..] => Some(2),
+        [b'\n', ..] => Some(1),
+        _ => None,
+    }
+}
+
 /// Initial read buffer per connection. Small so that many idle connections
 /// stay cheap; it grows for large heads and bodies and is reused after.
 const READ_BUF: usize = 4 * 1024;
@@ -111,8 +122,15 @@ impl Conn {
             // 2.2: a client that ends a body with an extra CRLF): they start
             // no head, so the connection stays idle, not under the header
             // timer (which answered 408 ten seconds later).
-            while self.rbuf.starts_with(b"\r\n") {
-                bytes::Buf::advance(&mut self.rbuf, 2);
+            while let Some(n) = blank_line(&self.rbuf) {
+                bytes::Buf::advance(&mut self.rbuf, n);
+                if self.rbuf.is_empty() && served_any {
+                    // No head under way after all: the next one's timer
+                    // starts with its first byte. (The first request's
+                    // runs from accept: blank lines do not restart it.)
+                    head_deadline = None;
+                    scanned = None;
+                }
             }
             let parsed = if self.rbuf.is_empty() {
                 Ok(None)
@@ -139,9 +157,10 @@ impl Conn {
                         if served_any {
                             self.worker.arm(self.key, Some(timeouts.keep_alive_idle), true);
                         } else {
-                            // The first request's header timer runs from accept.
-                            let deadline = self.worker.deadline_in(timeouts.header_read);
-                            head_deadline = Some(deadline);
+                            // The first request's header timer runs from accept
+                            // (blank lines before it do not restart it).
+                            let deadline = *head_deadline
+                                .get_or_insert_with(|| self.worker.deadline_in(timeouts.header_read));
                             self.worker.arm_at(self.key, Some(deadline), true);
                         }
                     } else {

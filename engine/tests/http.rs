@@ -84,6 +84,8 @@ both_drivers!(
     slow_head_is_cut_by_header_timeout_while_others_are_served,
     slow_head_after_keep_alive_is_cut_by_header_timeout,
     empty_lines_after_a_request_leave_the_connection_idle,
+    a_crlf_split_across_reads_leaves_no_stale_header_timer,
+    blank_lines_do_not_restart_the_first_header_timer,
     idle_keep_alive_connection_is_closed,
     slow_body_is_cut_by_body_timeout,
     pipelining_without_reading_is_bounded,
@@ -974,6 +976,45 @@ fn empty_lines_after_a_request_leave_the_connection_idle(d: Drv) {
     c.send(b"\r\nHEAD /second HTTP/1.1\r\nHost: test\r\n\r\n");
     let res = c.head_response();
     assert_eq!(res.status, 200);
+}
+
+/// A CRLF cut between its CR and LF after a response: the lone CR is a
+/// head under way (its timer starts), the LF makes it a blank line, and
+/// the timer must go with it: a later head that arrives in pieces gets its
+/// own time, not a 408 from the old deadline.
+fn a_crlf_split_across_reads_leaves_no_stale_header_timer(d: Drv) {
+    let server = timeout_server(d, 300, 20_000, 10_000);
+    let mut c = server.connect();
+    c.send(b"GET /first HTTP/1.1\r\nHost: test\r\n\r\n\r");
+    assert_eq!(c.response().status, 200);
+    std::thread::sleep(Duration::from_millis(100));
+    c.send(b"\n");
+    // Past the old deadline, a head in two pieces.
+    std::thread::sleep(Duration::from_millis(600));
+    c.send(b"GET /second HTTP/1.1\r\n");
+    std::thread::sleep(Duration::from_millis(100));
+    c.send(b"Host: test\r\n\r\n");
+    let res = c.response();
+    assert_eq!(res.status, 200);
+    assert_eq!(res.body_str(), "/second");
+}
+
+/// Before the first request, blank lines keep the timer that runs from
+/// accept: a client sending only CRLFs is closed when it runs out.
+fn blank_lines_do_not_restart_the_first_header_timer(d: Drv) {
+    let server = timeout_server(d, 400, 20_000, 10_000);
+    let mut c = server.connect();
+    let start = Instant::now();
+    let mut closed = false;
+    // The server closes at 400 ms; a write or two later the socket says so.
+    while start.elapsed() < Duration::from_millis(2000) {
+        if c.stream.write_all(b"\r\n").is_err() {
+            closed = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(closed, "still open after {:?} of blank lines", start.elapsed());
 }
 
 fn idle_keep_alive_connection_is_closed(d: Drv) {
