@@ -221,12 +221,15 @@ impl Conn {
         let head_bytes = self.rbuf.split_to(head.head_len).freeze();
         let is_head = head.method == Method::Head;
         let mut req = head.take_request(head_bytes, Bytes::new());
+        // The service may answer before the body is read (see
+        // `Service::before_body`): the body then stays unread, and the
+        // connection closes after the answer.
+        let mut early = None;
         // Most requests have no body: no read_body future for them.
         if head.framing != Framing::Empty {
             if self.body_pending(head) {
-                // The service may refuse the request before its body is read.
                 self.worker.arm(self.key, None, false);
-                let early = match crate::panic::catch_unwind(service.before_body(&req)).await {
+                early = match crate::panic::catch_unwind(service.before_body(&req)).await {
                     Ok(early) => early,
                     Err(payload) => {
                         tracing::error!(panic = crate::panic::panic_message(&payload), "service panicked");
@@ -237,23 +240,19 @@ impl Conn {
                         ))
                     }
                 };
-                if let Some(res) = early {
-                    encode::encode_error(res, is_head, &mut self.wbuf);
-                    if self.flush().await {
-                        self.linger().await;
-                    }
-                    return false;
-                }
             }
-            match self.read_body(head).await {
-                Ok(body) => req.body = body,
-                Err(Some(e)) => {
-                    self.reject(service, e, is_head).await;
-                    return false;
+            if early.is_none() {
+                match self.read_body(head).await {
+                    Ok(body) => req.body = body,
+                    Err(Some(e)) => {
+                        self.reject(service, e, is_head).await;
+                        return false;
+                    }
+                    Err(None) => return false,
                 }
-                Err(None) => return false,
             }
         }
+        let unread = early.is_some();
         // No deadline while the service runs: it owns its own time.
         self.worker.arm(self.key, None, false);
         let (version, wants_keep_alive) = (head.version, head.keep_alive);
@@ -261,22 +260,25 @@ impl Conn {
         // kept in this future's state across the writes below.
         let (rest, keep_alive) = {
             let mut panicked = false;
-            let mut res = match crate::panic::catch_unwind(service.call(req)).await {
-                Ok(res) => res,
-                Err(payload) => {
-                    // The service is broken for this request; answer 500 and close,
-                    // the worker and its other connections carry on.
-                    tracing::error!(panic = crate::panic::panic_message(&payload), "service panicked");
-                    panicked = true;
-                    crate::service::render_engine_error(service, 500, "internal server error")
-                }
+            let mut res = match early {
+                Some(res) => res,
+                None => match crate::panic::catch_unwind(service.call(req)).await {
+                    Ok(res) => res,
+                    Err(payload) => {
+                        // The service is broken for this request; answer 500 and close,
+                        // the worker and its other connections carry on.
+                        tracing::error!(panic = crate::panic::panic_message(&payload), "service panicked");
+                        panicked = true;
+                        crate::service::render_engine_error(service, 500, "internal server error")
+                    }
+                },
             };
             // Checked after the call: a shutdown that began while the service ran
             // makes this the connection's last response, and it says so.
             let ctx = Ctx {
                 version,
                 is_head,
-                keep_alive: wants_keep_alive && !panicked && !self.worker.shutting_down(),
+                keep_alive: wants_keep_alive && !panicked && !unread && !self.worker.shutting_down(),
             };
             encode::encode(&mut res, ctx, &mut self.wbuf)
         };
@@ -293,8 +295,9 @@ impl Conn {
         if (!keep_alive || self.wbuf.len() >= max_pending_output) && !self.flush().await {
             return false;
         }
-        if !keep_alive && !self.rbuf.is_empty() {
-            // Requests pipelined after the last one this connection answers.
+        if !keep_alive && (unread || !self.rbuf.is_empty()) {
+            // The unread body, or requests pipelined after the last one this
+            // connection answers.
             self.linger().await;
         }
         keep_alive

@@ -65,6 +65,7 @@ both_drivers!(
     chunked_body_over_limit_is_413,
     content_length_body_at_limit_is_accepted,
     announced_length_reserves_nothing_up_front,
+    an_answer_before_the_body_is_sent_whole,
     chunked_body_at_limit_is_accepted,
     rejection_reaches_a_client_that_sends_its_whole_body_first,
     last_response_reaches_a_client_still_pipelining,
@@ -637,6 +638,40 @@ fn announced_length_reserves_nothing_up_front(d: Drv) {
     let res = c.response();
     assert_eq!(res.status, 200);
     assert_eq!(res.header("x-body-len"), Some("16777216"));
+}
+
+/// An answer the service gives before the body is read goes out whole,
+/// however large or streamed, then the connection closes; the body is
+/// never read (it was not even sent), and no `100 Continue` asked for it.
+fn an_answer_before_the_body_is_sent_whole(d: Drv) {
+    let server = TestServer::start(d);
+    for expect in ["", "Expect: 100-continue\r\n"] {
+        let mut c = server.connect();
+        c.send(
+            format!("POST /early HTTP/1.1\r\nHost: test\r\nContent-Length: 100\r\n{expect}\r\n").as_bytes(),
+        );
+        let res = c.response();
+        assert_eq!(res.status, 401, "{expect:?}");
+        assert_eq!(res.body.len(), 20_000);
+        assert_eq!(res.header("connection"), Some("close"));
+        assert!(c.is_closed());
+        let mut c = server.connect();
+        c.send(
+            format!(
+                "POST /early-stream HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n{expect}\r\n"
+            )
+            .as_bytes(),
+        );
+        let res = c.response();
+        assert_eq!(res.status, 401);
+        assert_eq!(res.body_str(), "onetwo");
+        assert!(c.is_closed());
+    }
+    // Its body in with the head: no early look, the route serves it.
+    let mut c = server.connect();
+    c.send(b"POST /early HTTP/1.1\r\nHost: test\r\nContent-Length: 2\r\n\r\nhi");
+    assert_eq!(c.response().status, 200);
+    server.assert_alive();
 }
 
 fn chunked_body_at_limit_is_accepted(d: Drv) {

@@ -77,11 +77,26 @@ impl Shared {
 /// * `/stream-forever`: `tick\n` every 10 ms, forever
 /// * `/stream-silent`: `hello\n`, then nothing, forever
 /// * anything else: the request target as body
+///
+/// Before a body is read (`Service::before_body`), `/early` is refused
+/// with a 401 of 20,000 bytes and `/early-stream` with a streamed 401.
 pub struct TestService {
     shared: Arc<Shared>,
 }
 
 impl Service for TestService {
+    async fn before_body(&self, req: &Request) -> Option<Response> {
+        match req.path() {
+            "/early" => Some(Response::new(401).with_body(vec![b'x'; 20_000])),
+            "/early-stream" => Some(Response::new(401).with_body(Body::stream(TestStream::new(
+                &self.shared,
+                vec![Item::Chunk("one"), Item::Chunk("two")],
+                Duration::ZERO,
+            )))),
+            _ => None,
+        }
+    }
+
     async fn call(&self, req: Request) -> Response {
         let path = req.path().to_owned();
         match path.as_str() {
