@@ -28,7 +28,7 @@ use crate::auth::{AcceptsUser, Authenticator, Gate, NoAuth, Public, Users};
 use crate::binding::RequestCx;
 use crate::problem::Problem;
 use crate::response::{is_struct_like, ContentSpec, ContractInfo, Responses};
-use crate::router::{method_index, Bound, HandlerFn, Op, OpMeta, Route, Router};
+use crate::router::{method_index, BeforeBodyFn, Bound, HandlerFn, Op, OpMeta, Route, Router};
 use crate::template::Template;
 use jero_engine::Method;
 
@@ -186,6 +186,8 @@ pub struct OperationDef<R, G> {
     pub doc: &'static str,
     /// The handler.
     pub handler: HandlerFn<R, G>,
+    /// The path and gate checks run before the body is read.
+    pub before_body: BeforeBodyFn<R, G>,
 }
 
 /// A wiring mistake found at startup. Names the type, the method and the fix.
@@ -802,6 +804,7 @@ impl Wiring {
                         resource: instance.clone(),
                         gate: gate.clone(),
                         handler: def.handler,
+                        before_body: def.before_body,
                     });
                     self.ops.push(PendingOp {
                         template: op_template,

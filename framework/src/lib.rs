@@ -133,7 +133,7 @@ pub use response::{
     ContentSpec, ContractInfo, HeaderSpec, IntoResponse, ResponseSpec, Responses, APPLICATION_JSON,
     OCTET_STREAM, TEXT_PLAIN,
 };
-pub use router::{AppService, BoxFuture, HandlerFn, Router};
+pub use router::{AppService, BeforeBody, BeforeBodyFn, BoxFuture, HandlerFn, Router};
 pub use serve::{serve, Bound, Serve, ServeError};
 pub use wrappers::{
     Accepted, BytesResponse, Created, JsonBody, JsonResponse, NdjsonResponse, NoContent, SseEvent,
@@ -164,7 +164,7 @@ pub mod __private {
     };
     pub use crate::openapi::{credentials_of, security_schemes, Credential};
     pub use crate::response::{contract_info, describe_variant};
-    pub use crate::{ArgSpec, BoxFuture, OpKind, OperationDef, RequestCx};
+    pub use crate::{ArgSpec, BeforeBody, BoxFuture, OpKind, OperationDef, RequestCx};
     pub use jero_engine::{HeaderName, LineBuf, LinePrefix, Method, Response};
     pub use schemars;
     pub use serde;

@@ -50,6 +50,11 @@ struct Note {
     text: String,
 }
 
+#[contract]
+struct NotePath {
+    note_id: String,
+}
+
 struct Notes;
 
 #[resource(path = "/notes")]
@@ -57,6 +62,13 @@ impl Notes {
     async fn create(&self, user: String, json: NoteIn) -> Note {
         Note {
             owner: user,
+            text: json.text,
+        }
+    }
+
+    async fn update(&self, user: String, path: NotePath, json: NoteIn) -> Note {
+        Note {
+            owner: format!("{user}/{}", path.note_id),
             text: json.text,
         }
     }
@@ -170,5 +182,27 @@ fn a_body_that_follows_its_head_is_served() {
         .unwrap();
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(conn.send_raw(body, false).status, 200);
+    server.stop();
+}
+
+/// The path is checked before the gate whether the body came with the head
+/// or not: a slot that names nothing is 404, never 401.
+#[test]
+fn a_path_that_names_nothing_is_404_before_and_with_the_body() {
+    let (server, calls) = start();
+    let body = br#"{"text": "t"}"#;
+    let raw = head("/notes/%FF", body.len(), "").replacen("POST", "PUT", 1);
+    // The head alone, then with its body, then chunked.
+    let resp = server.connect().send_raw(raw.as_bytes(), false);
+    assert_eq!(resp.status, 404);
+    let mut whole = raw.clone().into_bytes();
+    whole.extend_from_slice(body);
+    assert_eq!(server.connect().send_raw(&whole, false).status, 404);
+    let chunked = "PUT /notes/%FF HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n";
+    assert_eq!(server.connect().send_raw(chunked.as_bytes(), false).status, 404);
+    assert_eq!(calls.load(Ordering::Relaxed), 0);
+    // A slot that names something, without a token: 401.
+    let raw = head("/notes/n1", body.len(), "").replacen("POST", "PUT", 1);
+    assert_eq!(server.connect().send_raw(raw.as_bytes(), false).status, 401);
     server.stop();
 }

@@ -325,6 +325,8 @@ fn operation(
     // The path is part of routing: a slot that names no resource is 404
     // before credentials are asked for.
     let mut path_bind = None;
+    // The same check for `before_body`: a refusal, or on.
+    let mut path_check = None;
     let mut call_args = Vec::new();
     let mut spec = Vec::new();
     let mut user_ty = None;
@@ -355,7 +357,14 @@ fn operation(
             };
         };
         match a.name.as_str() {
-            "path" => path_bind = Some(bind),
+            "path" => {
+                path_bind = Some(bind);
+                path_check = Some(quote_spanned! {a.span=>
+                    if let ::std::result::Result::Err(e) = ::jero::__private::bind_path::<#ty>(__cx) {
+                        return ::std::option::Option::Some(__cx.reject(e));
+                    }
+                });
+            }
             _ => binds.push(bind),
         }
         call_args.push(quote!(#var));
@@ -431,6 +440,22 @@ fn operation(
                     #body
                 })
             }
+            // Before the body is read (over a socket, when it has not
+            // arrived with the head): the path, then the gate, in the
+            // handler's order.
+            fn __jero_before_body<'a, __G: #p::Gate<#self_ty>>(
+                _: &'a #self_ty,
+                __gate: &'a __G,
+                __cx: &'a #p::RequestCx<'a>,
+            ) -> #p::BeforeBody<'a> {
+                ::std::boxed::Box::pin(async move {
+                    #path_check
+                    if <__G as #p::Gate<#self_ty>>::PUBLIC {
+                        return ::std::option::Option::None;
+                    }
+                    #p::Gate::<#self_ty>::pass(__gate, __cx).await.err()
+                })
+            }
             #p::OperationDef::<Self, __G> {
                 kind: #op_kind,
                 method_name: #name,
@@ -440,6 +465,7 @@ fn operation(
                 },
                 responses: #p::describe_responses::<#ret>,
                 doc: #doc,
+                before_body: __jero_before_body::<__G>,
                 handler: if <__G as #p::Gate<Self>>::PUBLIC {
                     __jero_public::<__G>
                 } else {
