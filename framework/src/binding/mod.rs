@@ -462,13 +462,10 @@ fn decode_deep_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
         Err(e) => e,
     };
     Err(match e.classify() {
-        serde_json::error::Category::Data => {
-            let mut de = serde_json::Deserializer::from_slice(body);
-            let found = serde_path_to_error::deserialize::<_, T>(&mut de)
-                .err()
-                .map(|e| (e.path().clone(), e.inner().to_string()));
-            data_problem(found, &e.to_string())
-        }
+        serde_json::error::Category::Data => data_problem(
+            found_again::<T, _>(&mut serde_json::Deserializer::from_slice(body)),
+            &e.to_string(),
+        ),
         _ => syntax_problem(body, e.line(), e.column()),
     })
 }
@@ -477,15 +474,24 @@ fn decode_deep_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, Problem> {
 fn json_problem<T: DeserializeOwned>(body: &[u8], e: &sonic_rs::Error) -> Problem {
     use sonic_rs::error::Category;
     match e.classify() {
-        Category::TypeUnmatched | Category::NotFound => {
-            let mut de = sonic_rs::Deserializer::from_slice(body);
-            let found = serde_path_to_error::deserialize::<_, T>(&mut de)
-                .err()
-                .map(|e| (e.path().clone(), e.inner().to_string()));
-            data_problem(found, &e.to_string())
-        }
+        Category::TypeUnmatched | Category::NotFound => data_problem(
+            found_again::<T, _>(&mut sonic_rs::Deserializer::from_slice(body)),
+            &e.to_string(),
+        ),
         _ => syntax_problem(body, e.line(), e.column()),
     }
+}
+
+/// Decodes again with `de`, tracking the path: where the error is and
+/// what it says, if it happens again.
+fn found_again<'de, T: DeserializeOwned, D>(de: D) -> Option<(serde_path_to_error::Path, String)>
+where
+    D: serde::Deserializer<'de>,
+    D::Error: std::fmt::Display,
+{
+    serde_path_to_error::deserialize::<_, T>(de)
+        .err()
+        .map(|e| (e.path().clone(), e.inner().to_string()))
 }
 
 /// Well-formed JSON that does not fit: 422 naming where, from the second
