@@ -73,6 +73,21 @@ impl Problem {
         self
     }
 
+    /// Adds `reason` as the `detail` and as `params.reason`: the shape of
+    /// every problem the framework words itself (a 400, 415 or 422, the
+    /// engine's 408 or 431), so a client reads the reason from one place.
+    ///
+    /// ```
+    /// let p = jero::Problem::new(415, "unsupported-media-type", "Unsupported media type")
+    ///     .with_reason("expected a multipart/form-data body");
+    /// assert_eq!(p.detail(), Some("expected a multipart/form-data body"));
+    /// ```
+    pub fn with_reason(self, reason: impl Into<String>) -> Problem {
+        let reason = reason.into();
+        self.with_params(serde_json::json!({ "reason": reason }))
+            .with_detail(reason)
+    }
+
     /// Adds machine-readable `params` (a JSON object).
     pub fn with_params(mut self, params: serde_json::Value) -> Problem {
         self.inner.params = Some(params);
@@ -165,18 +180,12 @@ impl Problem {
 
     /// 400 `malformed-request`; `reason` names the failing field, never its value.
     pub fn malformed(reason: impl Into<String>) -> Problem {
-        let reason = reason.into();
-        Problem::new(400, "malformed-request", "Malformed request")
-            .with_params(serde_json::json!({ "reason": reason }))
-            .with_detail(reason)
+        Problem::new(400, "malformed-request", "Malformed request").with_reason(reason)
     }
 
     /// 422 `validation-failed`; `reason` names the failing field, never its value.
     pub fn validation_failed(reason: impl Into<String>) -> Problem {
-        let reason = reason.into();
-        Problem::new(422, "validation-failed", "Validation failed")
-            .with_params(serde_json::json!({ "reason": reason }))
-            .with_detail(reason)
+        Problem::new(422, "validation-failed", "Validation failed").with_reason(reason)
     }
 
     /// 500 `internal-server-error` (never carries details of the cause).

@@ -321,7 +321,7 @@ impl Router {
         let problem = if matches!(status, 400 | 413 | 500) {
             problem
         } else {
-            problem.with_detail(reason)
+            problem.with_reason(reason)
         };
         self.shared.render(problem)
     }

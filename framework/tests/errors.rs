@@ -1733,5 +1733,10 @@ fn the_test_client_answers_bodies_the_engine_refuses_as_the_engine() {
     assert_eq!(resp.header("connection"), Some("close"));
     // A body cut short: the engine stops waiting.
     let short = b"POST /widgets HTTP/1.1\r\nHost: t\r\nContent-Length: 50\r\n\r\n{}".to_vec();
-    assert_eq!(c.send_raw(short).status(), 408);
+    let resp = c.send_raw(short);
+    assert_eq!(resp.status(), 408);
+    // Worded by the engine: the reason in `detail` and in `params`.
+    let body = resp.json::<serde_json::Value>();
+    assert_eq!(body["detail"], "request body not received in time");
+    assert_eq!(body["params"]["reason"], body["detail"]);
 }

@@ -168,7 +168,10 @@ fn a_body_that_is_not_multipart_is_415() {
         if let Some(ct) = ct {
             req = req.header("content-type", ct);
         }
-        problem(&req.send(), 415, "unsupported-media-type");
+        let p = problem(&req.send(), 415, "unsupported-media-type");
+        // Worded by the framework: the reason in `detail` and in `params`.
+        assert_eq!(p["detail"], "expected a multipart/form-data body");
+        assert_eq!(p["params"]["reason"], p["detail"]);
     }
 }
 

@@ -189,7 +189,7 @@ fn boundary(cx: &RequestCx<'_>) -> Result<String, Problem> {
 #[cold]
 fn unsupported() -> Problem {
     Problem::new(415, "unsupported-media-type", "Unsupported media type")
-        .with_detail("expected a multipart/form-data body")
+        .with_reason("expected a multipart/form-data body")
 }
 
 /// The most parts a form may have: each costs an allocation or two beyond
