@@ -628,6 +628,18 @@ fn params_an_empty_value_is_the_empty_text() {
     assert_eq!(seen_value(&resp), json!({"limit": 20, "tag": ["", "x"], "q": ""}));
 }
 
+/// A number in the query is the number alone: whitespace around it (a
+/// `+`, an escaped tab) makes it not a number.
+#[test]
+fn params_whitespace_around_a_number_is_400() {
+    for query in ["/pages?page=2+", "/pages?page=%092", "/pages?page=+2"] {
+        let resp = client().get(query).send();
+        let body = problem(&resp, 400, "malformed-request");
+        assert!(detail(&body).contains("page"), "{query}: {body}");
+    }
+    assert_eq!(seen_value(&client().get("/pages?page=2").send()), json!(2));
+}
+
 /// One value per scalar field: a repeated key is 400 naming it.
 #[test]
 fn params_a_repeated_scalar_is_400() {

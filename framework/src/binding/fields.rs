@@ -309,8 +309,16 @@ impl<'v, 'e> Values<'v, 'e> {
         }
     }
 
+    /// The one value of a scalar: with its surrounding whitespace cut off
+    /// (optional whitespace around a header's value), except in the query,
+    /// where `?count=2+` is not a number.
+    fn scalar(&self) -> Result<&'e str, FieldError> {
+        let v = self.single()?;
+        Ok(if self.strict { v } else { v.trim() })
+    }
+
     fn parse<T: std::str::FromStr>(&self, expected: &str) -> Result<T, FieldError> {
-        self.single()?.trim().parse::<T>().map_err(|_| self.err(expected))
+        self.scalar()?.parse::<T>().map_err(|_| self.err(expected))
     }
 }
 
@@ -334,7 +342,7 @@ impl<'de, 'v, 'e> de::Deserializer<'de> for Values<'v, 'e> {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, FieldError> {
-        match self.single()?.trim() {
+        match self.scalar()? {
             "true" => visitor.visit_bool(true),
             "false" => visitor.visit_bool(false),
             _ => Err(self.err("expected `true` or `false`")),
