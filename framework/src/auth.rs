@@ -34,6 +34,15 @@
 //! request is bound for the handler, so a request with no token and a
 //! malformed body is 401.
 //!
+//! Over a socket, a request whose body has not arrived with its head (or
+//! is chunked, or over the size limit) is authenticated before the body is
+//! read: a refusal goes out at once and the body is never read (see
+//! [`Service::before_body`](jero_engine::Service::before_body)). The
+//! authenticator then runs a second time with the whole request, so an
+//! `authenticate` with side effects (counting attempts, say) sees such a
+//! request twice. A request whose body came with its head, and every
+//! request through the TestClient, is authenticated once.
+//!
 //! ```
 //! use jero::{authenticator, contract, endpoint, App, BoxError, Wiring};
 //! use jero_testing::TestClient;
