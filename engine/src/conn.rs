@@ -231,14 +231,7 @@ impl Conn {
                 self.worker.arm(self.key, None, false);
                 early = match crate::panic::catch_unwind(service.before_body(&req)).await {
                     Ok(early) => early,
-                    Err(payload) => {
-                        tracing::error!(panic = crate::panic::panic_message(&payload), "service panicked");
-                        Some(crate::service::render_engine_error(
-                            service,
-                            500,
-                            "internal server error",
-                        ))
-                    }
+                    Err(payload) => Some(service_panicked(service, &payload)),
                 };
             }
             if early.is_none() {
@@ -265,11 +258,8 @@ impl Conn {
                 None => match crate::panic::catch_unwind(service.call(req)).await {
                     Ok(res) => res,
                     Err(payload) => {
-                        // The service is broken for this request; answer 500 and close,
-                        // the worker and its other connections carry on.
-                        tracing::error!(panic = crate::panic::panic_message(&payload), "service panicked");
                         panicked = true;
-                        crate::service::render_engine_error(service, 500, "internal server error")
+                        service_panicked(service, &payload)
                     }
                 },
             };
@@ -679,6 +669,15 @@ async fn hangup(io: &TcpStream, watch: &mut bool) {
         }
     }
     std::future::pending::<()>().await
+}
+
+/// The answer for a request whose service panicked (logged): the service's
+/// 500, and the connection closes after it; the worker and its other
+/// connections carry on.
+#[cold]
+fn service_panicked<S: Service>(service: &S, payload: &crate::PanicPayload) -> crate::Response {
+    tracing::error!(panic = crate::panic::panic_message(payload), "service panicked");
+    crate::service::render_engine_error(service, 500, "internal server error")
 }
 
 /// Polls a body stream, turning a panic inside it into a stream error (the

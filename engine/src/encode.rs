@@ -507,9 +507,13 @@ pub(crate) fn encode_error(res: Response, is_head: bool, out: &mut Vec<u8>) {
         is_head,
         keep_alive: false,
     };
-    // A streamed error body is not sent (the connection closes at once).
-    if let (Rest::Stream { stream, .. }, _) = encode(&mut { res }, ctx, out) {
-        Body::Stream(stream).discard();
+    match encode(&mut { res }, ctx, out).0 {
+        Rest::Done => {}
+        // A large error body (a service's own rendering) is copied after
+        // the head rather than lost.
+        Rest::Large(bytes) => out.extend_from_slice(&bytes),
+        // A streamed one is not sent: the connection closes at once.
+        Rest::Stream { stream, .. } => Body::Stream(stream).discard(),
     }
 }
 
@@ -698,6 +702,17 @@ mod tests {
         let (rest, keep_alive) = encode(&mut { res }, http10, &mut Vec::new());
         assert!(matches!(rest, Rest::Stream { chunked: false, .. }));
         assert!(!keep_alive);
+    }
+
+    /// An error a service renders with a large body goes out whole.
+    #[test]
+    fn a_large_error_body_is_sent() {
+        let body = "x".repeat(COPY_BODY_MAX + 1);
+        let mut out = Vec::new();
+        encode_error(Response::new(413).with_body(body.clone()), false, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains("connection: close\r\n"), "{text}");
+        assert!(text.ends_with(&format!("content-length: {}\r\n\r\n{body}", body.len())));
     }
 
     #[test]
