@@ -279,7 +279,7 @@ impl Router {
                     panic = jero_engine::panic_message(&payload),
                     handler = &*op.meta.owner,
                     route = &*op.meta.route,
-                    "authenticator panicked; answering 500"
+                    "the path or the authenticator panicked before the body was read; answering 500"
                 );
                 Some(self.shared.render_internal())
             }

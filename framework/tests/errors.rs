@@ -1702,6 +1702,22 @@ struct Wrapped {
     inner: String,
 }
 
+/// `transparent` after a parenthesized argument is still seen.
+#[jero::error(status = 409, code = "wrapped-renamed", title = "Wrapped")]
+#[serde(rename_all(serialize = "camelCase"), transparent)]
+struct WrappedRenamed {
+    inner: String,
+}
+
+#[test]
+fn a_transparent_error_documents_no_params() {
+    let mut generator = jero::__private::schemars::SchemaGenerator::default();
+    assert!(<Wrapped as jero::ApiError>::params_schema(&mut generator).is_none());
+    assert!(<WrappedRenamed as jero::ApiError>::params_schema(&mut generator).is_none());
+    let problem = jero::ApiError::to_problem(&WrappedRenamed { inner: "t".into() });
+    assert_eq!(problem.params(), None);
+}
+
 #[test]
 fn params_are_sent_only_as_a_non_empty_object() {
     let hidden = jero::ApiError::to_problem(&Hidden { secret: "s".into() });

@@ -1018,17 +1018,10 @@ pub fn error(args: TokenStream, input: TokenStream) -> TokenStream {
     let named: Vec<&syn::Ident> = data.fields.iter().filter_map(|f| f.ident.as_ref()).collect();
     // A `transparent` struct serializes as its one field, not an object:
     // it has no params to send.
-    let transparent = item.attrs.iter().filter(|a| a.path().is_ident("serde")).any(|a| {
-        let mut found = false;
-        let _ = a.parse_nested_meta(|meta| {
-            found |= meta.path.is_ident("transparent");
-            // Skip the value of `key = value` arguments.
-            if meta.input.peek(syn::Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
-            }
-            Ok(())
-        });
-        found
+    let mut transparent = false;
+    serde_metas(&item.attrs, |meta| {
+        transparent |= meta.path.is_ident("transparent");
+        true
     });
     let has_params = !data.fields.is_empty() && !transparent;
     let detail_fn = detail.map(|d| {
