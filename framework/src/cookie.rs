@@ -116,7 +116,16 @@ impl SetCookie {
 
     /// Why the cookie cannot be sent, if it cannot: a name that is not a
     /// token, a `Path` or `Domain` that would break out of its attribute.
-    pub(crate) fn refused(&self) -> Option<&'static str> {
+    /// The response wrappers log such a cookie and leave it out; check it
+    /// here before sending a cookie's text through a raw header.
+    ///
+    /// ```
+    /// use jero::SetCookie;
+    /// assert_eq!(SetCookie::new("seen", "1").refused(), None);
+    /// assert!(SetCookie::new("seen", "1").path(Some("/a;Domain=evil")).refused().is_some());
+    /// assert!(SetCookie::new("bad name", "1").refused().is_some());
+    /// ```
+    pub fn refused(&self) -> Option<&'static str> {
         if !jero_engine::is_token(self.name.as_bytes()) {
             return Some("cookie name is not a token; cookie not sent");
         }
@@ -139,8 +148,8 @@ fn attr_safe(s: &str) -> bool {
 
 /// The `Set-Cookie` value. A `Path` or `Domain` with a control byte or `;`
 /// is left out here (the response wrappers refuse the whole cookie
-/// instead): check [`SetCookie`]'s attributes before sending this text
-/// through a raw header.
+/// instead): check [`SetCookie::refused`] before sending this text through
+/// a raw header.
 impl std::fmt::Display for SetCookie {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.name)?;

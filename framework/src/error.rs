@@ -226,11 +226,17 @@ where
         match out {
             Ok(res) if crate::problem::error_status(res.status()) && !res.is_invalid() => res,
             Ok(res) => {
+                let why = match res.is_invalid() {
+                    true => {
+                        "a header the engine refuses (a value with CR, LF or another control byte, \
+                             or a name that is not a token): send only valid header values"
+                    }
+                    false => "a status outside 400-599: an exception handler answers with an error status",
+                };
                 tracing::error!(
                     status = res.status(),
                     error_type = std::any::type_name::<E>(),
-                    "exception handler answered a status outside 400-599 or a header the engine \
-                     refuses; answering 500"
+                    "exception handler answered {why}; answering 500"
                 );
                 cx.reject(Problem::internal())
             }

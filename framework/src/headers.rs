@@ -11,7 +11,9 @@
 //! field whose `Serialize` fails is logged and left out; the other headers
 //! are still written. Each header is written straight into the response
 //! head as it is serialized: no allocation and no intermediate copy per
-//! header.
+//! header, except that a struct with a flattened field is serialized as a
+//! map, whose keys serde hands over one by one (each is copied into a
+//! `String` before its value comes).
 //!
 //! For a plain struct (no `rename_all`, `flatten`, generics and the like),
 //! `#[jero::contract]` computes each header's `name: ` prefix at compile

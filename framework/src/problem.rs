@@ -81,6 +81,7 @@ impl Problem {
     /// let p = jero::Problem::new(415, "unsupported-media-type", "Unsupported media type")
     ///     .with_reason("expected a multipart/form-data body");
     /// assert_eq!(p.detail(), Some("expected a multipart/form-data body"));
+    /// assert_eq!(p.params().unwrap()["reason"], "expected a multipart/form-data body");
     /// ```
     pub fn with_reason(self, reason: impl Into<String>) -> Problem {
         let reason = reason.into();

@@ -123,7 +123,8 @@ impl ResponseSpec {
     /// ```
     /// use jero::{ContentSpec, ResponseSpec};
     /// let spec = ResponseSpec::new(Some(418), ContentSpec::Text, "Teapot");
-    /// assert!(spec.enclosing.is_empty());
+    /// assert_eq!(spec.status, Some(418));
+    /// assert!(spec.enclosing.is_empty() && spec.headers.is_empty());
     /// ```
     pub fn new(status: Option<u16>, content: ContentSpec, type_name: &'static str) -> ResponseSpec {
         ResponseSpec {
@@ -308,7 +309,7 @@ impl IntoResponse for Response {
 ///
 /// ```
 /// use std::convert::Infallible;
-/// # use jero::{endpoint, errors::Conflict};
+/// use jero::{endpoint, errors::Conflict, openapi::OpenApi, App, BoxError, Wiring};
 /// struct Retired;
 ///
 /// #[endpoint(path = "/v1/widgets")]
@@ -318,6 +319,22 @@ impl IntoResponse for Response {
 ///         Err(Conflict)
 ///     }
 /// }
+/// struct MyApp;
+/// impl App for MyApp {
+///     async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> {
+///         w.include_endpoint(Retired).include_openapi(OpenApi::new("api", "1"));
+///         Ok(())
+///     }
+/// }
+/// let c = jero_testing::TestClient::new(MyApp);
+/// assert_eq!(c.get("/v1/widgets").send().status(), 409);
+/// let doc = c.get("/openapi.json").send().json::<serde_json::Value>();
+/// let statuses: Vec<&String> = doc["paths"]["/v1/widgets"]["get"]["responses"]
+///     .as_object()
+///     .unwrap()
+///     .keys()
+///     .collect();
+/// assert_eq!(statuses, ["409", "500"]);
 /// ```
 impl IntoResponse for std::convert::Infallible {
     fn into_response(self, _cx: &RequestCx<'_>) -> Response {
