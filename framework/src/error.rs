@@ -180,9 +180,13 @@ impl IntoResponse for Error {
 
     fn describe(r: &mut Responses<'_>) {
         r.specs
-            .push(ResponseSpec::new(Some(500), ContentSpec::Problem, "jero::Error"));
+            .push(ResponseSpec::new(Some(500), ContentSpec::Problem, BOXED_ERROR));
     }
 }
+
+/// The `type_name` of [`Error`]'s response spec: the OpenAPI document puts
+/// the handlers for boxed errors where it finds it.
+pub(crate) const BOXED_ERROR: &str = "jero::Error";
 
 /// An exception handler, type-erased.
 pub(crate) trait Handler: Send + Sync {

@@ -479,7 +479,7 @@ fn responses(op: &OpDoc, handled: &HandledErrors, boxed: &[ResponseSpec]) -> Val
             Some(None) => add(spec),
             None => {
                 add(spec);
-                if spec.type_name == "jero::Error" {
+                if spec.type_name == crate::error::BOXED_ERROR {
                     boxed.iter().for_each(&mut add);
                 }
             }
