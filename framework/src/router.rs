@@ -222,10 +222,10 @@ impl Router {
 
     /// The operation for `method` on `path` and its slot values, or what
     /// routing answers itself: 404, 405 with `Allow`, OPTIONS's 204.
-    #[inline(always)]
+    #[inline(never)]
     #[expect(
         clippy::result_large_err,
-        reason = "inlined into its two callers, which hand the answer straight back"
+        reason = "its two callers hand the answer straight back"
     )]
     fn route<'p>(&self, method: Method, path: &'p str) -> Result<(&Op, SmallVec<[&'p str; 4]>), Response> {
         let matched = match self.matcher.at(path) {
