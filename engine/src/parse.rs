@@ -454,9 +454,20 @@ fn valid_host(v: &[u8]) -> bool {
     }
     // One pass: a reg-name never holds `:`, so the host ends at the first
     // byte outside the set, and what follows must be the port (or nothing).
-    // (Finding the `:` eight bytes at a time and then checking the host's
-    // bytes without a branch each took more instructions: two passes.)
-    let host_len = v.iter().position(|&b| !REG_NAME[b as usize]).unwrap_or(v.len());
+    // Eight bytes at a time while all eight are in the set (one branch for
+    // the eight), then byte by byte. (Finding the `:` eight bytes at a
+    // time and then checking the host's bytes took more instructions.)
+    let mut host_len = 0;
+    for chunk in v.chunks_exact(8) {
+        if !chunk.iter().fold(true, |ok, &b| ok & REG_NAME[b as usize]) {
+            break;
+        }
+        host_len += 8;
+    }
+    host_len += v[host_len..]
+        .iter()
+        .position(|&b| !REG_NAME[b as usize])
+        .unwrap_or(v.len() - host_len);
     valid_port_suffix(&v[host_len..])
 }
 
