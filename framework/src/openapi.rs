@@ -552,8 +552,41 @@ fn problem_schema() -> Value {
 /// under `#/components/schemas`, as the document needs them.
 pub(crate) fn generator() -> SchemaGenerator {
     schemars::generate::SchemaSettings::draft2020_12()
-        .with(|s| s.definitions_path = "/components/schemas".into())
+        .with(|s| {
+            s.definitions_path = "/components/schemas".into();
+            s.transforms.push(Box::new(DropImpossibleNullDefaults));
+        })
         .into_generator()
+}
+
+/// Removes a `"default": null` that the schema it sits in refuses (a
+/// `type` without `null`, or a lone `$ref`): schemars writes one for a
+/// `#[serde(default)]` `Option` field whose schema is given as its inner
+/// type (`#[schemars(with = "String")]`, a field that may be left out but
+/// is not nullable), and validators of the document reject it
+/// (`openapi-spec-validator`: "None is not of type 'string'"). Such a
+/// field is already documented as optional by not being required.
+#[derive(Clone, Copy, Debug)]
+struct DropImpossibleNullDefaults;
+
+impl schemars::transform::Transform for DropImpossibleNullDefaults {
+    fn transform(&mut self, schema: &mut schemars::Schema) {
+        if let Some(obj) = schema.as_object_mut() {
+            let refused = match obj.get("type") {
+                Some(Value::String(t)) => t != "null",
+                Some(Value::Array(types)) => !types.iter().any(|t| t == "null"),
+                Some(_) => false,
+                None => {
+                    obj.contains_key("$ref")
+                        && !["anyOf", "oneOf", "allOf"].iter().any(|k| obj.contains_key(*k))
+                }
+            };
+            if refused && obj.get("default") == Some(&Value::Null) {
+                obj.remove("default");
+            }
+        }
+        schemars::transform::transform_subschemas(self, schema);
+    }
 }
 
 /// `/docs`: a page that renders `/openapi.json` (no external assets).

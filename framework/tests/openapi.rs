@@ -686,3 +686,87 @@ fn error_params_are_documented_with_their_schema() {
         json!("string")
     );
 }
+
+/// A patch: fields that may be left out, one documented as its inner type
+/// (not nullable), one as nullable.
+#[contract]
+struct NotePatch {
+    #[serde(default)]
+    #[schemars(with = "String")]
+    title: Option<String>,
+    #[serde(default)]
+    pages: Option<u32>,
+}
+
+struct Patches;
+
+#[endpoint(path = "/patches")]
+impl Patches {
+    async fn patch(&self, json: NotePatch) -> Size {
+        Size {
+            size: json.title.map_or(0, |t| t.len()) + json.pages.unwrap_or(0) as usize,
+        }
+    }
+}
+
+/// Whether `value` is an instance of the JSON Schema type `ty`.
+fn of_type(value: &Value, ty: &str) -> bool {
+    match ty {
+        "null" => value.is_null(),
+        "boolean" => value.is_boolean(),
+        "integer" => value.is_i64() || value.is_u64(),
+        "number" => value.is_number(),
+        "string" => value.is_string(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        _ => true,
+    }
+}
+
+/// Every `default` in `value` (a whole document) that its schema's `type`
+/// refuses, by JSON pointer.
+fn defaults_refused_by_their_type(value: &Value, at: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Object(obj) => {
+            if let (Some(default), Some(ty)) = (obj.get("default"), obj.get("type")) {
+                let ok = match ty {
+                    Value::String(t) => of_type(default, t),
+                    Value::Array(ts) => ts.iter().any(|t| t.as_str().is_some_and(|t| of_type(default, t))),
+                    _ => true,
+                };
+                if !ok {
+                    found.push(format!("{at}: default {default} for type {ty}"));
+                }
+            }
+            for (k, v) in obj {
+                defaults_refused_by_their_type(v, &format!("{at}/{k}"), found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                defaults_refused_by_their_type(v, &format!("{at}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A field that may be left out but is documented as its inner type has
+/// no `"default": null` in the document (its type refuses null, and
+/// validators of the document reject it); a nullable one keeps it.
+#[test]
+fn defaults_are_instances_of_their_schemas() {
+    let (c, d) = with_doc(|w: &mut Wiring| {
+        w.include_endpoint(Patches);
+    });
+    let props = &d["components"]["schemas"]["NotePatch"]["properties"];
+    assert_eq!(props["title"], json!({"type": "string"}), "{props}");
+    assert_eq!(props["pages"]["default"], Value::Null, "{props}");
+    assert_eq!(props["pages"]["type"], json!(["integer", "null"]), "{props}");
+    let mut refused = Vec::new();
+    defaults_refused_by_their_type(&d, "", &mut refused);
+    assert!(refused.is_empty(), "{refused:#?}");
+    // Binding is unchanged: left out is None.
+    let res = c.patch("/patches").json(&json!({"pages": 3})).send();
+    assert_eq!((res.status(), res.json()), (200, json!({"size": 3})));
+}
