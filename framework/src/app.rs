@@ -245,11 +245,23 @@ pub struct Teardowns {
 }
 
 impl Teardowns {
-    /// Runs every teardown, last registered first.
+    /// Runs every teardown, last registered first. One that panics is
+    /// logged with its name and the panic's message, and the others still
+    /// run.
     pub async fn run(mut self) {
         while let Some((name, step)) = self.steps.pop() {
             tracing::debug!(name, "teardown");
-            step().await;
+            let ran = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)) {
+                Ok(teardown) => jero_engine::catch_unwind(teardown).await,
+                Err(payload) => Err(payload),
+            };
+            if let Err(payload) = ran {
+                tracing::error!(
+                    name,
+                    panic = jero_engine::panic_message(&payload),
+                    "teardown panicked; running the others"
+                );
+            }
         }
     }
 
@@ -1103,16 +1115,28 @@ pub struct Wired {
 
 /// Runs the app's wiring and builds its router. On failure, the teardowns
 /// registered so far run (in reverse order) before the error is returned.
+///
+/// A `wire` that panics is a failure too: what it registered is torn down,
+/// and the error carries the panic's message.
 pub async fn wire<A: App>(app: &A) -> Result<Wired, WiringError> {
     let mut wiring = Wiring::new();
-    let result = app.wire(&mut wiring).await;
-    if let Err(e) = result {
-        let teardowns = std::mem::take(&mut wiring.teardowns);
-        teardowns.run().await;
-        return Err(match e.downcast::<WiringError>() {
+    let result = jero_engine::catch_unwind(app.wire(&mut wiring)).await;
+    let failure = match result {
+        Ok(Ok(())) => None,
+        Ok(Err(e)) => Some(match e.downcast::<WiringError>() {
             Ok(w) => *w,
             Err(e) => WiringError::new(format!("{} failed to wire: {e}", short_name::<A>())),
-        });
+        }),
+        Err(payload) => Some(WiringError::new(format!(
+            "{} panicked while wiring: {}",
+            short_name::<A>(),
+            jero_engine::panic_message(&payload)
+        ))),
+    };
+    if let Some(e) = failure {
+        let teardowns = std::mem::take(&mut wiring.teardowns);
+        teardowns.run().await;
+        return Err(e);
     }
     match wiring.finish() {
         Ok((router, teardowns)) => Ok(Wired {

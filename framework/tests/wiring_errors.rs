@@ -848,3 +848,55 @@ fn a_wiring_error_returned_from_wire_is_reported_as_is() {
     let err = wiring_error(FailWith(WiringError::new("the config names no database")));
     assert_eq!(err.message(), "the config names no database");
 }
+
+/// A `wire` that panics after registering a teardown, and one that
+/// registers a teardown that panics between two that do not.
+struct PanickyApp {
+    log: Arc<Mutex<Vec<String>>>,
+    panic_in_wire: bool,
+}
+
+impl App for PanickyApp {
+    async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> {
+        let log = self.log.clone();
+        w.on_teardown("first", move || async move {
+            log.lock().unwrap().push("first".into())
+        });
+        w.on_teardown("broken", || async { panic!("the pool was already closed") });
+        let log = self.log.clone();
+        w.on_teardown("third", move || async move {
+            log.lock().unwrap().push("third".into())
+        });
+        if self.panic_in_wire {
+            panic!("the config file is not TOML");
+        }
+        w.include_resource(FirstWidgets);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_panicking_teardown_is_logged_and_the_others_still_run() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let client = TestClient::new(PanickyApp {
+        log: log.clone(),
+        panic_in_wire: false,
+    });
+    assert_eq!(client.get("/widgets").send().status(), 200);
+    drop(client);
+    assert_eq!(*log.lock().unwrap(), ["third", "first"]);
+}
+
+#[test]
+fn a_panic_in_wire_is_a_wiring_error_and_runs_the_teardowns() {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let err = wiring_error(PanickyApp {
+        log: log.clone(),
+        panic_in_wire: true,
+    });
+    assert_eq!(
+        err.message(),
+        "PanickyApp panicked while wiring: the config file is not TOML"
+    );
+    assert_eq!(*log.lock().unwrap(), ["third", "first"]);
+}
