@@ -6,11 +6,13 @@
 //!
 //! * `Result<User, E>` gates the route: a request without valid
 //!   credentials never reaches the handler.
-//! * `Result<Option<User>, E>` admits anonymous callers: declare its
-//!   credentials as `Option` fields, and a request without them reaches
-//!   `authenticate` with `None`s (return `Ok(None)`); invalid ones are
-//!   still refused. A required credential field that is absent is 401
-//!   even there.
+//! * `Result<Option<User>, E>` admits anonymous callers. A request that
+//!   sends none of the headers or cookies its credential contracts name
+//!   is anonymous: the handler gets `None` (when a contract's fields are
+//!   required, `authenticate` is not called; declared as `Option` fields,
+//!   it is called with `None`s and decides). Credentials that are sent but
+//!   incomplete or do not convert are still 401, and so is what
+//!   `authenticate` refuses.
 //!
 //! Credentials that are missing or do not bind (a required header absent,
 //! a value that does not convert) are 401 `authentication-required`; the

@@ -155,7 +155,7 @@ pub mod __private {
     };
     pub use crate::binding::{
         bind_content, bind_cookies, bind_form, bind_headers, bind_json, bind_params, bind_path,
-        bind_raw_headers,
+        bind_raw_headers, credentials_absent,
     };
     pub use crate::error::{describe_api_error, handle_error, render_api_error};
     pub use crate::headers::{

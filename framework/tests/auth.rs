@@ -494,6 +494,106 @@ fn optional_auth_still_refuses_invalid_credentials() {
     assert_eq!(problem_type(&res), "invalid-token");
 }
 
+/// Optional, with credentials that are required once sent: a token and a
+/// tenant number in headers, or a session cookie.
+struct StrictOptionalAuth;
+
+#[contract]
+struct TenantBearer {
+    authorization: String,
+    x_tenant: u32,
+}
+
+#[authenticator]
+impl StrictOptionalAuth {
+    async fn authenticate(&self, headers: TenantBearer) -> Result<Option<User>, InvalidToken> {
+        let mut user = bearer(&headers.authorization)?;
+        user.id = format!("{}@{}", user.id, headers.x_tenant);
+        Ok(Some(user))
+    }
+}
+
+struct OptionalCookieAuth;
+
+#[authenticator]
+impl OptionalCookieAuth {
+    fn authenticate(&self, cookies: Session) -> Result<Option<User>, InvalidToken> {
+        user_for(&cookies.session_id).ok_or(InvalidToken).map(Some)
+    }
+}
+
+struct Whoami;
+
+#[endpoint(path = "/whoami")]
+impl Whoami {
+    async fn get(&self, user: Option<User>) -> String {
+        user.map_or_else(|| "anonymous".to_owned(), |u| u.id)
+    }
+}
+
+struct OptionalApp;
+
+impl App for OptionalApp {
+    async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> {
+        w.include_endpoint_with_auth(Whoami, StrictOptionalAuth);
+        Ok(())
+    }
+}
+
+struct OptionalCookieApp;
+
+impl App for OptionalCookieApp {
+    async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> {
+        w.include_endpoint_with_auth(Whoami, OptionalCookieAuth);
+        Ok(())
+    }
+}
+
+/// Behind optional auth, credentials that are required fields of their
+/// contract: none sent is an anonymous caller (`None`); sent but
+/// incomplete or not converting is 401.
+#[test]
+fn optional_auth_with_required_credential_fields() {
+    let c = TestClient::new(OptionalApp);
+    let res = c.get("/whoami").header("Accept", "text/plain").send();
+    assert_eq!((res.status(), res.text()), (200, "anonymous".to_owned()));
+    let res = c
+        .get("/whoami")
+        .header("Authorization", "Bearer token")
+        .header("X-Tenant", "7")
+        .send();
+    assert_eq!((res.status(), res.text()), (200, "user-id@7".to_owned()));
+    // Sent, but without the tenant, or with one that is not a number.
+    let res = c.get("/whoami").header("Authorization", "Bearer token").send();
+    assert_eq!(res.status(), 401);
+    assert_eq!(problem_type(&res), "authentication-required");
+    let res = c.get("/whoami").header("X-Tenant", "seven").send();
+    assert_eq!(problem_type(&res), "authentication-required");
+    // A valid shape with a bad token is the authenticator's own 401.
+    let res = c
+        .get("/whoami")
+        .header("Authorization", "Bearer nope")
+        .header("X-Tenant", "7")
+        .send();
+    assert_eq!(problem_type(&res), "invalid-token");
+
+    let c = TestClient::new(OptionalCookieApp);
+    assert_eq!(c.get("/whoami").send().text(), "anonymous");
+    // Other cookies are not this authenticator's credentials.
+    assert_eq!(
+        c.get("/whoami").cookie("theme", "dark").send().text(),
+        "anonymous"
+    );
+    assert_eq!(
+        c.get("/whoami").cookie("session_id", "token").send().text(),
+        "user-id"
+    );
+    assert_eq!(
+        problem_type(&c.get("/whoami").cookie("session_id", "nope").send()),
+        "invalid-token"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Cookies, and several sources
 

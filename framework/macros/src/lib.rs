@@ -566,7 +566,32 @@ fn expand_authenticator(item: &ItemImpl, bearer: bool) -> syn::Result<TokenStrea
     let mut binds = Vec::new();
     let mut call_args = Vec::new();
     let mut seen: Vec<String> = Vec::new();
+    let ReturnType::Type(_, ret) = &sig.output else {
+        return Err(syn::Error::new(
+            sig.span(),
+            format!("`authenticate` returns nothing; {SHAPE}"),
+        ));
+    };
+    let (user, error) = result_args(ret).ok_or_else(|| {
+        syn::Error::new(
+            ret.span(),
+            format!("`authenticate` must return a Result: {SHAPE}"),
+        )
+    })?;
+    let optional = last_ident_is(user, "Option");
+    // Behind an optional authenticator, credentials that do not bind and
+    // that the request does not carry at all are an anonymous caller.
+    let on_absent = if optional {
+        quote! {
+            if __absent() {
+                return ::std::result::Result::Ok(::std::option::Option::None);
+            }
+        }
+    } else {
+        quote!()
+    };
     let mut credentials = Vec::new();
+    let mut credential_args: Vec<(syn::Type, bool)> = Vec::new();
     for input in sig.inputs.iter().skip(1) {
         let FnArg::Typed(pt) = input else { continue };
         let name = match &*pt.pat {
@@ -612,30 +637,32 @@ fn expand_authenticator(item: &ItemImpl, bearer: bool) -> syn::Result<TokenStrea
         let var = format_ident!("{}", name);
         let binder = format_ident!("bind_{}", name);
         let ty = &pt.ty;
-        // Credentials that are absent or do not bind are a 401, not a 400.
+        if name != "raw_headers" {
+            credential_args.push(((**ty).clone(), name == "headers"));
+        }
+        // Credentials that do not bind are a 401, not a 400; behind an
+        // optional authenticator, none sent at all is an anonymous caller
+        // (`absent`, built below once every argument is known).
         binds.push(quote_spanned! {pt.ty.span()=>
             let #var: #ty = match ::jero::__private::#binder::<#ty>(__cx) {
                 ::std::result::Result::Ok(v) => v,
                 ::std::result::Result::Err(_) => {
+                    #on_absent
                     return ::std::result::Result::Err(::jero::__private::credentials_missing(__cx))
                 }
             };
         });
         call_args.push(quote!(#var));
     }
-    let ReturnType::Type(_, ret) = &sig.output else {
-        return Err(syn::Error::new(
-            sig.span(),
-            format!("`authenticate` returns nothing; {SHAPE}"),
-        ));
+    // Whether every credential argument finds nothing of its own in the
+    // request (only asked for behind an optional authenticator).
+    let absent_checks = credential_args
+        .iter()
+        .map(|(ty, headers)| quote!(::jero::__private::credentials_absent::<#ty>(__cx, #headers)));
+    let absent = match optional {
+        true => quote!(let __absent = || true #(&& #absent_checks)*;),
+        false => quote!(),
     };
-    let (user, error) = result_args(ret).ok_or_else(|| {
-        syn::Error::new(
-            ret.span(),
-            format!("`authenticate` must return a Result: {SHAPE}"),
-        )
-    })?;
-    let optional = last_ident_is(user, "Option");
     let call = if sig.asyncness.is_some() {
         quote!(self.authenticate(#(#call_args),*).await)
     } else {
@@ -654,6 +681,7 @@ fn expand_authenticator(item: &ItemImpl, bearer: bool) -> syn::Result<TokenStrea
                 &self,
                 __cx: &#p::RequestCx<'_>,
             ) -> ::std::result::Result<#user, #p::Response> {
+                #absent
                 #(#binds)*
                 match #call {
                     ::std::result::Result::Ok(user) => ::std::result::Result::Ok(user),

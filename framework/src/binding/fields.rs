@@ -112,14 +112,72 @@ pub(crate) struct Fields<'a, 'e> {
     pub(crate) strict: bool,
 }
 
+/// Whether an entry called `entry` is the field `field`'s under `matching`.
+pub(crate) fn names_field(matching: Match, entry: &str, field: &str) -> bool {
+    match matching {
+        Match::Exact => entry == field,
+        Match::Header => {
+            crate::headers::with_header_name(field, |h| entry.as_bytes().eq_ignore_ascii_case(h))
+        }
+    }
+}
+
+/// The wire names of the fields `T` deserializes as a struct (as serde
+/// hands them to the deserializer), without deserializing anything; empty
+/// for a type read otherwise (a map, `flatten`).
+pub(crate) fn field_names<'de, T: serde::Deserialize<'de>>() -> &'static [&'static str] {
+    /// Stops at `deserialize_struct` with its field list.
+    struct Probe;
+
+    #[derive(Debug)]
+    struct Found(&'static [&'static str]);
+
+    impl fmt::Display for Found {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("field names")
+        }
+    }
+
+    impl std::error::Error for Found {}
+
+    impl de::Error for Found {
+        fn custom<M: fmt::Display>(_: M) -> Self {
+            Found(&[])
+        }
+    }
+
+    impl<'de> de::Deserializer<'de> for Probe {
+        type Error = Found;
+
+        fn deserialize_struct<V: Visitor<'de>>(
+            self,
+            _name: &'static str,
+            fields: &'static [&'static str],
+            _visitor: V,
+        ) -> Result<V::Value, Found> {
+            Err(Found(fields))
+        }
+
+        fn deserialize_any<V: Visitor<'de>>(self, _visitor: V) -> Result<V::Value, Found> {
+            Err(Found(&[]))
+        }
+
+        serde::forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+            bytes byte_buf option unit unit_struct newtype_struct seq tuple
+            tuple_struct map enum identifier ignored_any
+        }
+    }
+
+    match T::deserialize(Probe) {
+        Ok(_) => &[],
+        Err(Found(fields)) => fields,
+    }
+}
+
 impl<'a, 'e> Fields<'a, 'e> {
     fn matches(&self, entry: &str, field: &str) -> bool {
-        match self.matching {
-            Match::Exact => entry == field,
-            Match::Header => {
-                crate::headers::with_header_name(field, |h| entry.as_bytes().eq_ignore_ascii_case(h))
-            }
-        }
+        names_field(self.matching, entry, field)
     }
 
     /// The values of the entries `field` takes, in order.
@@ -515,6 +573,24 @@ mod tests {
         user_agent: Option<String>,
         limit: Option<u32>,
         tag: Vec<String>,
+    }
+
+    /// `field_names` reads a struct's wire names (renames applied) without
+    /// deserializing; a map or a non-struct names none.
+    #[test]
+    fn field_names_are_the_wire_names() {
+        #[derive(Deserialize)]
+        #[serde(rename_all = "camelCase")]
+        #[allow(dead_code)]
+        struct Renamed {
+            session_id: String,
+            #[serde(rename = "X-Api-Key")]
+            key: Option<u64>,
+        }
+        assert_eq!(field_names::<H>(), ["x_trace_id", "user_agent", "limit", "tag"]);
+        assert_eq!(field_names::<Renamed>(), ["sessionId", "X-Api-Key"]);
+        assert!(field_names::<std::collections::HashMap<String, String>>().is_empty());
+        assert!(field_names::<u32>().is_empty());
     }
 
     fn fields<'a>(entries: &'a [Entry<'a>], m: Match) -> Fields<'a, 'a> {

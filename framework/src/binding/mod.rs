@@ -296,6 +296,43 @@ fn describe_field(source: &str, e: FieldError, show: impl Fn(&str) -> String) ->
 /// [`SetCookie`](crate::SetCookie) encodes them; a value whose decoding is
 /// not UTF-8 binds as sent). Failures are 400.
 pub fn bind_cookies<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T, Problem> {
+    let entries = cookie_entries(cx);
+    T::deserialize(Fields {
+        entries: &entries,
+        matching: Match::Exact,
+        strict: false,
+    })
+    .map_err(|e| Problem::malformed(describe_field("cookie", e, str::to_owned)))
+}
+
+/// Whether the request carries none of the headers (`headers`) or cookies
+/// (otherwise) that the contract `T` binds: for an optional authenticator,
+/// whose credentials that do not bind are then absent (an anonymous
+/// caller) rather than invalid (401). A contract read through a map or
+/// `flatten` names no fields, and counts as absent only when the request
+/// has none of that source at all.
+pub fn credentials_absent<T: DeserializeOwned>(cx: &RequestCx<'_>, headers: bool) -> bool {
+    let fields = fields::field_names::<T>();
+    let matching = if headers { Match::Header } else { Match::Exact };
+    let named = |name: &str| fields.iter().any(|f| fields::names_field(matching, name, f));
+    if headers {
+        let mut sent = cx.req.headers().map(|(n, _)| n);
+        match fields.is_empty() {
+            true => sent.next().is_none(),
+            false => !sent.any(named),
+        }
+    } else {
+        let entries = cookie_entries(cx);
+        match fields.is_empty() {
+            true => entries.is_empty(),
+            false => !entries.iter().any(|(n, _)| named(n)),
+        }
+    }
+}
+
+/// The request's cookies, name and value, in order: values unquoted and
+/// percent-decoded (as sent when that is not UTF-8).
+fn cookie_entries<'r>(cx: &RequestCx<'r>) -> SmallVec<[Entry<'r>; 8]> {
     let mut entries: SmallVec<[Entry<'_>; 8]> = SmallVec::new();
     for (name, value) in cx.req.headers() {
         if !name.eq_ignore_ascii_case("cookie") {
@@ -317,12 +354,7 @@ pub fn bind_cookies<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
             entries.push((k.trim(), v));
         }
     }
-    T::deserialize(Fields {
-        entries: &entries,
-        matching: Match::Exact,
-        strict: false,
-    })
-    .map_err(|e| Problem::malformed(describe_field("cookie", e, str::to_owned)))
+    entries
 }
 
 /// Binds `raw_headers`: every header as sent.
