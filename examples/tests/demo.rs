@@ -804,6 +804,14 @@ fn the_openapi_document_covers_every_route() {
     assert_eq!(codes("/boom", "get"), ["500"]);
     assert!(codes("/widgets", "post").contains(&"401".to_owned()));
     assert!(codes("/widgets", "post").contains(&"409".to_owned()));
+    // Each widget operation lists the errors it can answer with: reading
+    // and deleting never conflict and bind no body.
+    let item = "/widgets/{widget_id}";
+    assert_eq!(codes(item, "get"), ["200", "401", "404", "500"]);
+    assert_eq!(codes(item, "delete"), ["200", "401", "404", "500"]);
+    for (method, code) in [("put", "409"), ("put", "422"), ("patch", "409"), ("patch", "422")] {
+        assert!(codes(item, method).contains(&code.to_owned()), "{method} {code}");
+    }
     assert_eq!(
         d["paths"]["/widgets"]["post"]["security"],
         json!([{"TokenAuth": []}])

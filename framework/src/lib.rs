@@ -114,6 +114,7 @@ mod response;
 mod router;
 pub mod serve;
 mod template;
+pub mod validate;
 mod wrappers;
 
 pub use app::{

@@ -5,7 +5,6 @@
 
 use std::sync::Mutex;
 
-use jero::errors::ValidationFailed;
 use jero::{contract, resource, JsonResponse};
 
 use super::auth::User;
@@ -120,15 +119,14 @@ pub struct WidgetNotFound {
     pub widget_id: String,
 }
 
-/// What a widget operation can fail with.
+/// What a change to a widget can fail with (the constraints of its fields,
+/// declared on `WidgetIn` and `WidgetPatch`, are the framework's 422).
 #[derive(jero::IntoResponse)]
 pub enum WidgetError {
     /// 409 `widget-exists`.
     Exists(WidgetExists),
     /// 404 `widget-not-found`.
     NotFound(WidgetNotFound),
-    /// 422 `validation-failed`: a field breaks its constraint.
-    Invalid(ValidationFailed),
 }
 
 #[derive(Default)]
@@ -139,49 +137,27 @@ struct Store {
 }
 
 impl Store {
-    fn position(&self, owner: &User, id: &str) -> Result<usize, WidgetError> {
+    fn position(&self, owner: &User, id: &str) -> Result<usize, WidgetNotFound> {
         self.widgets
             .iter()
             .position(|w| w.id == id && w.owner_id == owner.id)
-            .ok_or_else(|| {
-                WidgetError::NotFound(WidgetNotFound {
-                    widget_id: id.to_owned(),
-                })
+            .ok_or_else(|| WidgetNotFound {
+                widget_id: id.to_owned(),
             })
     }
 
     /// Refuses `name` if another widget of `owner` (not `except`) has it.
-    fn check_name(&self, owner: &User, name: &str, except: Option<&str>) -> Result<(), WidgetError> {
+    fn check_name(&self, owner: &User, name: &str, except: Option<&str>) -> Result<(), WidgetExists> {
         let taken = self
             .widgets
             .iter()
             .any(|w| w.owner_id == owner.id && w.name == name && Some(w.id.as_str()) != except);
         if taken {
-            Err(WidgetError::Exists(WidgetExists))
+            Err(WidgetExists)
         } else {
             Ok(())
         }
     }
-}
-
-fn invalid(field: &str, rule: &str) -> WidgetError {
-    WidgetError::Invalid(ValidationFailed {
-        reason: format!("invalid JSON body at `{field}`: {rule}"),
-    })
-}
-
-fn check_name(name: &str) -> Result<(), WidgetError> {
-    if name.is_empty() {
-        return Err(invalid("name", "must have at least 1 character"));
-    }
-    Ok(())
-}
-
-fn check_price(price_cents: i64) -> Result<(), WidgetError> {
-    if price_cents < 0 {
-        return Err(invalid("priceCents", "must be at least 0"));
-    }
-    Ok(())
 }
 
 /// The widget store, shared by every worker.
@@ -204,9 +180,7 @@ impl WidgetResource {
         &self,
         user: User,
         json: WidgetIn,
-    ) -> Result<JsonResponse<Widget, CreatedHeaders>, WidgetError> {
-        check_name(&json.name)?;
-        check_price(json.price_cents)?;
+    ) -> Result<JsonResponse<Widget, CreatedHeaders>, WidgetExists> {
         let mut store = self.store();
         store.check_name(&user, &json.name, None)?;
         store.next_id += 1;
@@ -237,15 +211,13 @@ impl WidgetResource {
             .collect()
     }
 
-    async fn read_one(&self, user: User, path: WidgetPath) -> Result<Widget, WidgetError> {
+    async fn read_one(&self, user: User, path: WidgetPath) -> Result<Widget, WidgetNotFound> {
         let store = self.store();
         let at = store.position(&user, &path.widget_id)?;
         Ok(store.widgets[at].clone())
     }
 
     async fn update(&self, user: User, path: WidgetPath, json: WidgetIn) -> Result<Widget, WidgetError> {
-        check_name(&json.name)?;
-        check_price(json.price_cents)?;
         let mut store = self.store();
         let at = store.position(&user, &path.widget_id)?;
         store.check_name(&user, &json.name, Some(&path.widget_id))?;
@@ -261,12 +233,6 @@ impl WidgetResource {
         path: WidgetPath,
         json: WidgetPatch,
     ) -> Result<Widget, WidgetError> {
-        if let Some(name) = &json.name {
-            check_name(name)?;
-        }
-        if let Some(price) = json.price_cents {
-            check_price(price)?;
-        }
         let mut store = self.store();
         let at = store.position(&user, &path.widget_id)?;
         if let Some(name) = &json.name {
@@ -282,7 +248,7 @@ impl WidgetResource {
         Ok(widget.clone())
     }
 
-    async fn delete(&self, user: User, path: WidgetPath) -> Result<Deleted, WidgetError> {
+    async fn delete(&self, user: User, path: WidgetPath) -> Result<Deleted, WidgetNotFound> {
         let mut store = self.store();
         let at = store.position(&user, &path.widget_id)?;
         let widget = store.widgets.remove(at);

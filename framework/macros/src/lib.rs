@@ -7,6 +7,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{parse_macro_input, FnArg, ImplItem, ItemImpl, LitStr, Pat, ReturnType, Type};
 
+mod validate;
+
 /// The operations a resource may define, with their HTTP method, whether the
 /// method takes a request body, and whether it addresses one item.
 const RESOURCE_OPS: &[(&str, &str, bool)] = &[
@@ -802,6 +804,13 @@ pub fn contract(args: TokenStream, input: TokenStream) -> TokenStream {
     }
     let write_headers = if ser { header_fast_path(&item) } else { None };
     let json_object = json_object(&item);
+    let validate = match de {
+        true => match validate::validate_method(&item) {
+            Ok(method) => method,
+            Err(e) => return e.to_compile_error().into(),
+        },
+        false => quote!(),
+    };
     // A generic contract is one where its schema is (`T: JsonSchema`, as the
     // derive bounds it), without the user spelling the bound out.
     let contract_where = where_with(
@@ -816,6 +825,7 @@ pub fn contract(args: TokenStream, input: TokenStream) -> TokenStream {
         impl #impl_g ::jero::Contract for #name #ty_g #contract_where {
             const __JSON_OBJECT: bool = #json_object;
             #write_headers
+            #validate
         }
     }
     .into()

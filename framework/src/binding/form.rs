@@ -82,6 +82,13 @@ pub struct FormPart<T> {
     pub headers: Vec<(String, String)>,
 }
 
+/// A part's value is checked as the field's own would be.
+impl<T: crate::validate::HoldsContracts> crate::validate::HoldsContracts for FormPart<T> {
+    fn check_held(&self) -> Result<(), crate::validate::Violation> {
+        self.value.check_held()
+    }
+}
+
 impl<T> FormPart<T> {
     /// The first value of a part header (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -121,7 +128,7 @@ pub fn bind_form<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T
             declared: &declared,
         };
         let missing = match T::deserialize(form) {
-            Ok(v) => return Ok(v),
+            Ok(v) => return super::checked(v, part_violated),
             Err(e) => e
                 .message
                 .strip_prefix("missing field `")
@@ -134,6 +141,15 @@ pub fn bind_form<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T
             None => return Err(form_problem::<T>(&parts, &empty)),
         }
     }
+}
+
+/// The 422 for a form whose part breaks a declared constraint.
+#[cold]
+fn part_violated(e: super::FieldError) -> Problem {
+    Problem::validation_failed(match e.field {
+        Some(at) => format!("invalid form part `{at}`: {}", e.message),
+        None => format!("invalid form: {}", e.message),
+    })
 }
 
 /// The 422 for a form that does not fit `T`, naming the part.

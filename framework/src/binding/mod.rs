@@ -7,6 +7,9 @@
 //! path value that does not convert is 404; bad query, header or cookie
 //! values and malformed JSON are 400; well-formed JSON that breaks the
 //! schema is 422. Every message names the failing field, never its value.
+//! Once decoded, a contract's declared constraints are checked (see
+//! [`validate`](crate::validate)), and a violation is the same status as a
+//! value of the source that does not convert.
 
 mod fields;
 mod form;
@@ -183,6 +186,7 @@ pub fn bind_path<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T
         strict: false,
     })
     .map_err(|_| Problem::not_found())
+    .and_then(|v| checked(v, |_| Problem::not_found()))
 }
 
 /// Decodes the query string into the handler's `params` struct (repeated
@@ -204,6 +208,33 @@ pub fn bind_params<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result
         strict: true,
     })
     .map_err(|e| Problem::malformed(describe_field("query parameter", e, str::to_owned)))
+    .and_then(|v| {
+        checked(v, |e| {
+            Problem::malformed(describe_field("query parameter", e, str::to_owned))
+        })
+    })
+}
+
+/// `value` once its declared constraints hold (see
+/// [`validate`](crate::validate)); a violation becomes the source's
+/// problem through `problem`, as a binding error of the field would.
+#[inline]
+pub(crate) fn checked<T: Contract>(
+    value: T,
+    problem: impl FnOnce(FieldError) -> Problem,
+) -> Result<T, Problem> {
+    match value.__validate() {
+        Ok(()) => Ok(value),
+        Err(v) => Err(violated(v, problem)),
+    }
+}
+
+#[cold]
+fn violated(v: crate::validate::Violation, problem: impl FnOnce(FieldError) -> Problem) -> Problem {
+    problem(FieldError {
+        field: (!v.path().is_empty()).then(|| v.path().to_owned()),
+        message: v.rule().to_owned(),
+    })
 }
 
 /// A failing field's path, safe to show: the key of an unknown field (what
@@ -271,6 +302,11 @@ pub fn bind_headers<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
         strict: false,
     })
     .map_err(|e| Problem::malformed(describe_field("header", e, crate::headers::kebab)))
+    .and_then(|v| {
+        checked(v, |e| {
+            Problem::malformed(describe_field("header", e, crate::headers::kebab))
+        })
+    })
 }
 
 fn describe_field(source: &str, e: FieldError, show: impl Fn(&str) -> String) -> String {
@@ -303,6 +339,11 @@ pub fn bind_cookies<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
         strict: false,
     })
     .map_err(|e| Problem::malformed(describe_field("cookie", e, str::to_owned)))
+    .and_then(|v| {
+        checked(v, |e| {
+            Problem::malformed(describe_field("cookie", e, str::to_owned))
+        })
+    })
 }
 
 /// Whether the request carries none of the headers (`headers`) or cookies
@@ -371,13 +412,29 @@ pub trait JsonInput: DeserializeOwned {
     /// Whether the body must be a JSON object (a struct with named fields).
     #[doc(hidden)]
     const OBJECT: bool;
+
+    /// Checks the declared constraints of the contract(s).
+    #[doc(hidden)]
+    fn __validate(&self) -> Result<(), crate::validate::Violation>;
 }
 
 impl<T: Contract + DeserializeOwned> JsonInput for T {
     const OBJECT: bool = T::__JSON_OBJECT;
+
+    #[inline]
+    fn __validate(&self) -> Result<(), crate::validate::Violation> {
+        Contract::__validate(self)
+    }
 }
 impl<T: Contract + DeserializeOwned> JsonInput for Vec<T> {
     const OBJECT: bool = false;
+
+    fn __validate(&self) -> Result<(), crate::validate::Violation> {
+        for (i, item) in self.iter().enumerate() {
+            item.__validate().map_err(|v| v.at_index(i))?;
+        }
+        Ok(())
+    }
 }
 
 /// Decodes the JSON body into the handler's `json` type. Malformed JSON is
@@ -389,7 +446,20 @@ pub fn bind_json<T: JsonInput>(cx: &RequestCx<'_>) -> Result<T, Problem> {
     if T::OBJECT && body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(not_an_object(body));
     }
-    decode_json(body)
+    let value: T = decode_json(body)?;
+    match value.__validate() {
+        Ok(()) => Ok(value),
+        Err(v) => Err(body_violated(&v)),
+    }
+}
+
+/// A JSON body that breaks a declared constraint: 422 naming the field.
+#[cold]
+fn body_violated(v: &crate::validate::Violation) -> Problem {
+    Problem::validation_failed(match v.path() {
+        "" => format!("invalid JSON body: {}", v.rule()),
+        path => format!("invalid JSON body at `{path}`: {}", v.rule()),
+    })
 }
 
 /// How deep arrays and objects may nest in a JSON body (serde_json's
