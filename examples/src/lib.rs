@@ -1,6 +1,7 @@
 //! The example apps of jero, and the plumbing their binaries share:
 //! command-line options and logging.
 
+pub mod complete;
 pub mod demo;
 pub mod getting_started;
 
