@@ -78,19 +78,34 @@ pub struct WidgetPath {
     pub widget_id: String,
 }
 
-/// `?limit=&offset=`
+/// `?limit=&offset=`: each absent or empty is its default.
 #[contract]
 pub struct Page {
     /// At most this many (default 20).
-    #[serde(default = "default_limit")]
+    #[serde(default = "default_limit", deserialize_with = "count_or::<_, 20>")]
     pub limit: usize,
     /// Skip this many (default 0).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "count_or::<_, 0>")]
     pub offset: usize,
 }
 
 fn default_limit() -> usize {
     20
+}
+
+/// A count given as text: empty (`?limit=`, as DEMO_APP.md writes the
+/// route) is `DEFAULT`, as if absent; anything but digits is refused (400).
+fn count_or<'de, D: serde::Deserializer<'de>, const DEFAULT: usize>(d: D) -> Result<usize, D::Error> {
+    let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+    if text.is_empty() {
+        return Ok(DEFAULT);
+    }
+    match text.bytes().all(|b| b.is_ascii_digit()) {
+        true => text
+            .parse()
+            .map_err(|_| serde::de::Error::custom("expected a count")),
+        false => Err(serde::de::Error::custom("expected a count")),
+    }
 }
 
 /// `create`'s headers.
