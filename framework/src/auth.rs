@@ -100,7 +100,7 @@
 //! assert_eq!(refused.json::<serde_json::Value>()["type"], "invalid-token");
 //! ```
 
-use jero_engine::Response;
+use jero_engine::{Response, StaticHeader};
 
 use crate::binding::RequestCx;
 use crate::response::Responses;
@@ -124,6 +124,12 @@ pub trait Authenticator: Send + Sync + 'static {
     type User: 'static;
     /// Whether anonymous callers are admitted (`User` is an `Option`).
     const OPTIONAL: bool;
+
+    /// The `WWW-Authenticate` challenge its 401s carry (RFC 9110 section
+    /// 11.6.1): `Bearer` for `#[jero::authenticator(scheme = "bearer")]`,
+    /// none for API keys and cookies, which have no HTTP scheme. Added to a
+    /// 401 refusal that does not set one itself.
+    const CHALLENGE: Option<&'static StaticHeader> = None;
 
     /// Binds the credentials and authenticates: the user, or the response
     /// that refuses the request (already rendered in the app's format).
@@ -202,8 +208,27 @@ impl<R: Public> Gate<R> for NoAuth {
 impl<R: AcceptsUser<A::User>, A: Authenticator> Gate<R> for A {
     #[inline]
     async fn pass(&self, cx: &RequestCx<'_>) -> Result<Option<R::User>, Response> {
-        self.authenticate_request(cx).await.map(R::accept)
+        match self.authenticate_request(cx).await {
+            Ok(user) => Ok(R::accept(user)),
+            Err(refused) => Err(challenged(refused, A::CHALLENGE)),
+        }
     }
+}
+
+/// `WWW-Authenticate: Bearer`, the challenge of a bearer authenticator.
+#[doc(hidden)]
+pub static BEARER_CHALLENGE: StaticHeader = StaticHeader::new("www-authenticate", "Bearer");
+
+/// A refusal with the authenticator's challenge, when it is a 401 that
+/// carries none.
+#[cold]
+fn challenged(mut refused: Response, challenge: Option<&'static StaticHeader>) -> Response {
+    if let Some(challenge) = challenge {
+        if refused.status() == 401 && refused.header("www-authenticate").is_none() {
+            refused.append_static(challenge);
+        }
+    }
+    refused
 }
 
 /// A handler declares `user` but no authenticator handed one over (a route

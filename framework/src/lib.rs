@@ -152,7 +152,7 @@ pub use jero_engine::spawn;
 pub mod __private {
     pub use crate::app::respond;
     pub use crate::auth::{
-        credentials_missing, missing_user, AcceptsUser, Authenticator, Gate, Public, Users,
+        credentials_missing, missing_user, AcceptsUser, Authenticator, Gate, Public, Users, BEARER_CHALLENGE,
     };
     pub use crate::binding::{
         bind_content, bind_cookies, bind_form, bind_headers, bind_json, bind_params, bind_path,
@@ -166,7 +166,7 @@ pub mod __private {
     pub use crate::openapi::{credentials_of, security_schemes, Credential};
     pub use crate::response::{contract_info, describe_variant};
     pub use crate::{ArgSpec, BeforeBody, BoxFuture, OpKind, OperationDef, RequestCx};
-    pub use jero_engine::{HeaderName, LineBuf, LinePrefix, Method, Response};
+    pub use jero_engine::{HeaderName, LineBuf, LinePrefix, Method, Response, StaticHeader};
     pub use schemars;
     pub use serde;
     pub use serde_json;

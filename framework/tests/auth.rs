@@ -712,3 +712,50 @@ fn optional_auth_with_an_operation_that_declares_no_user_does_not_wire() {
         .location()
         .is_some_and(|l| l.file().ends_with("tests/auth.rs")));
 }
+
+/// The same token check, declared as the `bearer` scheme.
+struct BearerAuth;
+
+#[authenticator(scheme = "bearer")]
+impl BearerAuth {
+    async fn authenticate(&self, headers: Bearer) -> Result<User, InvalidToken> {
+        bearer(&headers.authorization)
+    }
+}
+
+struct ChallengeApp;
+
+impl App for ChallengeApp {
+    async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> {
+        w.include_endpoint_with_auth(Me, BearerAuth);
+        w.include_endpoint_with_auth(Keyed, KeyAuth);
+        Ok(())
+    }
+}
+
+/// A bearer authenticator's 401s carry `WWW-Authenticate: Bearer` (RFC
+/// 9110 11.6.1), for missing and for invalid credentials; an API key has
+/// no HTTP scheme to challenge with, and an answer that is not a 401 none.
+#[test]
+fn a_bearer_authenticators_401_carries_its_challenge() {
+    let c = TestClient::new(ChallengeApp);
+    let res = c.get("/me").send();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.header("www-authenticate"), Some("Bearer"));
+    let res = c.get("/me").header("Authorization", "Bearer nope").send();
+    assert_eq!(
+        (res.status(), res.header("www-authenticate")),
+        (401, Some("Bearer"))
+    );
+    assert_eq!(problem_type(&res), "invalid-token");
+    let res = c.get("/me").header("Authorization", "Bearer token").send();
+    assert_eq!((res.status(), res.header("www-authenticate")), (200, None));
+    let res = c.get("/keyed").send();
+    assert_eq!((res.status(), res.header("www-authenticate")), (401, None));
+    // HEAD gets the same head.
+    let res = c.head("/me").send();
+    assert_eq!(
+        (res.status(), res.header("www-authenticate")),
+        (401, Some("Bearer"))
+    );
+}

@@ -661,6 +661,10 @@ fn expand_authenticator(item: &ItemImpl, bearer: bool) -> syn::Result<TokenStrea
     let absent_checks = credential_args
         .iter()
         .map(|(ty, headers)| quote!(::jero::__private::credentials_absent::<#ty>(__cx, #headers)));
+    let challenge = match bearer {
+        true => quote!(::std::option::Option::Some(&::jero::__private::BEARER_CHALLENGE)),
+        false => quote!(::std::option::Option::None),
+    };
     let absent = match optional {
         true => quote!(let __absent = || true #(&& #absent_checks)*;),
         false => quote!(),
@@ -678,6 +682,7 @@ fn expand_authenticator(item: &ItemImpl, bearer: bool) -> syn::Result<TokenStrea
         impl #p::Authenticator for #self_ty {
             type User = #user;
             const OPTIONAL: bool = #optional;
+            const CHALLENGE: ::std::option::Option<&'static #p::StaticHeader> = #challenge;
 
             async fn authenticate_request(
                 &self,
