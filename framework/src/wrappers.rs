@@ -228,6 +228,7 @@ macro_rules! options {
             /// Overrides the status (200-599: another one is logged and
             /// answered with the generic 500 problem). On 204 and 304 no
             /// body and no `content-type` are sent.
+            #[doc(alias = "status_code")]
             pub fn status(mut self, status: u16) -> Self {
                 self.extras.status = Some(status);
                 self
@@ -282,6 +283,7 @@ pub use streaming::{
 /// # let _ = res;
 /// ```
 #[derive(Debug, Clone)]
+#[doc(alias = "JSONResponse")]
 pub struct JsonResponse<T, H = ()> {
     body: T,
     headers: H,

@@ -173,6 +173,7 @@ impl<H: HeaderContract> IntoResponse for StreamingResponse<H> {
 /// assert_eq!(res.header("content-type"), Some("application/x-ndjson"));
 /// assert_eq!(res.text(), "{\"title\":\"movie-0\"}\n{\"title\":\"movie-1\"}\n{\"title\":\"movie-2\"}\n");
 /// ```
+#[doc(alias = "NDJSONStreamingResponse")]
 pub struct NdjsonResponse<T, H = ()> {
     body: (ChunkStream, PhantomData<fn() -> T>),
     headers: H,
@@ -304,6 +305,7 @@ impl<T> From<T> for SseEvent<T> {
 ///     "data: {\"title\":\"first\"}\n\nevent: added\nid: 2\ndata: {\"title\":\"second\"}\n\n"
 /// );
 /// ```
+#[doc(alias = "SSEResponse")]
 pub struct SseResponse<T, H = ()> {
     body: SseBody<T>,
     headers: H,
