@@ -122,7 +122,9 @@ pub use app::{
     Wired, Wiring, WiringError,
 };
 pub use auth::Authenticator;
-pub use binding::{FieldError, FilePart, FormPart, FromContent, JsonInput, RawHeaders, RequestCx};
+pub use binding::{
+    FieldError, FilePart, FormPart, FromContent, JsonInput, PartHeaders, RawHeaders, RequestCx,
+};
 pub use bytes::Bytes;
 pub use contract::Contract;
 pub use cookie::{SameSite, SetCookie};

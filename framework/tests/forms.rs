@@ -387,3 +387,105 @@ fn absent_parts_take_serde_defaults_and_lists_are_empty() {
     );
     assert_eq!(p["detail"], "invalid form: missing part `title`");
 }
+
+/// A part's own headers, typed.
+#[contract(input)]
+struct PartMeta {
+    #[schemars(length(equal = 8))]
+    x_checksum: String,
+    x_revision: Option<u32>,
+}
+
+#[contract(input)]
+struct SignedForm {
+    config: FormPart<Config, PartMeta>,
+}
+
+#[contract]
+#[serde(rename_all = "camelCase")]
+struct SignedOut {
+    dpi: u32,
+    checksum: String,
+    revision: Option<u32>,
+    raw_checksum: Option<String>,
+}
+
+struct Signed;
+
+#[endpoint(path = "/signed")]
+impl Signed {
+    async fn post(&self, form: SignedForm) -> SignedOut {
+        let part = form.config;
+        SignedOut {
+            dpi: part.value.dpi,
+            checksum: part.headers.x_checksum.clone(),
+            revision: part.headers.x_revision,
+            raw_checksum: part.header("X-CHECKSUM").map(str::to_owned),
+        }
+    }
+}
+
+struct SignedApp;
+
+impl App for SignedApp {
+    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+        wiring.include_endpoint(Signed);
+        Ok(())
+    }
+}
+
+/// `FormPart<T, H>`: the part's headers bind `H` by name, as a handler's
+/// `headers` do, and stay readable as sent; one that is missing, does not
+/// convert or breaks its constraint is 422 naming the part and the header.
+#[test]
+fn a_parts_headers_bind_a_contract() {
+    let c = TestClient::new(SignedApp);
+    let form = |headers: &[(&str, &str)]| {
+        Multipart::new().part(
+            "config",
+            None,
+            Some("application/json"),
+            headers,
+            br#"{"dpi": 300}"#,
+        )
+    };
+    let res = c
+        .post("/signed")
+        .multipart(form(&[("X-Checksum", "abcd1234"), ("x-revision", "7")]))
+        .send();
+    assert_eq!(res.status(), 200, "{}", res.text());
+    assert_eq!(
+        res.json::<Value>(),
+        json!({"dpi": 300, "checksum": "abcd1234", "revision": 7, "rawChecksum": "abcd1234"})
+    );
+    let detail = |headers: &[(&str, &str)]| {
+        let res = c.post("/signed").multipart(form(headers)).send();
+        (
+            res.status(),
+            res.json::<Value>()["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    };
+    assert_eq!(
+        detail(&[]),
+        (
+            422,
+            "invalid form part `config`: missing header `x-checksum`".to_owned()
+        )
+    );
+    assert_eq!(
+        detail(&[("X-Checksum", "abc")]),
+        (
+            422,
+            "invalid form part `config`: header `x-checksum`: must have exactly 8 characters".to_owned()
+        )
+    );
+    let (status, text) = detail(&[("X-Checksum", "abcd1234"), ("X-Revision", "seven")]);
+    assert_eq!(status, 422);
+    assert!(
+        text.starts_with("invalid form part `config`: header `x-revision`: "),
+        "{text}"
+    );
+}

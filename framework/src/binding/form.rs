@@ -7,7 +7,7 @@
 //! | a nested contract struct | the part's body as JSON |
 //! | [`Bytes`] | the part's bytes |
 //! | [`FilePart`] | the bytes, with a required filename and the content type |
-//! | [`FormPart<T>`] | `T` as above, with the part's content type and headers |
+//! | [`FormPart<T, H>`] | `T` as above, with the part's content type, its headers as a contract `H` (bound as a handler's `headers` are) and as sent |
 //! | `Vec<T>` | every part of that name, in order (zero or more) |
 //! | `Option<T>` | the part if it was sent |
 //!
@@ -58,44 +58,98 @@ pub struct FilePart {
 }
 
 /// A part's value `T` (bound as a field of that type would be) with the
-/// part's content type and headers, as sent.
+/// part's content type, filename and headers: typed, as a contract `H`
+/// whose fields bind the part's headers by name (as a handler's `headers`
+/// argument does: `x_checksum` binds `X-Checksum`), and raw, as sent.
 ///
 /// ```
 /// # use jero::{contract, FormPart};
 /// #[contract(input)]
 /// struct Settings { dpi: u32 }
 ///
+/// /// The config part's own headers.
+/// #[contract(input)]
+/// struct PartMeta {
+///     #[schemars(length(equal = 8))]
+///     x_checksum: Option<String>,
+/// }
+///
 /// #[contract(input)]
 /// struct Job {
-///     config: FormPart<Settings>,
+///     config: FormPart<Settings, PartMeta>,
+///     notes: Option<FormPart<String>>,
 /// }
 /// ```
+///
+/// A typed part header that is missing, does not convert or breaks its
+/// declared constraint is 422, naming the part and the header.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FormPart<T> {
+pub struct FormPart<T, H = ()> {
     /// The value.
     pub value: T,
     /// The part's `Content-Type`, if it has one.
     pub content_type: Option<String>,
     /// The part's filename, if it has one.
     pub filename: Option<String>,
+    /// The part's headers, as the contract `H` (`()`: none).
+    pub headers: H,
     /// The part's headers, in order, names as sent.
-    pub headers: Vec<(String, String)>,
+    pub raw_headers: Vec<(String, String)>,
 }
 
-/// A part's value is checked as the field's own would be.
-impl<T: crate::validate::HoldsContracts> crate::validate::HoldsContracts for FormPart<T> {
+/// A part's value is checked as the field's own would be (its headers
+/// were checked when they were bound).
+impl<T: crate::validate::HoldsContracts, H> crate::validate::HoldsContracts for FormPart<T, H> {
     fn check_held(&self) -> Result<(), crate::validate::Violation> {
         self.value.check_held()
     }
 }
 
-impl<T> FormPart<T> {
-    /// The first value of a part header (ASCII case-insensitive).
+impl<T, H> FormPart<T, H> {
+    /// The first value of a part header as sent (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
+        self.raw_headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The typed headers of a [`FormPart`]: `()` for none, or a contract whose
+/// fields bind the part's headers by name.
+pub trait PartHeaders: Sized {
+    /// Binds the part's headers (and checks the contract's constraints);
+    /// the error names the header.
+    #[doc(hidden)]
+    fn from_part(headers: &[(String, String)]) -> Result<Self, String>;
+}
+
+impl PartHeaders for () {
+    fn from_part(_: &[(String, String)]) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+impl<H: Contract + DeserializeOwned> PartHeaders for H {
+    fn from_part(headers: &[(String, String)]) -> Result<H, String> {
+        let entries: Vec<super::fields::Entry<'_>> = headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), Cow::Borrowed(v.as_str())))
+            .collect();
+        let describe = |e| super::describe_field("header", e, crate::headers::kebab);
+        let bound = H::deserialize(super::fields::Fields {
+            entries: &entries,
+            matching: super::fields::Match::Header,
+            strict: false,
+        })
+        .map_err(describe)?;
+        bound.__validate().map_err(|v| {
+            describe(FieldError {
+                field: (!v.path().is_empty()).then(|| v.path().to_owned()),
+                message: v.rule().to_owned(),
+            })
+        })?;
+        Ok(bound)
     }
 }
 
@@ -701,14 +755,15 @@ impl<'de> Deserialize<'de> for FilePart {
     }
 }
 
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for FormPart<T> {
+impl<'de, T: Deserialize<'de>, H: PartHeaders> Deserialize<'de> for FormPart<T, H> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = whole::<D, T>(d, FORM_PART)?;
         Ok(FormPart {
+            headers: H::from_part(&raw.headers).map_err(de::Error::custom)?,
             value: raw.value,
             content_type: raw.content_type,
             filename: raw.filename,
-            headers: raw.headers,
+            raw_headers: raw.headers,
         })
     }
 }
@@ -727,7 +782,7 @@ impl JsonSchema for FilePart {
     }
 }
 
-impl<T: JsonSchema> JsonSchema for FormPart<T> {
+impl<T: JsonSchema, H> JsonSchema for FormPart<T, H> {
     fn schema_name() -> Cow<'static, str> {
         T::schema_name()
     }

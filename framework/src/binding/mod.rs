@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 use smallvec::SmallVec;
 
 pub use fields::FieldError;
-pub use form::{bind_form, FilePart, FormPart};
+pub use form::{bind_form, FilePart, FormPart, PartHeaders};
 pub use raw_headers::RawHeaders;
 
 use crate::contract::Contract;
