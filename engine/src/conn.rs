@@ -89,10 +89,13 @@ pub(crate) async fn serve<S: Service>(io: TcpStream, service: Rc<S>, worker: Rc<
         rbuf: BytesMut::with_capacity(READ_BUF),
         // Taken from the worker's pool when there is output to encode.
         wbuf: Vec::new(),
-        worker,
+        worker: worker.clone(),
         key,
     };
-    conn.run(&*service).await;
+    // Past a shutdown's grace period the worker stops the task: what the
+    // connection holds (a response stream, the service's future) is
+    // dropped here, before the runtime goes, so its teardown runs.
+    let _ = crate::worker::until_stopped(conn.run(&*service), &worker, key).await;
 }
 
 struct Conn {

@@ -387,6 +387,15 @@ where
             open = worker.active_connections(),
             "shutdown grace period over; dropping connections"
         );
+        // Each task ends at its next poll, dropping its stream or service
+        // future (whose teardown runs); a few turns of the runtime let them.
+        worker.stop_tasks();
+        for _ in 0..100 {
+            if worker.active_connections() == 0 {
+                break;
+            }
+            monoio::time::sleep(std::time::Duration::from_millis(1)).await;
+        }
     }
     Ok(())
 }

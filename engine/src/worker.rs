@@ -37,6 +37,8 @@ struct Slot {
     idle: bool,
     timed_out: bool,
     in_use: bool,
+    /// The connection task's waker, for [`Worker::stop_tasks`].
+    task: Option<Waker>,
 }
 
 /// State shared by every task on one worker thread.
@@ -44,6 +46,9 @@ pub(crate) struct Worker {
     pub(crate) config: Arc<crate::server::Config>,
     global_shutdown: Arc<AtomicBool>,
     shutting_down: Cell<bool>,
+    /// The shutdown's grace period is over: connection tasks end at their
+    /// next poll ([`until_stopped`]).
+    stopped: Cell<bool>,
     now: Cell<Instant>,
     slots: RefCell<Vec<Slot>>,
     free: RefCell<Vec<usize>>,
@@ -65,6 +70,7 @@ impl Worker {
             config,
             global_shutdown,
             shutting_down: Cell::new(false),
+            stopped: Cell::new(false),
             now: Cell::new(Instant::now()),
             slots: RefCell::new(Vec::new()),
             free: RefCell::new(Vec::new()),
@@ -201,6 +207,18 @@ impl Worker {
         }
     }
 
+    /// Ends every connection task at its next poll, which drops what it
+    /// holds (a response stream's teardown runs): for the connections
+    /// still open when a shutdown's grace period is over.
+    pub(crate) fn stop_tasks(&self) {
+        self.stopped.set(true);
+        for slot in self.slots.borrow_mut().iter_mut().filter(|s| s.in_use) {
+            if let Some(w) = slot.task.take() {
+                w.wake();
+            }
+        }
+    }
+
     pub(crate) fn global_shutdown_requested(&self) -> bool {
         self.global_shutdown.load(Ordering::Acquire)
     }
@@ -238,6 +256,48 @@ pin_project_lite::pin_project! {
         #[pin]
         op: F,
         interrupt: Interrupt<'a>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// See [`until_stopped`].
+    pub(crate) struct UntilStopped<'a, F> {
+        #[pin]
+        op: F,
+        worker: &'a Worker,
+        key: usize,
+        registered: bool,
+    }
+}
+
+/// Polls `op`, a connection task's whole work, until it finishes (`Some`)
+/// or the worker stops its tasks (`None`, and `op` is dropped by the
+/// caller). The task's waker is kept in slot `key` on the first poll:
+/// this future is the task's own body, whose waker does not change.
+#[inline]
+pub(crate) fn until_stopped<F: Future>(op: F, worker: &Worker, key: usize) -> UntilStopped<'_, F> {
+    UntilStopped {
+        op,
+        worker,
+        key,
+        registered: false,
+    }
+}
+
+impl<F: Future> Future for UntilStopped<'_, F> {
+    type Output = Option<F::Output>;
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        if this.worker.stopped.get() {
+            return Poll::Ready(None);
+        }
+        if !*this.registered {
+            this.worker.slots.borrow_mut()[*this.key].task = Some(cx.waker().clone());
+            *this.registered = true;
+        }
+        this.op.poll(cx).map(Some)
     }
 }
 

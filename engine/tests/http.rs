@@ -94,6 +94,7 @@ both_drivers!(
     shutdown_closes_idle_keep_alive_connections,
     shutdown_closes_connections_that_never_sent_a_request,
     shutdown_refuses_new_connections_and_serve_returns,
+    shutdown_drops_what_outlasts_the_grace_period,
 );
 
 fn get(path: &str) -> String {
@@ -1223,4 +1224,43 @@ fn shutdown_refuses_new_connections_and_serve_returns(d: Drv) {
     server.wait_stopped(Duration::from_secs(5)).expect("serve failed");
     let err = TcpStream::connect(server.addr).expect_err("connected after serve returned");
     assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+}
+
+/// A response that never ends (a stream that keeps ticking) is dropped
+/// once the grace period is over: its teardown runs, the connection
+/// closes, and `serve` returns.
+fn shutdown_drops_what_outlasts_the_grace_period(d: Drv) {
+    let grace = Duration::from_millis(800);
+    let mut server = TestServer::with(
+        d,
+        Opts {
+            timeouts: Timeouts {
+                shutdown_grace: grace,
+                ..Timeouts::default()
+            },
+            ..Opts::default()
+        },
+    );
+    let mut c = server.connect();
+    c.send(get("/stream-forever").as_bytes());
+    read_until(&mut c, b"tick\n", 2);
+    let start = Instant::now();
+    server.begin_shutdown();
+    server
+        .wait_stopped(grace + Duration::from_secs(5))
+        .expect("serve failed");
+    // It waited for the stream (within a tick of the grace period), then
+    // dropped it.
+    assert!(
+        start.elapsed() >= grace - Duration::from_millis(100),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(server.shared.drops(), 1, "the stream's teardown did not run");
+    let mut rest = Vec::new();
+    let _ = c.stream.read_to_end(&mut rest);
+    assert!(
+        !rest.ends_with(b"0\r\n\r\n"),
+        "a dropped stream must not look finished (no last chunk)"
+    );
 }
