@@ -180,9 +180,16 @@ pub trait NoteStore: Send + Sync + 'static {
 pub struct MemoryStore {
     notes: Mutex<Vec<Note>>,
     next_id: AtomicU64,
+    closed: std::sync::atomic::AtomicBool,
 }
 
 impl MemoryStore {
+    /// Whether its teardown ran (a real store would have closed its
+    /// connections).
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::SeqCst)
+    }
+
     fn notes(&self) -> std::sync::MutexGuard<'_, Vec<Note>> {
         // Every change is one push, assignment or removal: a panic while
         // holding the lock leaves no half-made change behind.
@@ -243,6 +250,7 @@ impl NoteStore for MemoryStore {
 impl Teardown for MemoryStore {
     async fn teardown(&self) {
         // A real store would flush and close its connections here.
+        self.closed.store(true, Ordering::SeqCst);
         tracing::info!(notes = self.count(), "note store closed");
     }
 }
@@ -277,10 +285,11 @@ pub struct TokenAuth {
 #[authenticator(scheme = "bearer")]
 impl TokenAuth {
     async fn authenticate(&self, headers: Bearer) -> Result<Caller, InvalidToken> {
-        let token = headers
-            .authorization
-            .strip_prefix("Bearer ")
-            .ok_or(InvalidToken)?;
+        // The scheme is case-insensitive (RFC 9110 section 11.1).
+        let (scheme, token) = headers.authorization.split_once(' ').ok_or(InvalidToken)?;
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(InvalidToken);
+        }
         let id = self.tokens.get(token).ok_or(InvalidToken)?;
         Ok(Caller { id: id.clone() })
     }

@@ -52,3 +52,38 @@ pub trait Contract: schemars::JsonSchema {
         Ok(())
     }
 }
+
+/// A contract behind a pointer is the contract: bound, validated and sent
+/// as the value it points to (a recursive contract holds its children in a
+/// `Box`).
+macro_rules! pointer_contract {
+    ($($pointer:ident),*) => {$(
+        // Not offered when a type is not a contract: the fix there is
+        // `#[jero::contract]`, not a pointer.
+        #[diagnostic::do_not_recommend]
+        impl<T: Contract> Contract for $pointer<T> {
+            const __HEADERS_MAY_SET_CONTENT_TYPE: bool = T::__HEADERS_MAY_SET_CONTENT_TYPE;
+            const __JSON_OBJECT: bool = T::__JSON_OBJECT;
+
+            #[inline]
+            fn __write_headers(&self, res: &mut jero_engine::Response) -> Option<bool> {
+                (**self).__write_headers(res)
+            }
+
+            #[inline]
+            fn __write_header_lines(&self, lines: &mut jero_engine::LineBuf) -> bool {
+                (**self).__write_header_lines(lines)
+            }
+
+            #[inline]
+            fn __validate(&self) -> Result<(), crate::validate::Violation> {
+                (**self).__validate()
+            }
+        }
+    )*};
+}
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+pointer_contract!(Box, Arc, Rc);

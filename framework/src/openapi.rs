@@ -240,7 +240,12 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
             } else {
                 field.clone()
             };
-            let schema = props.get(field).cloned().unwrap_or_else(|| json!({}));
+            let mut schema = props.get(field).cloned().unwrap_or_else(|| json!({}));
+            // Taken from the definitions as written, before the
+            // generator's transforms run on them.
+            if let Ok(s) = <&mut schemars::Schema>::try_from(&mut schema) {
+                schemars::transform::Transform::transform(&mut DropImpossibleNullDefaults, s);
+            }
             parameters.push(json!({
                 "name": name,
                 "in": place,

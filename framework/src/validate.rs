@@ -7,19 +7,27 @@
 //!
 //! | attribute | on | the value must |
 //! |---|---|---|
-//! | `length(min = a, max = b)`, `length(equal = n)` | text (in characters), lists, sets, maps | have that many characters or items |
+//! | `length(min = a, max = b)`, `length(equal = n)` | text (in characters), lists, sets | have that many characters or items |
 //! | `range(min = a, max = b)` | numbers | lie between the bounds (inclusive) |
-//! | `pattern("re")`, `regex(pattern = "re")` | text | match the regular expression somewhere (anchor it with `^..$` for the whole text) |
+//! | `pattern("re")`, `regex(pattern = "re")` | text | match the regular expression somewhere (anchor it with `^..$` for the whole text); a string literal, compiled with the contract |
 //! | `contains("s")` | text | contain the text |
-//! | `email`, `url`, `ip` | text | be an email address (`local@domain`), an absolute URI (`scheme:rest`), an IPv4 or IPv6 address |
+//! | `email`, `url`, `ip`, `ipv4`, `ipv6` | text | be an email address (`local@domain`), an absolute URI (`scheme:rest`), an IP address (of that version) |
 //! | `required` | `Option` fields | be present and not `null` |
 //! | `inner(..)` | lists, sets, `Option`s of them | each item: the attributes inside |
 //!
+//! Patterns are Rust [`regex`](https://docs.rs/regex) syntax, which is
+//! close to the ECMA-262 patterns of JSON Schema but Unicode-aware: `\d`
+//! also matches other scripts' digits and `\w` their letters; write
+//! `[0-9]` or `[A-Za-z0-9_]` where only ASCII will do.
+//!
 //! An `Option` that is `None` passes every check but `required`. A field
 //! whose type is itself a contract (or a list, map or `Option` of
-//! contracts) is checked too, and a violation names the whole path
-//! (`items[2].name`). A violated constraint is a `validation-failed` 422
-//! for a JSON body or a form, and the source's usual error elsewhere: 400
+//! contracts, an array of them, or one behind a `Box`, `Arc` or `Rc`) is
+//! checked too, and a violation names the whole path (`items[2].name`). In
+//! a generic contract, a field whose type is a type parameter is checked
+//! when the parameter is bounded by [`Contract`](crate::Contract)
+//! (`struct Page<T: Contract>`): without the bound nothing says it is one.
+//! A violated constraint is a `validation-failed` 422 for a JSON body or a form, and the source's usual error elsewhere: 400
 //! for query parameters, headers and cookies, 404 for a path. The message
 //! names the field and the rule, never the value.
 //!
@@ -124,7 +132,7 @@ pub type Rule = Result<(), String>;
 /// A value with a length: text (in characters) or a collection (in items).
 #[diagnostic::on_unimplemented(
     message = "`length` does not apply to `{Self}`",
-    note = "`length(..)` constrains text (in characters) and lists, sets and maps (in items)"
+    note = "`length(..)` constrains text (in characters) and lists and sets (in items)"
 )]
 pub trait HasLength {
     /// `character` or `item`.
@@ -165,17 +173,17 @@ macro_rules! collection_length {
     )*};
 }
 
+// Not maps: the schema of a map has no length (schemars writes none), and
+// a constraint the document does not show is not checked either.
 collection_length!(
     [T] => [T],
     Vec<T> => [T],
     VecDeque<T> => [T],
     BTreeSet<T> => [T],
     HashSet<T, S> => [T, S],
-    BTreeMap<K, V> => [K, V],
-    HashMap<K, V, S> => [K, V, S],
 );
 
-impl<T: HasLength, const N: usize> HasLength for [T; N] {
+impl<T, const N: usize> HasLength for [T; N] {
     const UNIT: &'static str = "item";
     fn length(&self) -> Option<usize> {
         Some(N)
@@ -190,6 +198,13 @@ impl<T: HasLength> HasLength for Option<T> {
 }
 
 impl<T: HasLength + ?Sized> HasLength for Box<T> {
+    const UNIT: &'static str = T::UNIT;
+    fn length(&self) -> Option<usize> {
+        (**self).length()
+    }
+}
+
+impl<T: HasLength + ?Sized> HasLength for &T {
     const UNIT: &'static str = T::UNIT;
     fn length(&self) -> Option<usize> {
         (**self).length()
@@ -326,6 +341,12 @@ impl<T: RangeValue + ?Sized> RangeValue for Box<T> {
     }
 }
 
+impl<T: RangeValue + ?Sized> RangeValue for &T {
+    fn num(&self) -> Option<Num> {
+        (**self).num()
+    }
+}
+
 /// `range(min, max)`, both inclusive.
 pub fn check_range<T: RangeValue + ?Sized>(value: &T, min: Option<Num>, max: Option<Num>) -> Rule {
     let Some(n) = value.num() else {
@@ -382,6 +403,12 @@ impl<T: AsText> AsText for Option<T> {
 }
 
 impl<T: AsText + ?Sized> AsText for Box<T> {
+    fn text(&self) -> Option<&str> {
+        (**self).text()
+    }
+}
+
+impl<T: AsText + ?Sized> AsText for &T {
     fn text(&self) -> Option<&str> {
         (**self).text()
     }
@@ -472,6 +499,51 @@ pub fn check_ip<T: AsText + ?Sized>(value: &T) -> Rule {
     match value.text() {
         Some(text) if text.parse::<std::net::IpAddr>().is_err() => Err("must be an IP address".to_owned()),
         _ => Ok(()),
+    }
+}
+
+/// `ipv4`: an IPv4 address (dotted decimal).
+pub fn check_ipv4<T: AsText + ?Sized>(value: &T) -> Rule {
+    match value.text() {
+        Some(text) if text.parse::<std::net::Ipv4Addr>().is_err() => {
+            Err("must be an IPv4 address".to_owned())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `ipv6`: an IPv6 address.
+pub fn check_ipv6<T: AsText + ?Sized>(value: &T) -> Rule {
+    match value.text() {
+        Some(text) if text.parse::<std::net::Ipv6Addr>().is_err() => {
+            Err("must be an IPv6 address".to_owned())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A field that `required` applies to: an `Option`, which must be `Some`
+/// (any other field is required already: serde has no value to give it).
+#[diagnostic::on_unimplemented(
+    message = "`required` applies to `Option` fields, not to `{Self}`",
+    note = "a field of another type is required already"
+)]
+pub trait Presence {
+    /// Whether there is a value.
+    fn present(&self) -> bool;
+}
+
+impl<T> Presence for Option<T> {
+    fn present(&self) -> bool {
+        self.is_some()
+    }
+}
+
+/// `required`: present and not `null`.
+pub fn check_required<T: Presence + ?Sized>(value: &T) -> Rule {
+    match value.present() {
+        true => Ok(()),
+        false => Err("is required".to_owned()),
     }
 }
 
@@ -568,6 +640,15 @@ held_list!(
     BTreeSet<T> => [T: HoldsContracts],
     HashSet<T, S> => [T: HoldsContracts, S],
 );
+
+impl<T: HoldsContracts, const N: usize> HoldsContracts for [T; N] {
+    fn check_held(&self) -> Result<(), Violation> {
+        for (i, item) in self.iter().enumerate() {
+            item.check_held().map_err(|v| v.at_index(i))?;
+        }
+        Ok(())
+    }
+}
 
 impl<T: crate::Contract> HoldsContracts for T {
     fn check_held(&self) -> Result<(), Violation> {

@@ -28,7 +28,7 @@ struct TokenAuth {
     calls: Arc<AtomicUsize>,
 }
 
-#[authenticator]
+#[authenticator(scheme = "bearer")]
 impl TokenAuth {
     async fn authenticate(&self, headers: Bearer) -> Result<String, InvalidToken> {
         self.calls.fetch_add(1, Ordering::Relaxed);
@@ -117,6 +117,7 @@ fn no_token_is_401_before_the_body_is_sent() {
         assert_eq!(resp.status, 401, "{extra:?}");
         assert_eq!(resp.json()["type"], "authentication-required");
         assert_eq!(resp.header("connection"), Some("close"));
+        assert_eq!(resp.header("www-authenticate"), Some("Bearer"));
     }
     let mut conn = server.connect();
     let resp = conn.send_raw(
@@ -125,6 +126,7 @@ fn no_token_is_401_before_the_body_is_sent() {
     );
     assert_eq!(resp.status, 401);
     assert_eq!(resp.json()["type"], "invalid-token");
+    assert_eq!(resp.header("www-authenticate"), Some("Bearer"));
     // Absent credentials never reach the authenticator; the wrong token did.
     assert_eq!(calls.load(Ordering::Relaxed), 1);
     server.stop();

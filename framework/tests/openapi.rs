@@ -698,10 +698,31 @@ struct NotePatch {
     pages: Option<u32>,
 }
 
+/// Query and header fields of the same shape.
+#[contract]
+struct PatchQuery {
+    #[serde(default)]
+    #[schemars(with = "String")]
+    reason: Option<String>,
+}
+
+#[contract]
+struct PatchHeaders {
+    #[serde(default)]
+    #[schemars(with = "String")]
+    x_reason: Option<String>,
+}
+
 struct Patches;
 
 #[endpoint(path = "/patches")]
 impl Patches {
+    async fn get(&self, params: PatchQuery, headers: PatchHeaders) -> Size {
+        Size {
+            size: params.reason.map_or(0, |r| r.len()) + headers.x_reason.map_or(0, |r| r.len()),
+        }
+    }
+
     async fn patch(&self, json: NotePatch) -> Size {
         Size {
             size: json.title.map_or(0, |t| t.len()) + json.pages.unwrap_or(0) as usize,
@@ -766,6 +787,12 @@ fn defaults_are_instances_of_their_schemas() {
     let mut refused = Vec::new();
     defaults_refused_by_their_type(&d, "", &mut refused);
     assert!(refused.is_empty(), "{refused:#?}");
+    // Parameters too (their schemas are copied from the definitions).
+    let params = d["paths"]["/patches"]["get"]["parameters"].as_array().unwrap();
+    assert_eq!(params.len(), 2, "{params:?}");
+    for p in params {
+        assert_eq!(p["schema"], json!({"type": "string"}), "{p}");
+    }
     // Binding is unchanged: left out is None.
     let res = c.patch("/patches").json(&json!({"pages": 3})).send();
     assert_eq!((res.status(), res.json()), (200, json!({"size": 3})));

@@ -419,3 +419,140 @@ fn credentials_that_break_a_constraint_are_401() {
         (401, "authentication-required".to_owned())
     );
 }
+
+// ---------------------------------------------------------------------------
+// Shapes: contracts behind pointers, in arrays, in generics; every format;
+// the other spellings schemars takes.
+
+#[contract]
+struct Item {
+    #[schemars(length(min = 1))]
+    name: String,
+}
+
+#[contract]
+struct Shapes {
+    boxed: Box<Item>,
+    shared: std::sync::Arc<Item>,
+    pair: [Item; 2],
+    maybe: Option<Box<Item>>,
+}
+
+#[contract]
+struct PageOf<T: jero::Contract> {
+    items: Vec<T>,
+}
+
+type Maybe<T> = Option<T>;
+
+#[contract]
+struct Spellings {
+    #[schemars(ipv4)]
+    v4: Option<String>,
+    #[schemars(ipv6)]
+    v6: Option<String>,
+    #[schemars(contains(pattern = "-"))]
+    code: Option<String>,
+    #[schemars(range(max = 1.))]
+    ratio: Option<f32>,
+    #[schemars(required)]
+    note: Maybe<String>,
+    #[schemars(length(equal = 4))]
+    pin: [u8; 4],
+}
+
+#[contract]
+#[serde(rename_all = "kebab-case")]
+enum Pick {
+    TwoOf(Item, Item),
+    #[serde(rename_all = "camelCase")]
+    NamedOne {
+        the_item: Item,
+    },
+}
+
+fn item(name: &str) -> Item {
+    Item { name: name.into() }
+}
+
+fn path_of(v: &impl jero::Contract) -> Option<(String, String)> {
+    v.__validate()
+        .err()
+        .map(|v| (v.path().to_owned(), v.rule().to_owned()))
+}
+
+fn at(path: &str, rule: &str) -> Option<(String, String)> {
+    Some((path.to_owned(), rule.to_owned()))
+}
+
+#[test]
+fn contracts_behind_pointers_in_arrays_and_in_generics_are_checked() {
+    const EMPTY: &str = "must have at least 1 character";
+    let ok = || Shapes {
+        boxed: Box::new(item("a")),
+        shared: std::sync::Arc::new(item("a")),
+        pair: [item("a"), item("a")],
+        maybe: None,
+    };
+    assert_eq!(path_of(&ok()), None);
+    let mut s = ok();
+    *s.boxed = item("");
+    assert_eq!(path_of(&s), at("boxed.name", EMPTY));
+    let mut s = ok();
+    s.shared = std::sync::Arc::new(item(""));
+    assert_eq!(path_of(&s), at("shared.name", EMPTY));
+    let mut s = ok();
+    s.pair[1] = item("");
+    assert_eq!(path_of(&s), at("pair[1].name", EMPTY));
+    let mut s = ok();
+    s.maybe = Some(Box::new(item("")));
+    assert_eq!(path_of(&s), at("maybe.name", EMPTY));
+    let page = PageOf {
+        items: vec![item("a"), item("")],
+    };
+    assert_eq!(path_of(&page), at("items[1].name", EMPTY));
+}
+
+#[test]
+fn every_format_and_spelling_is_checked() {
+    let ok = || Spellings {
+        v4: Some("10.0.0.1".into()),
+        v6: Some("::1".into()),
+        code: Some("a-b".into()),
+        ratio: Some(1.0),
+        note: Some(String::new()),
+        pin: [1, 2, 3, 4],
+    };
+    assert_eq!(path_of(&ok()), None);
+    type Case = (fn(&mut Spellings), &'static str, &'static str);
+    let cases: [Case; 5] = [
+        (|s| s.v4 = Some("::1".into()), "v4", "must be an IPv4 address"),
+        (
+            |s| s.v6 = Some("10.0.0.1".into()),
+            "v6",
+            "must be an IPv6 address",
+        ),
+        (|s| s.code = Some("ab".into()), "code", "must contain `-`"),
+        (|s| s.ratio = Some(1.5), "ratio", "must be at most 1"),
+        (|s| s.note = None, "note", "is required"),
+    ];
+    for (change, path, rule) in cases {
+        let mut s = ok();
+        change(&mut s);
+        assert_eq!(path_of(&s), at(path, rule));
+    }
+}
+
+#[test]
+fn enum_paths_follow_serdes_names_and_tuple_items_are_indices() {
+    let two = Pick::TwoOf(item("a"), item(""));
+    assert_eq!(
+        path_of(&two),
+        at("two-of[1].name", "must have at least 1 character")
+    );
+    let named = Pick::NamedOne { the_item: item("") };
+    assert_eq!(
+        path_of(&named),
+        at("named-one.theItem.name", "must have at least 1 character")
+    );
+}

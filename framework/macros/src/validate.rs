@@ -147,36 +147,25 @@ fn fields_checks(
         // holder's (flattened, transparent, a newtype's only field).
         let flattened = has_serde_flag(&field.attrs, "flatten");
         let wire = match &field.ident {
-            _ if flattened || transparent || newtype => None,
+            _ if flattened || transparent || newtype => Place::Same,
             Some(id) => {
                 use syn::ext::IdentExt;
-                Some(wire_name(
+                Place::Field(wire_name(
                     &field.attrs,
                     &id.unraw().to_string(),
                     rename_all,
                     RenameTarget::Field,
                 ))
             }
-            None => Some(i.to_string()),
+            // A tuple's items are an array's on the wire.
+            None => Place::Index(i),
         };
         let place = |v: TokenStream2| match &wire {
-            Some(w) => quote!(#v.map_err(|__v| __v.within(#w))),
-            None => v,
+            Place::Field(w) => quote!(#v.map_err(|__v| __v.within(#w))),
+            Place::Index(i) => quote!(#v.map_err(|__v| __v.at_index(#i))),
+            Place::Same => v,
         };
         let rules = field_rules(&field.attrs)?;
-        if rules.required {
-            if !crate::last_ident_is(&field.ty, "Option") {
-                // Any other type is required already (serde has no value
-                // to give it when it is absent).
-            } else {
-                let w = wire.clone().unwrap_or_default();
-                checks.push(quote! {
-                    if (#value).is_none() {
-                        return ::std::result::Result::Err(::jero::validate::Violation::new(#w, "is required"));
-                    }
-                });
-            }
-        }
         if let Some(rule_checks) = value_checks(&rules, &value, &field.ty)? {
             let checked = place(
                 quote!((|| -> ::std::result::Result<(), ::jero::validate::Violation> {
@@ -192,12 +181,25 @@ fn fields_checks(
     Ok(checks)
 }
 
+/// Where a field's violations sit in its holder's path.
+enum Place {
+    /// Under the field's wire name.
+    Field(String),
+    /// At an index (a tuple's item).
+    Index(usize),
+    /// Where the holder is (flattened, transparent, a newtype's field).
+    Same,
+}
+
 /// The checks of `rules` on `value` (a reference), each failing with a
 /// path-less violation; `None` when there are none.
 fn value_checks(rules: &Rules, value: &TokenStream2, ty: &Type) -> syn::Result<Option<TokenStream2>> {
     let v = quote!(::jero::validate);
     let fail = quote!(.map_err(|__r| #v::Violation::new("", __r))?;);
     let mut out = Vec::new();
+    if rules.required {
+        out.push(quote_spanned!(ty.span()=> #v::check_required(#value)#fail));
+    }
     if let Some(b) = &rules.length {
         let (min, max, equal) = (usize_bound(&b.min), usize_bound(&b.max), usize_bound(&b.equal));
         out.push(quote_spanned!(ty.span()=> #v::check_length(#value, #min, #max, #equal)#fail));
@@ -272,23 +274,26 @@ fn num_bound(e: &Option<Expr>) -> TokenStream2 {
             let exact = syn::LitInt::new(&format!("{}i128", i.base10_digits()), i.span());
             quote!(::jero::validate::Num::Int(#sign #exact))
         }
-        Some(Lit::Float(f)) => {
-            let exact = syn::LitFloat::new(&format!("{}f64", f.base10_digits()), f.span());
-            quote!(::jero::validate::Num::Float(#sign #exact))
-        }
+        Some(Lit::Float(f)) => quote!(::jero::validate::Num::Float((#sign #f) as f64)),
         _ => quote!(::jero::validate::Num::from(#e)),
     };
     quote!(::std::option::Option::Some(#num))
 }
 
-/// A pattern given as a literal must compile (as a Rust `regex`).
+/// A pattern is a string literal that compiles as a Rust `regex` (with the
+/// run time's own limits): it never fails on a request.
 fn check_regex(p: &Expr) -> syn::Result<()> {
-    if let Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) = p {
-        if let Err(e) = regex_syntax::Parser::new().parse(&s.value()) {
-            return Err(syn::Error::new(s.span(), format!("invalid pattern: {e}")));
-        }
+    match p {
+        Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => match regex::Regex::new(&s.value()) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(syn::Error::new(s.span(), format!("invalid pattern: {e}"))),
+        },
+        other => Err(syn::Error::new(
+            other.span(),
+            "a contract's pattern is a string literal, so that it is compiled (and refused if \
+             invalid) when the contract is",
+        )),
     }
-    Ok(())
 }
 
 /// The constraints of a field's `#[schemars(..)]` attributes.
@@ -323,12 +328,22 @@ fn read_rule(rules: &mut Rules, meta: syn::meta::ParseNestedMeta<'_>) -> syn::Re
         "contains" => {
             let content;
             syn::parenthesized!(content in meta.input);
+            // `contains("-")`, or the validator crate's `contains(pattern = "-")`.
+            if content.peek(syn::Ident) && content.peek2(syn::Token![=]) {
+                let key: syn::Ident = content.parse()?;
+                if key != "pattern" {
+                    return Err(syn::Error::new(key.span(), "expected `pattern = ..`"));
+                }
+                content.parse::<syn::Token![=]>()?;
+            }
             rules.contains = Some(content.parse()?);
         }
-        "email" | "url" | "ip" => rules.formats.push(match name.as_str() {
+        "email" | "url" | "ip" | "ipv4" | "ipv6" => rules.formats.push(match name.as_str() {
             "email" => "email",
             "url" => "url",
-            _ => "ip",
+            "ip" => "ip",
+            "ipv4" => "ipv4",
+            _ => "ipv6",
         }),
         "required" => rules.required = true,
         "inner" => {
@@ -418,49 +433,55 @@ fn wire_name(attrs: &[syn::Attribute], name: &str, rule: Option<&str>, target: R
     }
 }
 
-/// serde's `rename_all` rules, for a field (`snake_case` in Rust) or a
-/// variant (`PascalCase`).
+/// serde's `rename_all` rules (`serde_derive`'s `RenameRule`), for a
+/// field (written in `snake_case`) or a variant (in `PascalCase`).
 fn apply_rule(rule: &str, name: &str, target: RenameTarget) -> String {
-    let words: Vec<String> = match target {
-        RenameTarget::Field => name.split('_').map(str::to_owned).collect(),
-        RenameTarget::Variant => {
-            let mut words = Vec::new();
-            for (i, c) in name.char_indices() {
-                if i > 0 && c.is_uppercase() {
-                    words.push(String::new());
-                }
-                if words.is_empty() {
-                    words.push(String::new());
-                }
-                words.last_mut().expect("a word").push(c);
+    let pascal_field = || {
+        let mut out = String::new();
+        let mut capitalize = true;
+        for ch in name.chars() {
+            if ch == '_' {
+                capitalize = true;
+            } else if capitalize {
+                out.push(ch.to_ascii_uppercase());
+                capitalize = false;
+            } else {
+                out.push(ch);
             }
-            words.iter().map(|w| w.to_lowercase()).collect()
         }
+        out
     };
-    let capitalized = |w: &String| {
-        let mut c = w.chars();
-        c.next()
-            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-            .unwrap_or_default()
+    let lower_first = |s: String| match s.chars().next() {
+        Some(first) => first.to_ascii_lowercase().to_string() + &s[first.len_utf8()..],
+        None => s,
     };
-    match rule {
-        "lowercase" => match target {
-            RenameTarget::Field => name.to_lowercase(),
-            RenameTarget::Variant => name.to_lowercase(),
-        },
-        "UPPERCASE" => name.to_uppercase(),
-        "PascalCase" => words.iter().map(capitalized).collect(),
-        "camelCase" => {
-            let pascal: String = words.iter().map(capitalized).collect();
-            let mut c = pascal.chars();
-            c.next()
-                .map(|f| f.to_lowercase().collect::<String>() + c.as_str())
-                .unwrap_or_default()
+    let snake_variant = || {
+        let mut out = String::new();
+        for (i, ch) in name.char_indices() {
+            if i > 0 && ch.is_uppercase() {
+                out.push('_');
+            }
+            out.push(ch.to_ascii_lowercase());
         }
-        "snake_case" => words.join("_").to_lowercase(),
-        "SCREAMING_SNAKE_CASE" => words.join("_").to_uppercase(),
-        "kebab-case" => words.join("-").to_lowercase(),
-        "SCREAMING-KEBAB-CASE" => words.join("-").to_uppercase(),
+        out
+    };
+    match (target, rule) {
+        (RenameTarget::Field, "lowercase" | "snake_case") => name.to_owned(),
+        (RenameTarget::Field, "UPPERCASE" | "SCREAMING_SNAKE_CASE") => name.to_ascii_uppercase(),
+        (RenameTarget::Field, "PascalCase") => pascal_field(),
+        (RenameTarget::Field, "camelCase") => lower_first(pascal_field()),
+        (RenameTarget::Field, "kebab-case") => name.replace('_', "-"),
+        (RenameTarget::Field, "SCREAMING-KEBAB-CASE") => name.to_ascii_uppercase().replace('_', "-"),
+        (RenameTarget::Variant, "PascalCase") => name.to_owned(),
+        (RenameTarget::Variant, "lowercase") => name.to_ascii_lowercase(),
+        (RenameTarget::Variant, "UPPERCASE") => name.to_ascii_uppercase(),
+        (RenameTarget::Variant, "camelCase") => lower_first(name.to_owned()),
+        (RenameTarget::Variant, "snake_case") => snake_variant(),
+        (RenameTarget::Variant, "SCREAMING_SNAKE_CASE") => snake_variant().to_ascii_uppercase(),
+        (RenameTarget::Variant, "kebab-case") => snake_variant().replace('_', "-"),
+        (RenameTarget::Variant, "SCREAMING-KEBAB-CASE") => {
+            snake_variant().to_ascii_uppercase().replace('_', "-")
+        }
         _ => name.to_owned(),
     }
 }
@@ -529,11 +550,24 @@ mod tests {
         assert_eq!(f("UPPERCASE"), "PRICE_CENTS");
         assert_eq!(f("lowercase"), "price_cents");
         assert_eq!(f("snake_case"), "price_cents");
+        // serde keeps a field's own case where the rule does not change it.
+        assert_eq!(
+            apply_rule("lowercase", "userName", RenameTarget::Field),
+            "userName"
+        );
+        assert_eq!(
+            apply_rule("kebab-case", "userName", RenameTarget::Field),
+            "userName"
+        );
         let v = |rule| apply_rule(rule, "TextChunk", RenameTarget::Variant);
         assert_eq!(v("snake_case"), "text_chunk");
         assert_eq!(v("camelCase"), "textChunk");
         assert_eq!(v("kebab-case"), "text-chunk");
         assert_eq!(v("lowercase"), "textchunk");
         assert_eq!(v("SCREAMING_SNAKE_CASE"), "TEXT_CHUNK");
+        assert_eq!(
+            apply_rule("kebab-case", "Foo_Bar", RenameTarget::Variant),
+            "foo--bar"
+        );
     }
 }

@@ -350,24 +350,19 @@ pub fn bind_cookies<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
 /// (otherwise) that the contract `T` binds: for an optional authenticator,
 /// whose credentials that do not bind are then absent (an anonymous
 /// caller) rather than invalid (401). A contract read through a map or
-/// `flatten` names no fields, and counts as absent only when the request
-/// has none of that source at all.
+/// `flatten` names no fields of its own: its credentials are never taken
+/// as absent (every request has headers), so it refuses as before.
 pub fn credentials_absent<T: DeserializeOwned>(cx: &RequestCx<'_>, headers: bool) -> bool {
     let fields = fields::field_names::<T>();
+    if fields.is_empty() {
+        return false;
+    }
     let matching = if headers { Match::Header } else { Match::Exact };
     let named = |name: &str| fields.iter().any(|f| fields::names_field(matching, name, f));
     if headers {
-        let mut sent = cx.req.headers().map(|(n, _)| n);
-        match fields.is_empty() {
-            true => sent.next().is_none(),
-            false => !sent.any(named),
-        }
+        !cx.req.headers().any(|(n, _)| named(n))
     } else {
-        let entries = cookie_entries(cx);
-        match fields.is_empty() {
-            true => entries.is_empty(),
-            false => !entries.iter().any(|(n, _)| named(n)),
-        }
+        !cookie_entries(cx).iter().any(|(n, _)| named(n))
     }
 }
 
