@@ -307,6 +307,7 @@ impl<A: Authenticator> GateFacts for A {
         Some(crate::openapi::Security {
             schemes: A::security_schemes(generator),
             optional: A::OPTIONAL,
+            challenge: A::CHALLENGE.map(|h| h.value()),
         })
     }
 }

@@ -73,6 +73,8 @@ pub(crate) struct Security {
     pub(crate) schemes: Vec<(String, Value)>,
     /// Whether anonymous callers are admitted.
     pub(crate) optional: bool,
+    /// The `WWW-Authenticate` challenge its 401s carry (`Bearer`).
+    pub(crate) challenge: Option<&'static str>,
 }
 
 /// The security schemes of an authenticator named `name` reading these
@@ -130,6 +132,8 @@ pub(crate) struct OpDoc {
     framework: Vec<u16>,
     /// The status of a response that does not choose one.
     default_status: u16,
+    /// The `WWW-Authenticate` challenge of the gate's 401s, if any.
+    challenge: Option<&'static str>,
 }
 
 /// The app's exception handlers, for the document.
@@ -307,6 +311,7 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
     framework.push(500);
 
     let mut schemes = Vec::new();
+    let challenge = f.security.as_ref().and_then(|s| s.challenge);
     if let Some(sec) = f.security {
         let mut reqs: Vec<Value> = Vec::new();
         if sec.optional {
@@ -329,6 +334,7 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
         responses: f.responses,
         framework,
         default_status: f.kind.default_status(),
+        challenge,
     }
 }
 
@@ -493,6 +499,15 @@ fn responses(op: &OpDoc, handled: &HandledErrors, boxed: &[ResponseSpec]) -> Val
     for status in &op.framework {
         let problem = ResponseSpec::new(Some(*status), ContentSpec::Problem, "the framework");
         add_spec(&mut responses, &status.to_string(), &problem);
+    }
+    if let (Some(challenge), Some(unauthorized)) = (op.challenge, responses.get_mut("401")) {
+        // Not required: a handler's own 401 behind the gate is the
+        // handler's to challenge.
+        unauthorized["headers"]["www-authenticate"] = json!({
+            "description": format!("The challenge of the authenticator's refusals: `{challenge}`."),
+            "required": false,
+            "schema": {"type": "string", "example": challenge},
+        });
     }
     let mut sorted: Vec<(String, Value)> = responses.into_iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));

@@ -323,6 +323,15 @@ fn security_schemes_come_from_the_authenticators() {
         json!([{}, {"MaybeAuth": []}])
     );
     assert!(d["paths"]["/uploads"]["post"].get("security").is_none());
+    // The bearer gate's 401s carry its challenge; an API key's have none.
+    let challenge = &d["paths"]["/notes"]["post"]["responses"]["401"]["headers"]["www-authenticate"];
+    assert_eq!(
+        challenge["schema"],
+        json!({"type": "string", "example": "Bearer"}),
+        "{challenge}"
+    );
+    assert_eq!(challenge["required"], false);
+    assert!(d["paths"]["/status"]["get"]["responses"]["401"]["headers"].is_null());
 }
 
 #[test]
