@@ -113,13 +113,8 @@ fn authentication_gates_the_notes_but_not_the_health_check() {
 fn bad_input_gets_the_rest_statuses_naming_the_field() {
     let c = client();
     let detail = |res: jero_testing::TestResponse| {
-        (
-            res.status(),
-            res.json::<Value>()["detail"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        )
+        let p = res.problem();
+        (p.status, p.detail.unwrap_or_default())
     };
     assert_eq!(
         detail(create(&c, ALICE, json!({"title": ""}))),

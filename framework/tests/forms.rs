@@ -459,14 +459,8 @@ fn a_parts_headers_bind_a_contract() {
         json!({"dpi": 300, "checksum": "abcd1234", "revision": 7, "rawChecksum": "abcd1234"})
     );
     let detail = |headers: &[(&str, &str)]| {
-        let res = c.post("/signed").multipart(form(headers)).send();
-        (
-            res.status(),
-            res.json::<Value>()["detail"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
-        )
+        let p = c.post("/signed").multipart(form(headers)).send().problem();
+        (p.status, p.detail.unwrap_or_default())
     };
     assert_eq!(
         detail(&[]),

@@ -211,12 +211,8 @@ fn with(field: &str, value: Value) -> Value {
 
 /// The status, problem type and detail of a response.
 fn problem(res: TestResponse) -> (u16, String, String) {
-    let body: Value = res.json();
-    (
-        res.status(),
-        body["type"].as_str().unwrap_or_default().to_owned(),
-        body["detail"].as_str().unwrap_or_default().to_owned(),
-    )
+    let p = res.problem();
+    (p.status, p.code, p.detail.unwrap_or_default())
 }
 
 fn invalid_body(detail: &str) -> (u16, String, String) {

@@ -522,6 +522,51 @@ impl TestResponse {
             Err(e) => panic!("response body is not the expected JSON ({e}): {}", self.text()),
         }
     }
+
+    /// The body as RFC 9457 Problem Details, the framework's error format.
+    ///
+    /// ```
+    /// # use jero::{contract, endpoint, App, BoxError, Wiring};
+    /// # #[contract] struct Page { limit: u32 }
+    /// # struct Items;
+    /// # #[endpoint(path = "/items")]
+    /// # impl Items { async fn get(&self, params: Page) -> String { params.limit.to_string() } }
+    /// # struct MyApp;
+    /// # impl App for MyApp {
+    /// #     async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> { w.include_endpoint(Items); Ok(()) }
+    /// # }
+    /// let client = jero_testing::TestClient::new(MyApp);
+    /// let problem = client.get("/items?limit=many").send().problem();
+    /// assert_eq!((problem.status, problem.code.as_str()), (400, "malformed-request"));
+    /// assert!(problem.detail.unwrap().starts_with("query parameter `limit`"));
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the body is not a problem (the message shows the body).
+    #[track_caller]
+    pub fn problem(&self) -> ProblemDetails {
+        self.json()
+    }
+}
+
+/// An error response's body: RFC 9457 Problem Details, as the framework
+/// writes them (see [`TestResponse::problem`]).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct ProblemDetails {
+    /// The stable code (`type`), e.g. `validation-failed`.
+    #[serde(rename = "type")]
+    pub code: String,
+    /// The title, e.g. `Validation failed`.
+    pub title: String,
+    /// The status.
+    pub status: u16,
+    /// The rendered detail, when the error has one.
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// The typed parameters, when the error has some.
+    #[serde(default)]
+    pub params: Option<serde_json::Value>,
 }
 
 /// What is left of a response body.
