@@ -232,7 +232,7 @@ impl Conn {
         if head.framing != Framing::Empty {
             if self.body_pending(head) {
                 self.worker.arm(self.key, None, false);
-                early = match crate::panic::catch_unwind(service.before_body(&req)).await {
+                early = match crate::panic::catch_unwind(service.before_body(&mut req)).await {
                     Ok(early) => early,
                     Err(payload) => Some(service_panicked(service, &payload)),
                 };

@@ -85,6 +85,7 @@ impl ParsedHead {
                 SmallVec::from_slice(&self.headers)
             },
             body,
+            carried: Default::default(),
         }
     }
 }

@@ -159,9 +159,64 @@ pub struct Request {
     pub(crate) keep_alive: bool,
     pub(crate) headers: SmallVec<[HeaderSpan; INLINE_HEADERS]>,
     pub(crate) body: Bytes,
+    /// What [`Service::before_body`](crate::Service::before_body) left
+    /// for [`Service::call`](crate::Service::call).
+    pub(crate) carried: Carried,
+}
+
+/// A value a service keeps with a request from `before_body` to `call`
+/// ([`Request::carry`]). A clone of the request carries nothing.
+#[derive(Default)]
+pub(crate) struct Carried(Option<Box<dyn std::any::Any>>);
+
+impl Clone for Carried {
+    fn clone(&self) -> Carried {
+        Carried(None)
+    }
+}
+
+impl std::fmt::Debug for Carried {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Carried(..)"
+        } else {
+            "Carried(None)"
+        })
+    }
 }
 
 impl Request {
+    /// Keeps `value` with the request, for the service's own later look
+    /// ([`Request::take_carried`]): what
+    /// [`Service::before_body`](crate::Service::before_body) found (an
+    /// authenticated user, say), for [`Service::call`](crate::Service::call)
+    /// not to find it again once the body has arrived. A clone of the
+    /// request carries nothing.
+    ///
+    /// ```
+    /// # let mut req = jero_engine::Request::parse(&b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..]).unwrap();
+    /// req.carry(42u32);
+    /// assert_eq!(req.take_carried::<String>(), None); // another type: left
+    /// assert_eq!(req.take_carried::<u32>(), Some(42));
+    /// assert_eq!(req.take_carried::<u32>(), None);
+    /// ```
+    pub fn carry<T: std::any::Any>(&mut self, value: T) {
+        self.carried = Carried(Some(Box::new(value)));
+    }
+
+    /// Takes back what [`Request::carry`] kept, when it is a `T`.
+    #[inline]
+    pub fn take_carried<T: std::any::Any>(&mut self) -> Option<T> {
+        let carried = self.carried.0.take()?;
+        match carried.downcast::<T>() {
+            Ok(value) => Some(*value),
+            Err(other) => {
+                self.carried = Carried(Some(other));
+                None
+            }
+        }
+    }
+
     /// The request method.
     #[inline]
     pub fn method(&self) -> Method {

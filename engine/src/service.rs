@@ -39,7 +39,8 @@ pub trait Service: 'static {
     /// closes after the answer (what the client still sends is read and
     /// dropped for a moment, so that it gets the answer rather than a
     /// reset). `None` reads the body, then [`Service::call`] answers. `req`
-    /// has an empty body. The default: `None`.
+    /// has an empty body; what the service finds here and wants again in
+    /// `call` it keeps with [`Request::carry`]. The default: `None`.
     ///
     /// ```
     /// use jero_engine::{Request, Response, Service};
@@ -49,12 +50,12 @@ pub trait Service: 'static {
     ///         Response::new(201).with_body(format!("{} bytes", req.body().len()))
     ///     }
     ///     // Only /uploads takes a body: anything else is refused unread.
-    ///     async fn before_body(&self, req: &Request) -> Option<Response> {
+    ///     async fn before_body(&self, req: &mut Request) -> Option<Response> {
     ///         (req.path() != "/uploads").then(|| Response::new(404))
     ///     }
     /// }
     /// ```
-    fn before_body(&self, req: &Request) -> impl Future<Output = Option<Response>> {
+    fn before_body(&self, req: &mut Request) -> impl Future<Output = Option<Response>> {
         let _ = req;
         std::future::ready(None)
     }

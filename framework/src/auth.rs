@@ -39,11 +39,10 @@
 //! Over a socket, a request whose body has not arrived with its head (or
 //! is chunked, or over the size limit) is authenticated before the body is
 //! read: a refusal goes out at once and the body is never read (see
-//! [`Service::before_body`](jero_engine::Service::before_body)). The
-//! authenticator then runs a second time with the whole request, so an
-//! `authenticate` with side effects (counting attempts, say) sees such a
-//! request twice. A request whose body came with its head, and every
-//! request through the TestClient, is authenticated once.
+//! [`Service::before_body`](jero_engine::Service::before_body)). Its
+//! answer, the user, is kept with the request for the handler once the
+//! body has arrived: every request is authenticated once, whenever its
+//! body comes.
 //!
 //! ```
 //! use jero::{authenticator, contract, endpoint, App, BoxError, Wiring};

@@ -206,6 +206,7 @@ pub mod __private {
             meta: &meta,
             app: &app,
             active: None,
+            early: None,
         };
         f(&cx)
     }

@@ -85,7 +85,7 @@ pub struct TestService {
 }
 
 impl Service for TestService {
-    async fn before_body(&self, req: &Request) -> Option<Response> {
+    async fn before_body(&self, req: &mut Request) -> Option<Response> {
         match req.path() {
             "/early" => Some(Response::new(401).with_body(vec![b'x'; 20_000])),
             "/early-stream" => Some(Response::new(401).with_body(Body::stream(TestStream::new(

@@ -363,7 +363,7 @@ fn operation(
                 path_bind = Some(bind);
                 path_check = Some(quote_spanned! {a.span=>
                     if let ::std::result::Result::Err(e) = ::jero::__private::bind_path::<#ty>(__cx) {
-                        return ::std::option::Option::Some(__cx.reject(e));
+                        return ::std::result::Result::Err(__cx.reject(e));
                     }
                 });
             }
@@ -423,9 +423,14 @@ fn operation(
                     #path_bind
                     // Authentication next: after routing (the path
                     // included), before any other binding.
-                    let __user = match #p::Gate::<#self_ty>::pass(__gate, __cx).await {
-                        ::std::result::Result::Ok(user) => user,
-                        ::std::result::Result::Err(refused) => return refused,
+                    // Or the gate's answer from before the body was read.
+                    let __early = __cx.__take_early::<::std::option::Option<<#self_ty as #p::Users>::User>>();
+                    let __user = match __early {
+                        ::std::option::Option::Some(user) => user,
+                        ::std::option::Option::None => match #p::Gate::<#self_ty>::pass(__gate, __cx).await {
+                            ::std::result::Result::Ok(user) => user,
+                            ::std::result::Result::Err(refused) => return refused,
+                        },
                     };
                     #body
                 })
@@ -453,9 +458,16 @@ fn operation(
                 ::std::boxed::Box::pin(async move {
                     #path_check
                     if <__G as #p::Gate<#self_ty>>::PUBLIC {
-                        return ::std::option::Option::None;
+                        return ::std::result::Result::Ok(::std::option::Option::None);
                     }
-                    #p::Gate::<#self_ty>::pass(__gate, __cx).await.err()
+                    // The gate's answer is kept for the handler, which
+                    // then does not run the authenticator again.
+                    match #p::Gate::<#self_ty>::pass(__gate, __cx).await {
+                        ::std::result::Result::Ok(user) => ::std::result::Result::Ok(::std::option::Option::Some(
+                            ::std::boxed::Box::new(user) as ::std::boxed::Box<dyn ::std::any::Any>,
+                        )),
+                        ::std::result::Result::Err(refused) => ::std::result::Result::Err(refused),
+                    }
                 })
             }
             #p::OperationDef::<Self, __G> {

@@ -44,6 +44,9 @@ pub struct RequestCx<'a> {
     /// whose response is its own error type, or that of a handler that
     /// led to it, would otherwise call itself without end).
     pub(crate) active: Option<&'a ActiveHandler<'a>>,
+    /// What the operation's check before the body kept for it (the gate's
+    /// answer), taken once by the handler.
+    pub(crate) early: Option<&'a std::cell::Cell<Option<crate::router::EarlyValue>>>,
 }
 
 /// An exception handler that is answering, and the one it answers within.
@@ -53,6 +56,15 @@ pub(crate) struct ActiveHandler<'a> {
 }
 
 impl<'a> RequestCx<'a> {
+    /// What the operation's check before the body kept, when it is a `T`:
+    /// taken once. Used by the macros' expansion.
+    #[doc(hidden)]
+    #[inline]
+    pub fn __take_early<T: 'static>(&self) -> Option<T> {
+        let value = self.early?.take()?;
+        value.downcast::<T>().ok().map(|v| *v)
+    }
+
     /// The engine's request.
     pub fn request(&self) -> &jero_engine::Request {
         self.req
