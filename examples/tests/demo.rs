@@ -812,6 +812,11 @@ fn the_openapi_document_covers_every_route() {
     assert_eq!(count["schema"]["maximum"], 1_000_000, "{count}");
     // The statuses each can answer, and no others: neither ever succeeds.
     assert_eq!(codes("/status", "get"), ["500", "503"]);
+    assert!(
+        d["paths"]["/export"]["get"]["responses"]["200"]["content"]["text/csv"].is_object(),
+        "{}",
+        d["paths"]["/export"]["get"]["responses"]["200"]
+    );
     assert_eq!(codes("/boom", "get"), ["500"]);
     assert!(codes("/widgets", "post").contains(&"401".to_owned()));
     assert!(codes("/widgets", "post").contains(&"409".to_owned()));

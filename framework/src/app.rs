@@ -1015,7 +1015,10 @@ impl Wiring {
         }
         if let Some(info) = self.openapi.take() {
             let docs = std::mem::take(&mut self.docs);
-            let doc = crate::openapi::document(&info, docs, &self.handled_errors, &mut self.generator);
+            let doc = match crate::openapi::document(&info, docs, &self.handled_errors, &mut self.generator) {
+                Ok(doc) => doc,
+                Err(e) => return Err((WiringError::new(e), self.teardowns)),
+            };
             for (path, page) in crate::openapi::pages(&doc) {
                 let template = Template::parse(path).expect("the OpenAPI pages' paths are valid");
                 let owner = format!("OpenApi::{}", path.trim_start_matches('/'));

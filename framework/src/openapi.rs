@@ -37,6 +37,9 @@ pub struct OpenApi {
     title: String,
     version: String,
     description: Option<String>,
+    /// `(method, path template, media type)` of binary responses whose
+    /// media type is only known at run time.
+    produces: Vec<(String, String, &'static str)>,
 }
 
 impl OpenApi {
@@ -46,12 +49,31 @@ impl OpenApi {
             title: title.into(),
             version: version.into(),
             description: None,
+            produces: Vec::new(),
         }
     }
 
     /// A description of the API (CommonMark).
     pub fn description(mut self, description: impl Into<String>) -> OpenApi {
         self.description = Some(description.into());
+        self
+    }
+
+    /// Documents the media type of an operation's binary or streamed
+    /// success, set at run time (`BytesResponse::content_type`,
+    /// `StreamingResponse::content_type`), where the type alone says
+    /// `application/octet-stream`. `route` is `METHOD /template`; a route
+    /// the app does not have, or one without such a response, is a
+    /// [`WiringError`](crate::WiringError).
+    ///
+    /// ```
+    /// let doc = jero::openapi::OpenApi::new("shop", "1.0").produces("GET /export", "text/csv");
+    /// # let _ = doc;
+    /// ```
+    pub fn produces(mut self, route: &str, media_type: &'static str) -> OpenApi {
+        let (method, path) = route.trim().split_once(' ').unwrap_or(("", route));
+        self.produces
+            .push((method.to_ascii_lowercase(), path.trim().to_owned(), media_type));
         self
     }
 }
@@ -520,7 +542,7 @@ pub(crate) fn document(
     ops: Vec<OpDoc>,
     handled: &HandledErrors,
     generator: &mut SchemaGenerator,
-) -> Value {
+) -> Result<Value, String> {
     let mut paths: Map<String, Value> = Map::new();
     let mut schemes: Map<String, Value> = Map::new();
     let boxed = handled.boxed(&ops);
@@ -534,6 +556,33 @@ pub(crate) fn document(
             schemes.entry(name).or_insert(scheme);
         }
     }
+    for (method, path, media_type) in &info.produces {
+        let route = format!("{} {path}", method.to_ascii_uppercase());
+        let responses = paths
+            .get_mut(path.as_str())
+            .and_then(|item| item.get_mut(method.as_str()))
+            .and_then(|op| op.get_mut("responses"))
+            .and_then(Value::as_object_mut)
+            .ok_or_else(|| format!("OpenApi::produces names {route}, which the app does not route"))?;
+        let mut found = false;
+        for (status, response) in responses.iter_mut() {
+            if !status.starts_with('2') {
+                continue;
+            }
+            let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else {
+                continue;
+            };
+            if let Some(schema) = content.remove("application/octet-stream") {
+                content.insert((*media_type).to_owned(), schema);
+                found = true;
+            }
+        }
+        if !found {
+            return Err(format!(
+                "OpenApi::produces names {route}, which has no binary or streamed success to give the media type {media_type}"
+            ));
+        }
+    }
     let mut schemas = generator.take_definitions(true);
     schemas.insert("Problem".into(), problem_schema());
     let mut info_obj = json!({"title": info.title, "version": info.version});
@@ -544,12 +593,12 @@ pub(crate) fn document(
     if !schemes.is_empty() {
         components["securitySchemes"] = Value::Object(schemes);
     }
-    json!({
+    Ok(json!({
         "openapi": "3.1.0",
         "info": info_obj,
         "paths": paths,
         "components": components,
-    })
+    }))
 }
 
 /// RFC 9457 Problem Details, as every error is sent.

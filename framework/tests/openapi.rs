@@ -806,3 +806,49 @@ fn defaults_are_instances_of_their_schemas() {
     let res = c.patch("/patches").json(&json!({"pages": 3})).send();
     assert_eq!((res.status(), res.json()), (200, json!({"size": 3})));
 }
+
+struct Export;
+
+#[endpoint(path = "/export")]
+impl Export {
+    async fn get(&self) -> jero::BytesResponse {
+        jero::BytesResponse::new(jero::Bytes::from_static(b"id,name\n")).content_type("text/csv")
+    }
+
+    async fn post(&self) -> Size {
+        Size { size: 0 }
+    }
+}
+
+/// A media type set at run time, documented with `OpenApi::produces`; a
+/// route the app does not have, or one without a binary success, is a
+/// wiring error.
+#[test]
+fn a_binary_responses_media_type_is_documented_where_the_app_says() {
+    let wire = |produces: &'static str| {
+        TestClient::try_new(WireWith(move |w: &mut Wiring| {
+            w.include_endpoint(Export)
+                .include_openapi(OpenApi::new("t", "1").produces(produces, "text/csv"));
+        }))
+    };
+    let c = wire("GET /export").unwrap_or_else(|e| panic!("{e}"));
+    let d: Value = c.get("/openapi.json").send().json();
+    let content = &d["paths"]["/export"]["get"]["responses"]["200"]["content"];
+    assert_eq!(
+        content,
+        &json!({"text/csv": {"schema": {"type": "string", "format": "binary"}}}),
+        "{content}"
+    );
+    assert_eq!(c.get("/export").send().header("content-type"), Some("text/csv"));
+    let err = wire("GET /exports").err().expect("a wiring error");
+    assert_eq!(
+        err.message(),
+        "OpenApi::produces names GET /exports, which the app does not route"
+    );
+    let err = wire("POST /export").err().expect("a wiring error");
+    assert!(
+        err.message()
+            .starts_with("OpenApi::produces names POST /export, which has no binary"),
+        "{err}"
+    );
+}

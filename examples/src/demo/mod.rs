@@ -327,9 +327,12 @@ impl App for Demo {
             .raw_header("Retry-After", "30")
         });
         wiring.include_openapi(
-            jero::openapi::OpenApi::new("jero demo", env!("CARGO_PKG_VERSION")).description(
-                "The reference app of DEMO_APP.md: every part of the framework, as a service would use it.",
-            ),
+            jero::openapi::OpenApi::new("jero demo", env!("CARGO_PKG_VERSION"))
+                .description(
+                    "The reference app of DEMO_APP.md: every part of the framework, as a service would use it.",
+                )
+                // `/export` streams CSV: a media type set at run time.
+                .produces("GET /export", "text/csv"),
         );
         Ok(())
     }
