@@ -214,6 +214,36 @@ impl<R: AcceptsUser<A::User>, A: Authenticator> Gate<R> for A {
     }
 }
 
+/// The gate's answer for a handler: the one its check before the body
+/// kept (a body that came late), else the gate's own. Used by the macros'
+/// expansion.
+#[doc(hidden)]
+#[inline]
+pub async fn pass_gate<R: Users, G: Gate<R>>(
+    gate: &G,
+    cx: &RequestCx<'_>,
+) -> Result<Option<R::User>, Response> {
+    match cx.__take_early::<Option<R::User>>() {
+        Some(user) => Ok(user),
+        None => gate.pass(cx).await,
+    }
+}
+
+/// The gate's answer before the body is read: a refusal, or the user kept
+/// for the handler ([`pass_gate`] takes it), so that the authenticator
+/// runs once. Used by the macros' expansion.
+#[doc(hidden)]
+pub async fn pass_gate_before_body<R: Users, G: Gate<R>>(
+    gate: &G,
+    cx: &RequestCx<'_>,
+) -> Result<Option<crate::router::EarlyValue>, Response> {
+    if G::PUBLIC {
+        return Ok(None);
+    }
+    let user = gate.pass(cx).await?;
+    Ok(Some(Box::new(user)))
+}
+
 /// `WWW-Authenticate: Bearer`, the challenge of a bearer authenticator.
 #[doc(hidden)]
 pub static BEARER_CHALLENGE: StaticHeader = StaticHeader::new("www-authenticate", "Bearer");

@@ -154,7 +154,8 @@ pub use jero_engine::spawn;
 pub mod __private {
     pub use crate::app::respond;
     pub use crate::auth::{
-        credentials_missing, missing_user, AcceptsUser, Authenticator, Gate, Public, Users, BEARER_CHALLENGE,
+        credentials_missing, missing_user, pass_gate, pass_gate_before_body, AcceptsUser, Authenticator,
+        Gate, Public, Users, BEARER_CHALLENGE,
     };
     pub use crate::binding::{
         bind_content, bind_cookies, bind_form, bind_headers, bind_json, bind_params, bind_path,

@@ -423,14 +423,9 @@ fn operation(
                     #path_bind
                     // Authentication next: after routing (the path
                     // included), before any other binding.
-                    // Or the gate's answer from before the body was read.
-                    let __early = __cx.__take_early::<::std::option::Option<<#self_ty as #p::Users>::User>>();
-                    let __user = match __early {
-                        ::std::option::Option::Some(user) => user,
-                        ::std::option::Option::None => match #p::Gate::<#self_ty>::pass(__gate, __cx).await {
-                            ::std::result::Result::Ok(user) => user,
-                            ::std::result::Result::Err(refused) => return refused,
-                        },
+                    let __user = match #p::pass_gate::<#self_ty, __G>(__gate, __cx).await {
+                        ::std::result::Result::Ok(user) => user,
+                        ::std::result::Result::Err(refused) => return refused,
                     };
                     #body
                 })
@@ -457,17 +452,7 @@ fn operation(
             ) -> #p::BeforeBody<'a> {
                 ::std::boxed::Box::pin(async move {
                     #path_check
-                    if <__G as #p::Gate<#self_ty>>::PUBLIC {
-                        return ::std::result::Result::Ok(::std::option::Option::None);
-                    }
-                    // The gate's answer is kept for the handler, which
-                    // then does not run the authenticator again.
-                    match #p::Gate::<#self_ty>::pass(__gate, __cx).await {
-                        ::std::result::Result::Ok(user) => ::std::result::Result::Ok(::std::option::Option::Some(
-                            ::std::boxed::Box::new(user) as ::std::boxed::Box<dyn ::std::any::Any>,
-                        )),
-                        ::std::result::Result::Err(refused) => ::std::result::Result::Err(refused),
-                    }
+                    #p::pass_gate_before_body::<#self_ty, __G>(__gate, __cx).await
                 })
             }
             #p::OperationDef::<Self, __G> {
