@@ -151,30 +151,25 @@ impl Conn {
                     // Waiting for input: the (empty) write buffer goes back to
                     // the worker, so idle connections hold no write buffer.
                     self.worker.give_write_buf(std::mem::take(&mut self.wbuf));
-                    if self.rbuf.is_empty() {
-                        // No request under way (idle keep-alive, or nothing
-                        // sent since accept): shutdown may close it.
-                        if self.worker.shutting_down() {
-                            return;
-                        }
-                        if served_any {
-                            self.worker.arm(self.key, Some(timeouts.keep_alive_idle), true);
-                        } else {
-                            // The first request's header timer runs from accept
-                            // (blank lines before it do not restart it).
-                            let deadline = *head_deadline
-                                .get_or_insert_with(|| self.worker.deadline_in(timeouts.header_read));
-                            self.worker.arm_at(self.key, Some(deadline), true);
-                        }
+                    // No request under way (idle keep-alive, or nothing sent
+                    // since accept): shutdown may close it.
+                    let idle = self.rbuf.is_empty();
+                    if idle && self.worker.shutting_down() {
+                        return;
+                    }
+                    if idle && served_any {
+                        self.worker.arm(self.key, Some(timeouts.keep_alive_idle), true);
                     } else {
-                        // Part of a head is in: the header timer runs (from its
-                        // first byte after a keep-alive wait) and shutdown waits.
+                        // The header timer: the first request's runs from
+                        // accept (blank lines before it do not restart it),
+                        // a later one's from its first byte; shutdown waits
+                        // for a head that is partly in.
                         let deadline = *head_deadline
                             .get_or_insert_with(|| self.worker.deadline_in(timeouts.header_read));
-                        self.worker.arm_at(self.key, Some(deadline), false);
+                        self.worker.arm_at(self.key, Some(deadline), idle);
                     }
                     // Checked before the read: an interrupted read keeps the buffer.
-                    let partial = !self.rbuf.is_empty();
+                    let partial = !idle;
                     // Only a head that is already partly in is scanned for its
                     // end before parsing again (so a head sent a byte at a time
                     // is not parsed from its start once per byte). A head that
@@ -333,10 +328,8 @@ impl Conn {
                         // (reserved up front, 1,000 such connections held
                         // 16 GiB of address space and 870 MB resident).
                         let len = self.rbuf.len();
-                        let want = (n - len).min(len.max(BODY_READ_STEP));
-                        if self.rbuf.capacity() - len < want {
-                            self.rbuf.reserve(want);
-                        }
+                        // (`reserve` does nothing while that much is free.)
+                        self.rbuf.reserve((n - len).min(len.max(BODY_READ_STEP)));
                         self.read_for_body().await?;
                     }
                 }

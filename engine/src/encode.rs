@@ -92,15 +92,26 @@ pub const fn is_token(n: &[u8]) -> bool {
     true
 }
 
+/// 0x01 in every byte of a word, for byte-at-a-time tests on eight bytes.
+pub(crate) const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+/// 0x80 in every byte of a word.
+pub(crate) const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// The high bit of each byte of `w` that equals `b`: exact about whether
+/// there is one, and about the lowest (a borrow only marks bytes above a
+/// match).
+#[inline(always)]
+pub(crate) const fn byte_matches(w: u64, b: u8) -> u64 {
+    let x = w ^ (LOW_BITS * b as u64);
+    x.wrapping_sub(LOW_BITS) & !x & HIGH_BITS
+}
+
 /// Whether one of the eight bytes of `x` is below 0x20 or equal to 0x7f
 /// (exact about whether there is one, not about which).
 #[inline(always)]
 const fn has_control(x: u64) -> bool {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below = x.wrapping_sub(LOW * 0x20) & !x & HIGH;
-    let del = (x ^ (LOW * 0x7f)).wrapping_sub(LOW) & !(x ^ (LOW * 0x7f)) & HIGH;
-    below | del != 0
+    let below = x.wrapping_sub(LOW_BITS * 0x20) & !x & HIGH_BITS;
+    below | byte_matches(x, 0x7f) != 0
 }
 
 /// A slice of 4 to 16 bytes as two little-endian words that hold all of its
@@ -484,11 +495,31 @@ const fn eq_ignore_case(a: &[u8], lower: &[u8]) -> bool {
 /// assert!(out.ends_with(b"content-length: 2\r\n\r\nhi"));
 /// ```
 pub fn encode_response(res: &mut Response, is_head: bool, out: &mut Vec<u8>) -> Option<BodyStream> {
-    let ctx = Ctx {
+    encode_whole(res, http11(is_head, true), out)
+}
+
+/// Encodes a response for a request the engine rejects itself; the
+/// connection closes after it. A streamed body is not sent: the
+/// connection closes at once.
+pub(crate) fn encode_error(res: Response, is_head: bool, out: &mut Vec<u8>) {
+    if let Some(stream) = encode_whole(&mut { res }, http11(is_head, false), out) {
+        Body::Stream(stream).discard();
+    }
+}
+
+fn http11(is_head: bool, keep_alive: bool) -> Ctx {
+    Ctx {
         version: Version::Http11,
         is_head,
-        keep_alive: true,
-    };
+        keep_alive,
+    }
+}
+
+/// [`encode`] with everything in `out`: a large body (a service's own
+/// rendering of an error included) is copied after the head; a streamed
+/// one is handed back unpolled.
+#[inline(always)]
+fn encode_whole(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> Option<BodyStream> {
     match encode(res, ctx, out).0 {
         Rest::Done => None,
         Rest::Large(bytes) => {
@@ -496,24 +527,6 @@ pub fn encode_response(res: &mut Response, is_head: bool, out: &mut Vec<u8>) -> 
             None
         }
         Rest::Stream { stream, .. } => Some(stream),
-    }
-}
-
-/// Encodes a response for a request the engine rejects itself; the
-/// connection closes after it.
-pub(crate) fn encode_error(res: Response, is_head: bool, out: &mut Vec<u8>) {
-    let ctx = Ctx {
-        version: Version::Http11,
-        is_head,
-        keep_alive: false,
-    };
-    match encode(&mut { res }, ctx, out).0 {
-        Rest::Done => {}
-        // A large error body (a service's own rendering) is copied after
-        // the head rather than lost.
-        Rest::Large(bytes) => out.extend_from_slice(&bytes),
-        // A streamed one is not sent: the connection closes at once.
-        Rest::Stream { stream, .. } => Body::Stream(stream).discard(),
     }
 }
 

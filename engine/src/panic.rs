@@ -92,14 +92,17 @@ where
                 tracing::error!(panic = panic_message(&payload), "a spawned task panicked");
                 // The task is dropped here, where a panic in its destructor
                 // is caught too.
-                if let Err(payload) = catch(AssertUnwindSafe(move || drop(task))) {
-                    tracing::error!(
-                        panic = panic_message(&payload),
-                        "a panicked spawned task's destructor panicked"
-                    );
-                }
+                drop_logged(task, "a panicked spawned task's destructor panicked");
                 None
             }
         }
     })
+}
+
+/// Drops `value`, catching a panic from its destructor: logged with `what`
+/// and the panic's message, never unwound into the caller.
+pub(crate) fn drop_logged<T>(value: T, what: &'static str) {
+    if let Err(payload) = catch(AssertUnwindSafe(move || drop(value))) {
+        tracing::error!(panic = panic_message(&payload), "{what}");
+    }
 }

@@ -9,6 +9,7 @@ use std::mem::MaybeUninit;
 use smallvec::SmallVec;
 
 use crate::config::Limits;
+use crate::encode::byte_matches;
 use crate::request::{HeaderSpan, Method, Request, Span, Version};
 
 /// Why a request could not be accepted, as the status to answer with.
@@ -147,11 +148,8 @@ pub(crate) fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHea
     let method_span = Span::new(offset_in(buf, method_s.as_bytes()), method_s.len());
     let target_off = offset_in(buf, target_s.as_bytes());
     let target = Span::new(target_off, target_s.len());
-    let (path_start, path_end) = split_target(target_s.as_bytes())?;
-    // `*` is OPTIONS's alone (RFC 9112 3.2.4).
-    if target_s == "*" && method_s != "OPTIONS" {
-        return Err(ParseError::new(400, "invalid request target"));
-    }
+    let method = Method::from_bytes(method_s.as_bytes());
+    let (path_start, path_end) = split_target(target_s.as_bytes(), method)?;
 
     let mut spans: SmallVec<[HeaderSpan; crate::request::INLINE_HEADERS]> = SmallVec::new();
     let mut content_length: Option<u64> = None;
@@ -264,7 +262,7 @@ pub(crate) fn parse_head(buf: &[u8], limits: &Limits) -> Result<Option<ParsedHea
 
     Ok(Some(ParsedHead {
         head_len,
-        method: Method::from_bytes(method_s.as_bytes()),
+        method,
         method_span,
         target,
         path_start: (target_off + path_start) as u32,
@@ -346,47 +344,35 @@ fn query_start(t: &[u8]) -> Option<usize> {
         }
         return Some(query);
     }
-    let mut at = 0;
-    let mut words = t.chunks_exact(8);
-    for w in words.by_ref() {
-        let w = u64::from_le_bytes(w.try_into().expect("eight bytes"));
-        if matches(w, b'#') != 0 {
+    // One word at `base`: `false` on a `#`; the first `?` noted.
+    let mut word = |base: usize, w: [u8; 8]| {
+        let w = u64::from_le_bytes(w);
+        if byte_matches(w, b'#') != 0 {
+            return false;
+        }
+        let q = byte_matches(w, b'?');
+        if q != 0 && query == n {
+            query = base + (q.trailing_zeros() / 8) as usize;
+        }
+        true
+    };
+    let whole = n / 8 * 8;
+    for (i, w) in t.chunks_exact(8).enumerate() {
+        if !word(i * 8, w.try_into().expect("eight bytes")) {
             return None;
         }
-        let q = matches(w, b'?');
-        if q != 0 && query == n {
-            query = at + (q.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
     }
-    if at < n {
-        // The last eight bytes: those before `at` were seen already, and
-        // held no `?` if `query` is still unset.
-        let w = u64::from_le_bytes(*t.last_chunk::<8>().expect("eight bytes or more"));
-        if matches(w, b'#') != 0 {
-            return None;
-        }
-        let q = matches(w, b'?');
-        if q != 0 && query == n {
-            query = n - 8 + (q.trailing_zeros() / 8) as usize;
-        }
+    // The last eight bytes, overlapping: those before `whole` were seen
+    // already, and held no `?` if `query` is still unset.
+    if whole < n && !word(n - 8, *t.last_chunk::<8>().expect("eight bytes or more")) {
+        return None;
     }
     Some(query)
 }
 
-/// The high bit of each byte of `w` that equals `b`: exact about whether
-/// there is one, and about the lowest (a borrow only marks bytes above a
-/// match).
-#[inline(always)]
-const fn matches(w: u64, b: u8) -> u64 {
-    const LOW: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let x = w ^ (LOW * b as u64);
-    x.wrapping_sub(LOW) & !x & HIGH
-}
-
-/// Returns `(path_start, path_end)` relative to the target.
-fn split_target(t: &[u8]) -> Result<(usize, usize), ParseError> {
+/// Returns `(path_start, path_end)` relative to the target; `*` is
+/// OPTIONS's alone (RFC 9112 3.2.4).
+fn split_target(t: &[u8], method: Method) -> Result<(usize, usize), ParseError> {
     // A fragment is the client's own: never part of a request target
     // (RFC 9112 3.2).
     let Some(query_at) = query_start(t) else {
@@ -394,7 +380,7 @@ fn split_target(t: &[u8]) -> Result<(usize, usize), ParseError> {
     };
     match t.first() {
         Some(b'/') => Ok((0, query_at)),
-        Some(b'*') if t.len() == 1 => Ok((0, 1)),
+        Some(b'*') if t.len() == 1 && method == Method::Options => Ok((0, 1)),
         _ => {
             // absolute-form: scheme "://" authority [path]
             let rest = if t.len() >= 7 && t[..7].eq_ignore_ascii_case(b"http://") {

@@ -33,9 +33,8 @@ pub fn text(bytes: &[u8]) -> Option<&str> {
 /// no loop.
 #[inline]
 fn is_ascii(b: &[u8]) -> bool {
-    const HIGH: u64 = 0x8080_8080_8080_8080;
     match crate::encode::short_words(b) {
-        Some([first, last]) => (first | last) & HIGH == 0,
+        Some([first, last]) => (first | last) & crate::encode::HIGH_BITS == 0,
         None => b.is_ascii(),
     }
 }

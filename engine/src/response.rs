@@ -91,13 +91,7 @@ impl Body {
     /// ```
     pub fn discard(self) {
         if let Body::Stream(stream) = self {
-            let dropped = std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(stream)));
-            if let Err(payload) = dropped {
-                tracing::error!(
-                    panic = crate::panic::panic_message(&payload),
-                    "response stream panicked while being dropped"
-                );
-            }
+            crate::panic::drop_logged(stream, "response stream panicked while being dropped");
         }
     }
 

@@ -378,24 +378,32 @@ where
     worker.release(accept_key);
 
     // Drain: in-flight requests finish, idle connections were woken to close.
-    let deadline = Instant::now() + grace;
-    while worker.active_connections() > 0 && Instant::now() < deadline {
-        monoio::time::sleep(std::time::Duration::from_millis(5)).await;
-    }
-    if worker.active_connections() > 0 {
+    if !drained(&worker, grace).await {
         tracing::warn!(
             open = worker.active_connections(),
-            "shutdown grace period over; dropping connections"
+            ?grace,
+            "shutdown grace period over; dropping the requests still running \
+             (raise Timeouts::shutdown_grace if they need longer)"
         );
         // Each task ends at its next poll, dropping its stream or service
         // future (whose teardown runs); a few turns of the runtime let them.
         worker.stop_tasks();
-        for _ in 0..100 {
-            if worker.active_connections() == 0 {
-                break;
-            }
-            monoio::time::sleep(std::time::Duration::from_millis(1)).await;
+        if !drained(&worker, std::time::Duration::from_millis(100)).await {
+            tracing::warn!(
+                open = worker.active_connections(),
+                "connections still open after being stopped; leaving them to the process exit"
+            );
         }
     }
     Ok(())
+}
+
+/// Waits up to `within` for the worker's connections to close; whether
+/// they all did.
+async fn drained(worker: &Worker, within: std::time::Duration) -> bool {
+    let deadline = Instant::now() + within;
+    while worker.active_connections() > 0 && Instant::now() < deadline {
+        monoio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    worker.active_connections() == 0
 }
