@@ -3,12 +3,12 @@
 //! process of this test forbids `io_uring_setup` with a seccomp filter,
 //! then starts a server and asks it which driver answered.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
-use std::process::Command;
-use std::time::Duration;
+mod common;
 
-use jero_engine::{Request, Response, Server, Service};
+use std::process::Command;
+
+use common::{Drv, Opts, TestServer};
+use jero_engine::Driver;
 
 /// Set in the child process.
 const CHILD: &str = "JERO_ENGINE_FALLBACK_CHILD";
@@ -33,40 +33,29 @@ fn epoll_serves_when_the_kernel_refuses_io_uring() {
     );
 }
 
-/// Answers with the name of the driver it runs on.
-struct DriverName;
-
-impl Service for DriverName {
-    async fn call(&self, _req: Request) -> Response {
-        Response::new(200).with_body(jero_engine::driver_name())
-    }
-}
-
 fn child() {
     forbid_io_uring_setup();
     assert!(
         io_uring::IoUring::new(8).is_err(),
         "the filter should make io_uring_setup fail"
     );
-    let server = Server::builder()
-        .addr("127.0.0.1:0")
-        .workers(1)
-        .handle_signals(false)
-        .bind()
-        .expect("bind");
-    let addr = server.local_addr();
-    let stop = server.shutdown_handle();
-    let serving = std::thread::spawn(move || server.serve(|| DriverName));
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    let mut response = String::new();
-    s.read_to_string(&mut response).expect("read the response");
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
-    println!("served by: {body}");
-    stop.shutdown();
-    serving.join().expect("serve thread").expect("serve");
+    // The default driver: `with` checks that the worker answers on epoll.
+    let mut server = TestServer::with(
+        Drv {
+            driver: Driver::Auto,
+            name: "epoll",
+        },
+        Opts {
+            workers: 1,
+            ..Opts::default()
+        },
+    );
+    server.assert_alive();
+    println!("served by: epoll");
+    server.begin_shutdown();
+    server
+        .wait_stopped(std::time::Duration::from_secs(5))
+        .expect("serve");
 }
 
 /// A seccomp filter on this thread and the threads it starts afterwards:
