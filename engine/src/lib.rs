@@ -73,7 +73,7 @@ pub use encode::{encode_response, is_token};
 pub use header::{HeaderBytes, HeaderName, LinePrefix};
 pub use panic::{catch_unwind, panic_message, spawn, CatchUnwind, PanicPayload};
 pub use parse::ParseError;
-pub use request::{text, Method, Request, Version};
+pub use request::{text, CarriedValue, Method, Request, Version};
 pub use response::{
     reason_phrase, Body, BodyStream, BoxError, GuardedStream, HeaderLine, LineBuf, Response, StaticHeader,
 };

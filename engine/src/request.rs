@@ -164,23 +164,30 @@ pub struct Request {
 }
 
 /// A value a service keeps with a request from `before_body` to `call`
-/// ([`Request::carry`]). A clone of the request carries nothing.
+/// ([`Request::carry`]). A clone of the request carries nothing. `Send`
+/// keeps the request `Send`; the wrapper keeps it `Sync` (the value is
+/// never reached through `&`).
 #[derive(Default)]
-pub(crate) struct Carried(Option<Box<dyn std::any::Any>>);
+pub(crate) struct Carried(sync_wrapper::SyncWrapper<Option<CarriedValue>>);
+
+// A request can be handed to another thread (and shared with one).
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Request>();
+};
+
+/// What [`Request::carry_boxed`] keeps.
+pub type CarriedValue = Box<dyn std::any::Any + Send>;
 
 impl Clone for Carried {
     fn clone(&self) -> Carried {
-        Carried(None)
+        Carried::default()
     }
 }
 
 impl std::fmt::Debug for Carried {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() {
-            "Carried(..)"
-        } else {
-            "Carried(None)"
-        })
+        f.write_str("Carried(..)")
     }
 }
 
@@ -199,21 +206,32 @@ impl Request {
     /// assert_eq!(req.take_carried::<u32>(), Some(42));
     /// assert_eq!(req.take_carried::<u32>(), None);
     /// ```
-    pub fn carry<T: std::any::Any>(&mut self, value: T) {
-        self.carried = Carried(Some(Box::new(value)));
+    pub fn carry<T: std::any::Any + Send>(&mut self, value: T) {
+        self.carry_boxed(Box::new(value));
+    }
+
+    /// [`Request::carry`] for a value already boxed.
+    pub fn carry_boxed(&mut self, value: CarriedValue) {
+        *self.carried.0.get_mut() = Some(value);
     }
 
     /// Takes back what [`Request::carry`] kept, when it is a `T`.
     #[inline]
     pub fn take_carried<T: std::any::Any>(&mut self) -> Option<T> {
-        let carried = self.carried.0.take()?;
+        let carried = self.take_carried_boxed()?;
         match carried.downcast::<T>() {
             Ok(value) => Some(*value),
             Err(other) => {
-                self.carried = Carried(Some(other));
+                self.carry_boxed(other);
                 None
             }
         }
+    }
+
+    /// Takes back what [`Request::carry`] kept, boxed.
+    #[inline]
+    pub fn take_carried_boxed(&mut self) -> Option<CarriedValue> {
+        self.carried.0.get_mut().take()
     }
 
     /// The request method.

@@ -119,7 +119,9 @@ use crate::response::Responses;
 )]
 pub trait Authenticator: Send + Sync + 'static {
     /// What the handlers behind it receive as `user`: a user type, or an
-    /// `Option` of one when anonymous callers are admitted.
+    /// `Option` of one when anonymous callers are admitted. It is `Send`
+    /// where handlers declare it: it is kept with a request whose body
+    /// comes after the head ([`jero_engine::Request::carry`]).
     type User: 'static;
     /// Whether anonymous callers are admitted (`User` is an `Option`).
     const OPTIONAL: bool;
@@ -223,7 +225,7 @@ pub async fn pass_gate<R: Users, G: Gate<R>>(
     gate: &G,
     cx: &RequestCx<'_>,
 ) -> Result<Option<R::User>, Response> {
-    match cx.__take_early::<Option<R::User>>() {
+    match cx.take_early::<Option<R::User>>() {
         Some(user) => Ok(user),
         None => gate.pass(cx).await,
     }
@@ -236,7 +238,10 @@ pub async fn pass_gate<R: Users, G: Gate<R>>(
 pub async fn pass_gate_before_body<R: Users, G: Gate<R>>(
     gate: &G,
     cx: &RequestCx<'_>,
-) -> Result<Option<crate::router::EarlyValue>, Response> {
+) -> Result<Option<crate::router::EarlyValue>, Response>
+where
+    R::User: Send,
+{
     if G::PUBLIC {
         return Ok(None);
     }

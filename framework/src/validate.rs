@@ -679,18 +679,9 @@ impl<K: fmt::Display, V: HoldsContracts> HoldsContracts for BTreeMap<K, V> {
     }
 }
 
-/// A map key in a path: as sent when it is a plain name, else `*` (the
-/// path must not repeat arbitrary input).
+/// A map key in a path, as [`crate::binding`] shows keys.
 fn shown_key(key: &impl fmt::Display) -> String {
-    let key = key.to_string();
-    let plain = (1..=64).contains(&key.len())
-        && key
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    match plain {
-        true => key,
-        false => "*".to_owned(),
-    }
+    crate::binding::shown_key(&key.to_string()).to_owned()
 }
 
 /// The field a contract's generated check looks into: with

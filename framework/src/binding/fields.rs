@@ -88,6 +88,17 @@ impl fmt::Display for FieldError {
 
 impl std::error::Error for FieldError {}
 
+/// A broken constraint, as a binding error of its field.
+impl From<crate::validate::Violation> for FieldError {
+    #[cold]
+    fn from(v: crate::validate::Violation) -> FieldError {
+        FieldError {
+            field: (!v.path().is_empty()).then(|| v.path().to_owned()),
+            message: v.rule().to_owned(),
+        }
+    }
+}
+
 impl de::Error for FieldError {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         FieldError {

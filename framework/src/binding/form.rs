@@ -143,12 +143,7 @@ impl<H: Contract + DeserializeOwned> PartHeaders for H {
             strict: false,
         })
         .map_err(describe)?;
-        bound.__validate().map_err(|v| {
-            describe(FieldError {
-                field: (!v.path().is_empty()).then(|| v.path().to_owned()),
-                message: v.rule().to_owned(),
-            })
-        })?;
+        bound.__validate().map_err(|v| describe(v.into()))?;
         Ok(bound)
     }
 }
@@ -200,10 +195,15 @@ pub fn bind_form<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T
 /// The 422 for a form whose part breaks a declared constraint.
 #[cold]
 fn part_violated(e: super::FieldError) -> Problem {
-    Problem::validation_failed(match e.field {
-        Some(at) => format!("invalid form part `{at}`: {}", e.message),
-        None => format!("invalid form: {}", e.message),
-    })
+    Problem::validation_failed(form_reason(e.field.as_deref(), &e.message))
+}
+
+/// What is wrong with a form: `at` its part, if known.
+fn form_reason(at: Option<&str>, message: &str) -> String {
+    match at {
+        Some(at) => format!("invalid form part `{at}`: {message}"),
+        None => format!("invalid form: {message}"),
+    }
 }
 
 /// The 422 for a form that does not fit `T`, naming the part.
@@ -225,15 +225,9 @@ fn form_problem<T: DeserializeOwned>(parts: &[Part], empty: &[&'static str]) -> 
                 "" | "." => inner.field,
                 _ => Some(path),
             };
-            match at {
-                _ if message.starts_with("missing field") => {
-                    format!(
-                        "invalid form: {}",
-                        message.replacen("missing field", "missing part", 1)
-                    )
-                }
-                Some(at) => format!("invalid form part `{at}`: {message}"),
-                None => format!("invalid form: {message}"),
+            match message.starts_with("missing field") {
+                true => form_reason(None, &message.replacen("missing field", "missing part", 1)),
+                false => form_reason(at.as_deref(), &message),
             }
         }
     };

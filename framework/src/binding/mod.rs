@@ -57,10 +57,9 @@ pub(crate) struct ActiveHandler<'a> {
 
 impl<'a> RequestCx<'a> {
     /// What the operation's check before the body kept, when it is a `T`:
-    /// taken once. Used by the macros' expansion.
-    #[doc(hidden)]
+    /// taken once (by [`crate::auth::pass_gate`]).
     #[inline]
-    pub fn __take_early<T: 'static>(&self) -> Option<T> {
+    pub(crate) fn take_early<T: 'static>(&self) -> Option<T> {
         let value = self.early?.take()?;
         value.downcast::<T>().ok().map(|v| *v)
     }
@@ -192,13 +191,12 @@ pub fn bind_path<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T
         };
         entries.push((key, value));
     }
-    T::deserialize(Fields {
+    let fields = Fields {
         entries: &entries,
         matching: Match::Exact,
         strict: false,
-    })
-    .map_err(|_| Problem::not_found())
-    .and_then(|v| checked(v, |_| Problem::not_found()))
+    };
+    bind_fields(fields, |_| Problem::not_found())
 }
 
 /// Decodes the query string into the handler's `params` struct (repeated
@@ -214,22 +212,31 @@ pub fn bind_params<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result
         .iter()
         .map(|(k, v)| (k.as_ref(), Cow::Borrowed(v.as_ref())))
         .collect();
-    T::deserialize(Fields {
+    let fields = Fields {
         entries: &entries,
         matching: Match::Exact,
         strict: true,
-    })
-    .map_err(|e| Problem::malformed(describe_field("query parameter", e, str::to_owned)))
-    .and_then(|v| {
-        checked(v, |e| {
-            Problem::malformed(describe_field("query parameter", e, str::to_owned))
-        })
+    };
+    bind_fields(fields, |e| {
+        Problem::malformed(describe_field("query parameter", e, str::to_owned))
     })
 }
 
-/// `value` once its declared constraints hold (see
-/// [`validate`](crate::validate)); a violation becomes the source's
-/// problem through `problem`, as a binding error of the field would.
+/// A contract from named text fields, its declared constraints checked
+/// (see [`validate`](crate::validate)): a binding error and a violation
+/// become the source's problem through `problem` alike.
+#[inline]
+fn bind_fields<T: DeserializeOwned + Contract>(
+    fields: Fields<'_, '_>,
+    problem: impl Fn(FieldError) -> Problem,
+) -> Result<T, Problem> {
+    let value = T::deserialize(fields).map_err(&problem)?;
+    checked(value, problem)
+}
+
+/// `value` once its declared constraints hold; a violation becomes the
+/// source's problem through `problem`, as a binding error of the field
+/// would.
 #[inline]
 pub(crate) fn checked<T: Contract>(
     value: T,
@@ -237,16 +244,8 @@ pub(crate) fn checked<T: Contract>(
 ) -> Result<T, Problem> {
     match value.__validate() {
         Ok(()) => Ok(value),
-        Err(v) => Err(violated(v, problem)),
+        Err(v) => Err(problem(v.into())),
     }
-}
-
-#[cold]
-fn violated(v: crate::validate::Violation, problem: impl FnOnce(FieldError) -> Problem) -> Problem {
-    problem(FieldError {
-        field: (!v.path().is_empty()).then(|| v.path().to_owned()),
-        message: v.rule().to_owned(),
-    })
 }
 
 /// A failing field's path, safe to show: the key of an unknown field (what
@@ -260,17 +259,6 @@ pub(crate) fn safe_path(path: &serde_path_to_error::Path, message: &str) -> Stri
         segments.pop();
     }
     // A key as shown: as sent when it is a plain name, else `*`.
-    let shown = |key: &'_ str| -> String {
-        let plain = (1..=64).contains(&key.len())
-            && key
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-        if plain {
-            key.to_owned()
-        } else {
-            "*".to_owned()
-        }
-    };
     let mut out = String::new();
     for segment in segments {
         let name = match segment {
@@ -278,8 +266,8 @@ pub(crate) fn safe_path(path: &serde_path_to_error::Path, message: &str) -> Stri
                 out.push_str(&format!("[{index}]"));
                 continue;
             }
-            Segment::Map { key } => shown(key),
-            Segment::Enum { variant } => shown(variant),
+            Segment::Map { key } => shown_key(key),
+            Segment::Enum { variant } => shown_key(variant),
             // Where the error could not be placed: the path up to it names
             // the field (`config`, not `config.?`).
             Segment::Unknown => continue,
@@ -287,9 +275,24 @@ pub(crate) fn safe_path(path: &serde_path_to_error::Path, message: &str) -> Stri
         if !out.is_empty() {
             out.push('.');
         }
-        out.push_str(&name);
+        out.push_str(name);
     }
     out
+}
+
+/// A key (a map's, a variant's) in a path shown to the client: as sent
+/// when it is a plain name (letters, digits, `_`, `-`, at most 64 bytes),
+/// else `*`, so that a client cannot make an error repeat arbitrary input.
+pub(crate) fn shown_key(key: &str) -> &str {
+    let plain = (1..=64).contains(&key.len())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if plain {
+        key
+    } else {
+        "*"
+    }
 }
 
 /// Decodes request headers into the handler's `headers` struct: a field
@@ -308,16 +311,13 @@ pub fn bind_headers<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
             None => (n, String::from_utf8_lossy(v)),
         })
         .collect();
-    T::deserialize(Fields {
+    let fields = Fields {
         entries: &entries,
         matching: Match::Header,
         strict: false,
-    })
-    .map_err(|e| Problem::malformed(describe_field("header", e, crate::headers::kebab)))
-    .and_then(|v| {
-        checked(v, |e| {
-            Problem::malformed(describe_field("header", e, crate::headers::kebab))
-        })
+    };
+    bind_fields(fields, |e| {
+        Problem::malformed(describe_field("header", e, crate::headers::kebab))
     })
 }
 
@@ -345,16 +345,13 @@ fn describe_field(source: &str, e: FieldError, show: impl Fn(&str) -> String) ->
 /// not UTF-8 binds as sent). Failures are 400.
 pub fn bind_cookies<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T, Problem> {
     let entries = cookie_entries(cx);
-    T::deserialize(Fields {
+    let fields = Fields {
         entries: &entries,
         matching: Match::Exact,
         strict: false,
-    })
-    .map_err(|e| Problem::malformed(describe_field("cookie", e, str::to_owned)))
-    .and_then(|v| {
-        checked(v, |e| {
-            Problem::malformed(describe_field("cookie", e, str::to_owned))
-        })
+    };
+    bind_fields(fields, |e| {
+        Problem::malformed(describe_field("cookie", e, str::to_owned))
     })
 }
 
@@ -415,33 +412,17 @@ pub fn bind_raw_headers<T: From<RawHeaders>>(cx: &RequestCx<'_>) -> Result<T, Pr
     message = "`json` cannot be bound to `{Self}`",
     note = "declare `json` as a #[jero::contract] struct or a Vec of them; a JSON body is never a free-form map"
 )]
-pub trait JsonInput: DeserializeOwned {
+pub trait JsonInput: DeserializeOwned + crate::validate::HoldsContracts {
     /// Whether the body must be a JSON object (a struct with named fields).
     #[doc(hidden)]
     const OBJECT: bool;
-
-    /// Checks the declared constraints of the contract(s).
-    #[doc(hidden)]
-    fn __validate(&self) -> Result<(), crate::validate::Violation>;
 }
 
 impl<T: Contract + DeserializeOwned> JsonInput for T {
     const OBJECT: bool = T::__JSON_OBJECT;
-
-    #[inline]
-    fn __validate(&self) -> Result<(), crate::validate::Violation> {
-        Contract::__validate(self)
-    }
 }
 impl<T: Contract + DeserializeOwned> JsonInput for Vec<T> {
     const OBJECT: bool = false;
-
-    fn __validate(&self) -> Result<(), crate::validate::Violation> {
-        for (i, item) in self.iter().enumerate() {
-            item.__validate().map_err(|v| v.at_index(i))?;
-        }
-        Ok(())
-    }
 }
 
 /// Decodes the JSON body into the handler's `json` type. Malformed JSON is
@@ -454,7 +435,7 @@ pub fn bind_json<T: JsonInput>(cx: &RequestCx<'_>) -> Result<T, Problem> {
         return Err(not_an_object(body));
     }
     let value: T = decode_json(body)?;
-    match value.__validate() {
+    match value.check_held() {
         Ok(()) => Ok(value),
         Err(v) => Err(body_violated(&v)),
     }
@@ -463,9 +444,15 @@ pub fn bind_json<T: JsonInput>(cx: &RequestCx<'_>) -> Result<T, Problem> {
 /// A JSON body that breaks a declared constraint: 422 naming the field.
 #[cold]
 fn body_violated(v: &crate::validate::Violation) -> Problem {
-    Problem::validation_failed(match v.path() {
-        "" => format!("invalid JSON body: {}", v.rule()),
-        path => format!("invalid JSON body at `{path}`: {}", v.rule()),
+    json_body_invalid(v.path(), v.rule())
+}
+
+/// A well-formed JSON body that does not fit: 422 naming where (`path`,
+/// empty or `.` for the body itself) and what.
+fn json_body_invalid(path: &str, message: &str) -> Problem {
+    Problem::validation_failed(match path {
+        "" | "." => format!("invalid JSON body: {message}"),
+        path => format!("invalid JSON body at `{path}`: {message}"),
     })
 }
 
@@ -492,13 +479,13 @@ enum Nesting {
     TooDeep,
 }
 
-/// How deep `body` nests. Counting its brackets (a vectorized pass)
-/// settles nearly every body; only one with more brackets than
-/// [`SONIC_MAX_DEPTH`] is walked, strings skipped.
+/// How deep `body` nests. Counting its brackets settles a small body;
+/// one with more brackets than [`SONIC_MAX_DEPTH`] (a list of objects,
+/// say) is walked, strings skipped, the count stopping there.
 #[inline]
 fn nesting(body: &[u8]) -> Nesting {
-    let brackets = body.iter().filter(|&&b| b == b'[' || b == b'{').count();
-    if brackets <= SONIC_MAX_DEPTH {
+    let mut brackets = body.iter().filter(|&&b| b == b'[' || b == b'{');
+    if brackets.nth(SONIC_MAX_DEPTH).is_none() {
         return Nesting::Shallow;
     }
     match json_depth(body) {
@@ -510,7 +497,6 @@ fn nesting(body: &[u8]) -> Nesting {
 
 /// The deepest nesting of arrays and objects in `body`, outside strings
 /// (stops counting past [`JSON_MAX_DEPTH`]).
-#[cold]
 #[inline(never)]
 fn json_depth(body: &[u8]) -> usize {
     let (mut depth, mut deepest, mut in_string, mut escaped) = (0usize, 0usize, false, false);
@@ -611,12 +597,7 @@ fn data_problem(found: Option<(serde_path_to_error::Path, String)>, first: &str)
         Some((path, message)) => (safe_path(&path, &message), json_message(&message)),
         None => (String::new(), json_message(first)),
     };
-    let reason = if path.is_empty() || path == "." {
-        format!("invalid JSON body: {message}")
-    } else {
-        format!("invalid JSON body at `{path}`: {message}")
-    };
-    Problem::validation_failed(reason)
+    json_body_invalid(&path, &message)
 }
 
 /// Malformed JSON: 400 with the position, never the input.
