@@ -50,7 +50,7 @@ use jero::{
 
 /// A note as a client writes it.
 #[contract]
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct NoteIn {
     /// 1 to 120 characters.
     #[schemars(length(min = 1, max = 120))]
@@ -334,12 +334,12 @@ impl NoteResource {
     }
 
     /// Replaces a note's title, body and tags.
-    async fn update(&self, user: Caller, path: NotePath, json: NoteIn) -> Result<Note, NoteNotFound> {
+    async fn update(&self, user: Caller, path: NotePath, mut json: NoteIn) -> Result<Note, NoteNotFound> {
         self.store
             .update(&user.id, path.note_id, &mut |note| {
-                note.title = json.title.clone();
-                note.body = json.body.clone();
-                note.tags = json.tags.clone();
+                // Moved in, not copied: the store calls this once.
+                let NoteIn { title, body, tags } = std::mem::take(&mut json);
+                (note.title, note.body, note.tags) = (title, body, tags);
             })
             .ok_or(NoteNotFound {
                 note_id: path.note_id,
@@ -351,15 +351,15 @@ impl NoteResource {
         &self,
         user: Caller,
         path: NotePath,
-        json: NotePatch,
+        mut json: NotePatch,
     ) -> Result<Note, NoteNotFound> {
         self.store
             .update(&user.id, path.note_id, &mut |note| {
-                if let Some(title) = &json.title {
-                    note.title = title.clone();
+                if let Some(title) = json.title.take() {
+                    note.title = title;
                 }
-                if let Some(body) = &json.body {
-                    note.body = body.clone();
+                if let Some(body) = json.body.take() {
+                    note.body = body;
                 }
             })
             .ok_or(NoteNotFound {

@@ -251,11 +251,8 @@ impl Teardowns {
     pub async fn run(mut self) {
         while let Some((name, step)) = self.steps.pop() {
             tracing::debug!(name, "teardown");
-            let ran = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(step)) {
-                Ok(teardown) => jero_engine::catch_unwind(teardown).await,
-                Err(payload) => Err(payload),
-            };
-            if let Err(payload) = ran {
+            // A panic in `step` itself happens at the first poll, caught too.
+            if let Err(payload) = jero_engine::catch_unwind(async move { step().await }).await {
                 tracing::error!(
                     name,
                     panic = jero_engine::panic_message(&payload),

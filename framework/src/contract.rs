@@ -19,8 +19,8 @@ pub trait Contract: schemars::JsonSchema {
     /// Whether the type's JSON form is an object (a struct with named
     /// fields, not `transparent` or converted `from` another type): a body
     /// or JSON part of another shape is 422, where serde would also take an
-    /// array for a struct. Set by `#[jero::contract]`; not part of the
-    /// stable API.
+    /// array for a struct (at the top only: nested structs keep serde's
+    /// rule). Set by `#[jero::contract]`; not part of the stable API.
     #[doc(hidden)]
     const __JSON_OBJECT: bool = false;
 

@@ -563,7 +563,12 @@ pub(crate) fn document(
             .and_then(|item| item.get_mut(method.as_str()))
             .and_then(|op| op.get_mut("responses"))
             .and_then(Value::as_object_mut)
-            .ok_or_else(|| format!("OpenApi::produces names {route}, which the app does not route"))?;
+            .ok_or_else(|| {
+                format!(
+                    "OpenApi::produces names {route}, which the app does not route; write it as \
+                     `METHOD /template`, as the route was included (e.g. `GET /notes/{{note_id}}`)"
+                )
+            })?;
         let mut found = false;
         for (status, response) in responses.iter_mut() {
             if !status.starts_with('2') {
@@ -579,7 +584,9 @@ pub(crate) fn document(
         }
         if !found {
             return Err(format!(
-                "OpenApi::produces names {route}, which has no binary or streamed success to give the media type {media_type}"
+                "OpenApi::produces names {route}, which has no binary or streamed success to give the \
+                 media type {media_type}: only a BytesResponse or StreamingResponse success takes one; \
+                 remove this produces"
             ));
         }
     }

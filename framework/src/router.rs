@@ -216,16 +216,21 @@ impl Router {
                 );
                 self.shared.render_internal()
             }
-            Err(payload) => {
-                tracing::error!(
-                    panic = jero_engine::panic_message(&payload),
-                    handler = &*op.meta.owner,
-                    route = &*op.meta.route,
-                    "handler panicked; answering 500"
-                );
-                self.shared.render_internal()
-            }
+            Err(payload) => self.panicked(op, &payload, "handler panicked; answering 500"),
         }
+    }
+
+    /// A panic in `op`'s code: logged with `what`, the message and the
+    /// route; the generic 500.
+    #[cold]
+    fn panicked(&self, op: &Op, payload: &jero_engine::PanicPayload, what: &'static str) -> Response {
+        tracing::error!(
+            panic = jero_engine::panic_message(payload),
+            handler = &*op.meta.owner,
+            route = &*op.meta.route,
+            "{what}"
+        );
+        self.shared.render_internal()
     }
 
     /// The operation for `method` on `path` and its slot values, or what
@@ -287,15 +292,11 @@ impl Router {
             };
             match jero_engine::catch_unwind(op.handler.before_body(&cx)).await {
                 Ok(outcome) => outcome,
-                Err(payload) => {
-                    tracing::error!(
-                        panic = jero_engine::panic_message(&payload),
-                        handler = &*op.meta.owner,
-                        route = &*op.meta.route,
-                        "the path or the authenticator panicked before the body was read; answering 500"
-                    );
-                    Err(self.shared.render_internal())
-                }
+                Err(payload) => Err(self.panicked(
+                    op,
+                    &payload,
+                    "the path or the authenticator panicked before the body was read; answering 500",
+                )),
             }
         };
         match outcome {

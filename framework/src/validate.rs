@@ -132,7 +132,7 @@ pub type Rule = Result<(), String>;
 /// A value with a length: text (in characters) or a collection (in items).
 #[diagnostic::on_unimplemented(
     message = "`length` does not apply to `{Self}`",
-    note = "`length(..)` constrains text (in characters) and lists and sets (in items)"
+    note = "`length(..)` constrains text (in characters) and lists and sets (in items); check another value's size in the handler"
 )]
 pub trait HasLength {
     /// `character` or `item`.
@@ -352,15 +352,12 @@ pub fn check_range<T: RangeValue + ?Sized>(value: &T, min: Option<Num>, max: Opt
     let Some(n) = value.num() else {
         return Ok(());
     };
-    if let Some(min) = min {
-        if n.compare(min) != Some(Ordering::Greater) && n.compare(min) != Some(Ordering::Equal) {
-            return Err(format!("must be at least {min}"));
-        }
+    // Not comparable (NaN) breaks both bounds.
+    if let Some(min) = min.filter(|&m| !matches!(n.compare(m), Some(Ordering::Greater | Ordering::Equal))) {
+        return Err(format!("must be at least {min}"));
     }
-    if let Some(max) = max {
-        if n.compare(max) != Some(Ordering::Less) && n.compare(max) != Some(Ordering::Equal) {
-            return Err(format!("must be at most {max}"));
-        }
+    if let Some(max) = max.filter(|&m| !matches!(n.compare(m), Some(Ordering::Less | Ordering::Equal))) {
+        return Err(format!("must be at most {max}"));
     }
     Ok(())
 }

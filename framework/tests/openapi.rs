@@ -843,7 +843,8 @@ fn a_binary_responses_media_type_is_documented_where_the_app_says() {
     let err = wire("GET /exports").err().expect("a wiring error");
     assert_eq!(
         err.message(),
-        "OpenApi::produces names GET /exports, which the app does not route"
+        "OpenApi::produces names GET /exports, which the app does not route; write it as \
+         `METHOD /template`, as the route was included (e.g. `GET /notes/{note_id}`)"
     );
     let err = wire("POST /export").err().expect("a wiring error");
     assert!(

@@ -82,15 +82,18 @@ pub struct WidgetPath {
 #[contract]
 pub struct Page {
     /// At most this many (default 20).
-    #[serde(default = "default_limit", deserialize_with = "count_or::<_, 20>")]
+    #[serde(default = "default_limit", deserialize_with = "count_or::<_, DEFAULT_LIMIT>")]
     pub limit: usize,
     /// Skip this many (default 0).
     #[serde(default, deserialize_with = "count_or::<_, 0>")]
     pub offset: usize,
 }
 
+/// How many widgets a page holds when `limit` is absent or empty.
+const DEFAULT_LIMIT: usize = 20;
+
 fn default_limit() -> usize {
-    20
+    DEFAULT_LIMIT
 }
 
 /// A count given as text: empty (`?limit=`, as DEMO_APP.md writes the

@@ -15,7 +15,8 @@ struct Rules {
     range: Option<Bounds>,
     pattern: Option<Expr>,
     contains: Option<Expr>,
-    formats: Vec<&'static str>,
+    /// The check of each format (`check_email`, ...).
+    formats: Vec<syn::Ident>,
     required: bool,
     inner: Option<Box<Rules>>,
 }
@@ -30,7 +31,7 @@ struct Bounds {
 /// The `__validate` method for a contract, or an error for a constraint
 /// it cannot enforce.
 pub(crate) fn validate_method(item: &syn::DeriveInput) -> syn::Result<TokenStream2> {
-    let rename_all = container_rename(&item.attrs, "rename_all");
+    let rename_all = serde_str(&item.attrs, "rename_all");
     let body = match &item.data {
         syn::Data::Struct(data) => {
             let transparent = has_serde_flag(&item.attrs, "transparent");
@@ -43,9 +44,10 @@ pub(crate) fn validate_method(item: &syn::DeriveInput) -> syn::Result<TokenStrea
             quote! { #(#checks)* }
         }
         syn::Data::Enum(data) => {
-            let external = !has_serde_key(&item.attrs, "tag") && !has_serde_flag(&item.attrs, "untagged");
+            let external =
+                serde_str(&item.attrs, "tag").is_none() && !has_serde_flag(&item.attrs, "untagged");
             let content = serde_str(&item.attrs, "content");
-            let fields_rule = container_rename(&item.attrs, "rename_all_fields");
+            let fields_rule = serde_str(&item.attrs, "rename_all_fields");
             let mut arms = Vec::new();
             for variant in &data.variants {
                 if has_serde_flag(&variant.attrs, "skip")
@@ -60,7 +62,7 @@ pub(crate) fn validate_method(item: &syn::DeriveInput) -> syn::Result<TokenStrea
                     rename_all.as_deref(),
                     RenameTarget::Variant,
                 );
-                let v_rule = container_rename(&variant.attrs, "rename_all").or(fields_rule.clone());
+                let v_rule = serde_str(&variant.attrs, "rename_all").or(fields_rule.clone());
                 let bindings: Vec<_> = variant
                     .fields
                     .iter()
@@ -223,8 +225,7 @@ fn value_checks(rules: &Rules, value: &TokenStream2, ty: &Type) -> syn::Result<O
     if let Some(c) = &rules.contains {
         out.push(quote_spanned!(ty.span()=> #v::check_contains(#value, #c)#fail));
     }
-    for format in &rules.formats {
-        let check = format_ident!("check_{}", format);
+    for check in &rules.formats {
         out.push(quote_spanned!(ty.span()=> #v::#check(#value)#fail));
     }
     if let Some(inner) = &rules.inner {
@@ -286,7 +287,13 @@ fn check_regex(p: &Expr) -> syn::Result<()> {
     match p {
         Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => match regex::Regex::new(&s.value()) {
             Ok(_) => Ok(()),
-            Err(e) => Err(syn::Error::new(s.span(), format!("invalid pattern: {e}"))),
+            Err(e) => Err(syn::Error::new(
+                s.span(),
+                format!(
+                    "invalid pattern (simplify it: a counted repetition inside another, \
+                     like `(\\w{{100}}){{100}}`, multiplies its size): {e}"
+                ),
+            )),
         },
         other => Err(syn::Error::new(
             other.span(),
@@ -338,13 +345,7 @@ fn read_rule(rules: &mut Rules, meta: syn::meta::ParseNestedMeta<'_>) -> syn::Re
             }
             rules.contains = Some(content.parse()?);
         }
-        "email" | "url" | "ip" | "ipv4" | "ipv6" => rules.formats.push(match name.as_str() {
-            "email" => "email",
-            "url" => "url",
-            "ip" => "ip",
-            "ipv4" => "ipv4",
-            _ => "ipv6",
-        }),
+        "email" | "url" | "ip" | "ipv4" | "ipv6" => rules.formats.push(format_ident!("check_{}", name)),
         "required" => rules.required = true,
         "inner" => {
             let mut inner = Rules::default();
@@ -486,11 +487,6 @@ fn apply_rule(rule: &str, name: &str, target: RenameTarget) -> String {
     }
 }
 
-/// A container's `rename_all`-like rule (its deserialize one).
-fn container_rename(attrs: &[syn::Attribute], key: &str) -> Option<String> {
-    serde_str(attrs, key)
-}
-
 /// The string of `#[serde(key = "..")]`, or of
 /// `#[serde(key(deserialize = ".."))]`.
 fn serde_str(attrs: &[syn::Attribute], key: &str) -> Option<String> {
@@ -516,10 +512,6 @@ fn serde_str(attrs: &[syn::Attribute], key: &str) -> Option<String> {
         });
     }
     found
-}
-
-fn has_serde_key(attrs: &[syn::Attribute], key: &str) -> bool {
-    serde_str(attrs, key).is_some()
 }
 
 fn has_serde_flag(attrs: &[syn::Attribute], flag: &str) -> bool {

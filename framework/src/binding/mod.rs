@@ -427,8 +427,9 @@ impl<T: Contract + DeserializeOwned> JsonInput for Vec<T> {
 
 /// Decodes the JSON body into the handler's `json` type. Malformed JSON is
 /// 400; JSON that does not fit the type is 422, an array or a scalar where
-/// the type is an object included (serde would take an array's elements as
-/// a struct's fields in order).
+/// the body's own type is an object included (serde would take an array's
+/// elements as a struct's fields in order). Inside the body, serde's rule
+/// stands: a nested struct also binds from an array.
 pub fn bind_json<T: JsonInput>(cx: &RequestCx<'_>) -> Result<T, Problem> {
     let body = cx.req.body();
     if T::OBJECT && body.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
