@@ -285,11 +285,7 @@ pub struct TokenAuth {
 #[authenticator(scheme = "bearer")]
 impl TokenAuth {
     async fn authenticate(&self, headers: Bearer) -> Result<Caller, InvalidToken> {
-        // The scheme is case-insensitive (RFC 9110 section 11.1).
-        let (scheme, token) = headers.authorization.split_once(' ').ok_or(InvalidToken)?;
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(InvalidToken);
-        }
+        let token = jero::auth::bearer_token(&headers.authorization).ok_or(InvalidToken)?;
         let id = self.tokens.get(token).ok_or(InvalidToken)?;
         Ok(Caller { id: id.clone() })
     }

@@ -249,6 +249,23 @@ where
     Ok(Some(Box::new(user)))
 }
 
+/// The token of an `Authorization: Bearer <token>` value: the scheme in
+/// any case, one or more spaces after it (RFC 9110 section 11.1, RFC 6750
+/// section 2.1); `None` for another scheme or an empty token.
+///
+/// ```
+/// use jero::auth::bearer_token;
+/// assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+/// assert_eq!(bearer_token("bearer  abc"), Some("abc"));
+/// assert_eq!(bearer_token("Basic abc"), None);
+/// assert_eq!(bearer_token("Bearer "), None);
+/// ```
+pub fn bearer_token(authorization: &str) -> Option<&str> {
+    let (scheme, token) = authorization.split_once(' ')?;
+    let token = token.trim_start_matches(' ');
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
 /// `WWW-Authenticate: Bearer`, the challenge of a bearer authenticator.
 #[doc(hidden)]
 pub static BEARER_CHALLENGE: StaticHeader = StaticHeader::new("www-authenticate", "Bearer");

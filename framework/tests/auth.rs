@@ -52,8 +52,7 @@ fn user_for(token: &str) -> Option<User> {
 }
 
 fn bearer(value: &str) -> Result<User, InvalidToken> {
-    value
-        .strip_prefix("Bearer ")
+    jero::auth::bearer_token(value)
         .and_then(user_for)
         .ok_or(InvalidToken)
 }

@@ -45,11 +45,9 @@ impl Tokens {
     /// The user of an `Authorization` value, `Bearer <token>` (the scheme
     /// is case-insensitive, RFC 9110 section 11.1).
     fn bearer(&self, authorization: &str) -> Result<User, InvalidToken> {
-        let (scheme, token) = authorization.split_once(' ').ok_or(InvalidToken)?;
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(InvalidToken);
-        }
-        self.user(token.trim_start_matches(' ')).ok_or(InvalidToken)
+        jero::auth::bearer_token(authorization)
+            .and_then(|token| self.user(token))
+            .ok_or(InvalidToken)
     }
 }
 
