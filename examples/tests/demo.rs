@@ -818,6 +818,12 @@ fn the_openapi_document_covers_every_route() {
         d["paths"]["/export"]["get"]["responses"]["200"]
     );
     assert_eq!(codes("/boom", "get"), ["500"]);
+    // The headers set at run time, as the app documents them.
+    let header = |p: &str, m: &str, status: &str, name: &str| {
+        d["paths"][p][m]["responses"][status]["headers"][name]["schema"]["type"].clone()
+    };
+    assert_eq!(header("/status", "get", "503", "Retry-After"), "integer");
+    assert_eq!(header("/session", "post", "204", "Set-Cookie"), "string");
     assert!(codes("/widgets", "post").contains(&"401".to_owned()));
     assert!(codes("/widgets", "post").contains(&"409".to_owned()));
     // Each widget operation lists the errors it can answer with: reading

@@ -40,6 +40,20 @@ pub struct OpenApi {
     /// `(method, path template, media type)` of binary responses whose
     /// media type is only known at run time.
     produces: Vec<(String, String, &'static str)>,
+    /// Headers the app sets at run time, by route and status.
+    runtime_headers: Vec<RuntimeHeader>,
+}
+
+/// A header set at run time (`.raw_header(..)`, `.cookie(..)`), as
+/// [`OpenApi::response_header`] documents it.
+#[derive(Debug, Clone)]
+struct RuntimeHeader {
+    method: String,
+    path: String,
+    status: u16,
+    name: String,
+    description: String,
+    schema: fn(&mut SchemaGenerator) -> schemars::Schema,
 }
 
 impl OpenApi {
@@ -50,6 +64,7 @@ impl OpenApi {
             version: version.into(),
             description: None,
             produces: Vec::new(),
+            runtime_headers: Vec::new(),
         }
     }
 
@@ -71,11 +86,134 @@ impl OpenApi {
     /// # let _ = doc;
     /// ```
     pub fn produces(mut self, route: &str, media_type: &'static str) -> OpenApi {
-        let (method, path) = route.trim().split_once(' ').unwrap_or(("", route));
-        self.produces
-            .push((method.to_ascii_lowercase(), path.trim().to_owned(), media_type));
+        let (method, path) = split_route(route);
+        self.produces.push((method, path, media_type));
         self
     }
+
+    /// Documents a header that the operation `route` (`METHOD /template`)
+    /// sends with `status`, set at run time where the types cannot show
+    /// it: a raw header (`.raw_header("Retry-After", "30")`, from a
+    /// handler or an exception handler) or a cookie (`Set-Cookie`). Its
+    /// schema is `T`'s, and the document marks it required: the app says
+    /// the response carries it. A route the app does not have, a status
+    /// the operation does not answer, a name that is not a header name,
+    /// `content-type` or `content-length` (the framework's), or a header
+    /// the response's typed headers already document, is a
+    /// [`WiringError`](crate::WiringError).
+    ///
+    /// ```
+    /// let doc = jero::openapi::OpenApi::new("shop", "1.0")
+    ///     .response_header::<u32>("GET /status", 503, "Retry-After", "Seconds until the upstream is back.")
+    ///     .response_header::<String>("POST /session", 204, "Set-Cookie", "The session cookie.");
+    /// # let _ = doc;
+    /// ```
+    pub fn response_header<T: schemars::JsonSchema>(
+        mut self,
+        route: &str,
+        status: u16,
+        name: &str,
+        description: &str,
+    ) -> OpenApi {
+        let (method, path) = split_route(route);
+        self.runtime_headers.push(RuntimeHeader {
+            method,
+            path,
+            status,
+            name: name.to_owned(),
+            description: description.to_owned(),
+            schema: |generator| generator.subschema_for::<T>(),
+        });
+        self
+    }
+}
+
+/// `METHOD /template` as `(lowercase method, template)`.
+fn split_route(route: &str) -> (String, String) {
+    let (method, path) = route.trim().split_once(' ').unwrap_or(("", route));
+    (method.to_ascii_lowercase(), path.trim().to_owned())
+}
+
+/// The responses of the operation at `method` and `path`, for `what`
+/// (the `OpenApi` method naming it) to change.
+fn responses_of<'a>(
+    paths: &'a mut Map<String, Value>,
+    method: &str,
+    path: &str,
+    what: &str,
+) -> Result<&'a mut Map<String, Value>, String> {
+    paths
+        .get_mut(path)
+        .and_then(|item| item.get_mut(method))
+        .and_then(|op| op.get_mut("responses"))
+        .and_then(Value::as_object_mut)
+        .ok_or_else(|| {
+            format!(
+                "OpenApi::{what} names {}, which the app does not route; write it as \
+                 `METHOD /template`, as the route was included (e.g. `GET /notes/{{note_id}}`)",
+                route_name(method, path)
+            )
+        })
+}
+
+/// `GET /template`, as the user wrote the route.
+fn route_name(method: &str, path: &str) -> String {
+    format!("{} {path}", method.to_ascii_uppercase())
+}
+
+/// Adds the header `h` to its response in `paths`.
+fn add_runtime_header(
+    paths: &mut Map<String, Value>,
+    h: &RuntimeHeader,
+    generator: &mut SchemaGenerator,
+) -> Result<(), String> {
+    let route = route_name(&h.method, &h.path);
+    let refuse = |why: String| format!("OpenApi::response_header for {route} {}: {why}", h.status);
+    if !jero_engine::is_token(h.name.as_bytes()) {
+        return Err(refuse(format!(
+            "{:?} is not a header name (letters, digits and !#$%&'*+-.^_`|~ only)",
+            h.name
+        )));
+    }
+    if h.name.eq_ignore_ascii_case("content-type") || h.name.eq_ignore_ascii_case("content-length") {
+        return Err(refuse(format!(
+            "{} is the framework's to send and to document; remove this response_header",
+            h.name
+        )));
+    }
+    let responses = responses_of(paths, &h.method, &h.path, "response_header")?;
+    let Some(response) = responses.get_mut(&h.status.to_string()) else {
+        let mut answered: Vec<&str> = responses.keys().map(String::as_str).collect();
+        answered.sort_unstable();
+        return Err(refuse(format!(
+            "the operation does not answer {}; it answers {}",
+            h.status,
+            answered.join(", ")
+        )));
+    };
+    let headers = response
+        .as_object_mut()
+        .expect("a response object")
+        .entry("headers")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .expect("a headers object");
+    if headers.keys().any(|k| k.eq_ignore_ascii_case(&h.name)) {
+        return Err(refuse(format!(
+            "{} is already documented (a typed header of the response, or an earlier response_header); \
+             remove this response_header",
+            h.name
+        )));
+    }
+    headers.insert(
+        h.name.clone(),
+        json!({
+            "description": h.description,
+            "required": true,
+            "schema": (h.schema)(generator),
+        }),
+    );
+    Ok(())
 }
 
 /// An authenticator's credentials, for its security scheme (used by the
@@ -557,18 +695,8 @@ pub(crate) fn document(
         }
     }
     for (method, path, media_type) in &info.produces {
-        let route = format!("{} {path}", method.to_ascii_uppercase());
-        let responses = paths
-            .get_mut(path.as_str())
-            .and_then(|item| item.get_mut(method.as_str()))
-            .and_then(|op| op.get_mut("responses"))
-            .and_then(Value::as_object_mut)
-            .ok_or_else(|| {
-                format!(
-                    "OpenApi::produces names {route}, which the app does not route; write it as \
-                     `METHOD /template`, as the route was included (e.g. `GET /notes/{{note_id}}`)"
-                )
-            })?;
+        let route = route_name(method, path);
+        let responses = responses_of(&mut paths, method, path, "produces")?;
         let mut found = false;
         for (status, response) in responses.iter_mut() {
             if !status.starts_with('2') {
@@ -589,6 +717,9 @@ pub(crate) fn document(
                  remove this produces"
             ));
         }
+    }
+    for h in &info.runtime_headers {
+        add_runtime_header(&mut paths, h, generator)?;
     }
     let mut schemas = generator.take_definitions(true);
     schemas.insert("Problem".into(), problem_schema());

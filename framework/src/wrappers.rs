@@ -234,13 +234,17 @@ macro_rules! options {
                 self
             }
 
-            /// Adds a cookie (secure by default, see [`SetCookie`]).
+            /// Adds a cookie (secure by default, see [`SetCookie`]). The
+            /// OpenAPI document lists its `Set-Cookie` where the app says
+            /// so ([`OpenApi::response_header`](crate::openapi::OpenApi::response_header)).
             pub fn cookie(mut self, cookie: SetCookie) -> Self {
                 self.extras.items.push(Extra::Cookie(cookie));
                 self
             }
 
             /// Adds a raw header, exactly as given (casing and repeats kept).
+            /// The OpenAPI document lists it where the app says so
+            /// ([`OpenApi::response_header`](crate::openapi::OpenApi::response_header)).
             pub fn raw_header(mut self, name: impl Into<HeaderBytes>, value: impl Into<HeaderBytes>) -> Self {
                 let name = name.into();
                 if name.eq_ignore_ascii_case(b"content-type") {

@@ -853,3 +853,76 @@ fn a_binary_responses_media_type_is_documented_where_the_app_says() {
         "{err}"
     );
 }
+
+/// Headers set at run time, documented with `OpenApi::response_header`
+/// under the status the app names, with `T`'s schema; a route, status or
+/// name the document cannot take is a wiring error that says why.
+#[test]
+fn run_time_headers_are_documented_where_the_app_says() {
+    let wire = |route: &'static str, status: u16, name: &'static str| {
+        TestClient::try_new(WireWith(move |w: &mut Wiring| {
+            w.include_endpoint(Export)
+                .include_endpoint(Rated)
+                .include_openapi(
+                    OpenApi::new("t", "1")
+                        .response_header::<u32>(route, status, name, "Seconds to wait.")
+                        .response_header::<String>("POST /export", 200, "Set-Cookie", "The session cookie."),
+                );
+        }))
+    };
+    let c = wire("GET /export", 200, "Retry-After").unwrap_or_else(|e| panic!("{e}"));
+    let d: Value = c.get("/openapi.json").send().json();
+    assert_eq!(
+        d["paths"]["/export"]["get"]["responses"]["200"]["headers"],
+        json!({"Retry-After": {
+            "description": "Seconds to wait.",
+            "required": true,
+            "schema": {"type": "integer", "format": "uint32", "minimum": 0},
+        }})
+    );
+    assert_eq!(
+        d["paths"]["/export"]["post"]["responses"]["200"]["headers"]["Set-Cookie"],
+        json!({"description": "The session cookie.", "required": true, "schema": {"type": "string"}})
+    );
+    // The typed headers of /rated stay as they were, beside a new one.
+    let c = wire("GET /rated", 200, "Retry-After").unwrap_or_else(|e| panic!("{e}"));
+    let d: Value = c.get("/openapi.json").send().json();
+    let headers = d["paths"]["/rated"]["get"]["responses"]["200"]["headers"]
+        .as_object()
+        .unwrap();
+    let mut names: Vec<&str> = headers.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Retry-After", "x-rate-limit", "x-request-id"]);
+
+    let refused = |route, status, name| {
+        wire(route, status, name)
+            .err()
+            .expect("a wiring error")
+            .message()
+            .to_owned()
+    };
+    assert_eq!(
+        refused("GET /exports", 200, "Retry-After"),
+        "OpenApi::response_header names GET /exports, which the app does not route; write it as \
+         `METHOD /template`, as the route was included (e.g. `GET /notes/{note_id}`)"
+    );
+    assert_eq!(
+        refused("GET /export", 503, "Retry-After"),
+        "OpenApi::response_header for GET /export 503: the operation does not answer 503; it answers 200, 500"
+    );
+    assert_eq!(
+        refused("GET /export", 200, "Retry After"),
+        "OpenApi::response_header for GET /export 200: \"Retry After\" is not a header name \
+         (letters, digits and !#$%&'*+-.^_`|~ only)"
+    );
+    assert_eq!(
+        refused("GET /export", 200, "Content-Type"),
+        "OpenApi::response_header for GET /export 200: Content-Type is the framework's to send and \
+         to document; remove this response_header"
+    );
+    assert_eq!(
+        refused("GET /rated", 200, "X-Rate-Limit"),
+        "OpenApi::response_header for GET /rated 200: X-Rate-Limit is already documented (a typed \
+         header of the response, or an earlier response_header); remove this response_header"
+    );
+}

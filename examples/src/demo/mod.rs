@@ -332,7 +332,21 @@ impl App for Demo {
                     "The reference app of DEMO_APP.md: every part of the framework, as a service would use it.",
                 )
                 // `/export` streams CSV: a media type set at run time.
-                .produces("GET /export", "text/csv"),
+                .produces("GET /export", "text/csv")
+                // Headers set at run time: the exception handler's
+                // `Retry-After` and the session cookie.
+                .response_header::<u32>(
+                    "GET /status",
+                    503,
+                    "Retry-After",
+                    "Seconds to wait before asking again.",
+                )
+                .response_header::<String>(
+                    "POST /session",
+                    204,
+                    "Set-Cookie",
+                    "The session: `session_id=<token>; Path=/; Secure; HttpOnly; SameSite=Lax`.",
+                ),
         );
         Ok(())
     }
