@@ -745,19 +745,30 @@ fn headers_bad_integer_is_400_without_the_value() {
 }
 
 #[test]
-fn headers_utf8_values_bind_as_sent_and_latin1_bytes_as_replacement_characters() {
+fn headers_utf8_values_bind_as_sent_and_other_bytes_are_400_where_a_field_binds_them() {
     // A header value is visible ASCII plus obs-text (bytes 0x80-0xFF): UTF-8
-    // text binds as sent; bytes that are not UTF-8 (Latin-1 `é`) become
-    // U+FFFD rather than failing the request.
+    // text binds as sent; bytes that are not UTF-8 (Latin-1 `é`) are a 400
+    // naming the header when a field binds it (never text with U+FFFD in
+    // place of what was sent), and nothing when no field does.
     let c = client();
     let utf8 = c.send_raw("GET /traced HTTP/1.1\r\nHost: t\r\nX-Trace-Id: caf\u{e9}-\u{2603}\r\n\r\n".into());
     assert_eq!(seen_value(&utf8)["x_trace_id"], json!("caf\u{e9}-\u{2603}"));
     let latin1 = c.send_raw(
         b"GET /traced HTTP/1.1\r\nHost: t\r\nX-Trace-Id: caf\xe9!\r\nUser-Agent: ok\r\n\r\n".to_vec(),
     );
+    let body = problem(&latin1, 400, "malformed-request");
+    assert_eq!(detail(&body), "header `x-trace-id`: not valid UTF-8");
+    // An optional field too, and a header no field takes is no matter.
+    let latin1 = c.send_raw(
+        b"GET /traced HTTP/1.1\r\nHost: t\r\nX-Trace-Id: t\r\nUser-Agent: caf\xe9\r\n\r\n".to_vec(),
+    );
+    let body = problem(&latin1, 400, "malformed-request");
+    assert_eq!(detail(&body), "header `user-agent`: not valid UTF-8");
+    let unbound =
+        c.send_raw(b"GET /traced HTTP/1.1\r\nHost: t\r\nX-Trace-Id: t\r\nX-Other: caf\xe9\r\n\r\n".to_vec());
     assert_eq!(
-        seen_value(&latin1),
-        json!({"x_trace_id": "caf\u{fffd}!", "user_agent": "ok", "x_retry_count": null})
+        seen_value(&unbound),
+        json!({"x_trace_id": "t", "user_agent": null, "x_retry_count": null})
     );
 }
 
@@ -831,13 +842,18 @@ fn cookies_from_several_cookie_headers() {
 }
 
 #[test]
-fn cookie_header_that_is_not_utf8_is_skipped_and_the_others_still_bind() {
-    let raw = b"GET /session HTTP/1.1\r\nHost: t\r\nCookie: Theme=d\xe9cor\r\nCookie: session_id=s-3\r\n\r\n";
+fn a_cookie_value_that_is_not_utf8_is_400_where_a_field_binds_it() {
+    // The other cookies of its line and of other lines still bind.
+    let raw = b"GET /session HTTP/1.1\r\nHost: t\r\nCookie: Other=d\xe9cor; Theme=dark\r\nCookie: session_id=s-3\r\n\r\n";
     let resp = client().send_raw(raw.to_vec());
     assert_eq!(
         seen_value(&resp),
-        json!({"session_id": "s-3", "theme": null, "visits": null})
+        json!({"session_id": "s-3", "theme": "dark", "visits": null})
     );
+    let raw = b"GET /session HTTP/1.1\r\nHost: t\r\nCookie: Theme=d\xe9cor\r\nCookie: session_id=s-3\r\n\r\n";
+    let resp = client().send_raw(raw.to_vec());
+    let body = problem(&resp, 400, "malformed-request");
+    assert_eq!(detail(&body), "cookie `Theme`: not valid UTF-8");
 }
 
 // ---------------------------------------------------------------------------

@@ -111,6 +111,17 @@ impl de::Error for FieldError {
 /// One named text entry.
 pub(crate) type Entry<'a> = (&'a str, Cow<'a, str>);
 
+/// The value of an entry that is not UTF-8 (a header's obs-text): known
+/// by its address, so that binding it is an error, where a header no field
+/// takes costs nothing, and a client's own text can never pass for it.
+pub(crate) static NOT_UTF8: &str = "(not UTF-8)";
+
+/// Whether `v` is [`NOT_UTF8`] itself.
+#[inline(always)]
+fn is_not_utf8(v: &str) -> bool {
+    std::ptr::eq(v.as_ptr(), NOT_UTF8.as_ptr()) && v.len() == NOT_UTF8.len()
+}
+
 /// Deserializes a struct from named text entries.
 pub(crate) struct Fields<'a, 'e> {
     pub(crate) entries: &'e [Entry<'a>],
@@ -362,13 +373,17 @@ impl<'v, 'e> Values<'v, 'e> {
     }
 
     fn single(&self) -> Result<&'e str, FieldError> {
-        match self.values {
-            [v] => Ok(v),
-            [] => Err(self.err("missing value")),
-            [..] if self.strict => Err(self.err("given more than once")),
+        let v = match self.values {
+            [v] => v,
+            [] => return Err(self.err("missing value")),
+            [..] if self.strict => return Err(self.err("given more than once")),
             // Several values for a scalar: take the first, like most servers.
-            [v, ..] => Ok(v),
+            [v, ..] => v,
+        };
+        if is_not_utf8(v) {
+            return Err(self.err("not valid UTF-8"));
         }
+        Ok(v)
     }
 
     fn err(&self, message: &str) -> FieldError {

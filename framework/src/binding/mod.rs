@@ -306,9 +306,10 @@ pub fn bind_headers<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
         .headers()
         .map(|(n, v)| match jero_engine::text(v) {
             Some(v) => (n, Cow::Borrowed(v)),
-            // obs-text that is not UTF-8 (Latin-1): U+FFFD for what does
-            // not decode.
-            None => (n, String::from_utf8_lossy(v)),
+            // obs-text that is not UTF-8 (Latin-1): a field that binds it
+            // is a 400, not text with U+FFFD in place of what the client
+            // sent; `raw_headers` has the bytes.
+            None => (n, Cow::Borrowed(fields::NOT_UTF8)),
         })
         .collect();
     let fields = Fields {
@@ -376,18 +377,24 @@ pub fn credentials_absent<T: DeserializeOwned>(cx: &RequestCx<'_>, headers: bool
 }
 
 /// The request's cookies, name and value, in order: values unquoted and
-/// percent-decoded (as sent when that is not UTF-8).
+/// percent-decoded (as sent when that is not UTF-8). A value that is not
+/// UTF-8 is [`fields::NOT_UTF8`] (a field binding it is a 400); a name
+/// that is not UTF-8 can be no field's and is left out.
 fn cookie_entries<'r>(cx: &RequestCx<'r>) -> SmallVec<[Entry<'r>; 8]> {
     let mut entries: SmallVec<[Entry<'_>; 8]> = SmallVec::new();
     for (name, value) in cx.req.headers() {
         if !name.eq_ignore_ascii_case("cookie") {
             continue;
         }
-        let Some(value) = jero_engine::text(value) else {
-            continue;
-        };
-        for pair in value.split(';') {
-            let Some((k, v)) = pair.trim().split_once('=') else {
+        for pair in value.split(|&b| b == b';') {
+            let Some(eq) = pair.iter().position(|&b| b == b'=') else {
+                continue;
+            };
+            let Ok(k) = std::str::from_utf8(&pair[..eq]) else {
+                continue;
+            };
+            let Ok(v) = std::str::from_utf8(&pair[eq + 1..]) else {
+                entries.push((k.trim(), Cow::Borrowed(fields::NOT_UTF8)));
                 continue;
             };
             let v = v.trim();
