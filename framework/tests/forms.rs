@@ -202,6 +202,136 @@ fn malformed_multipart_is_400() {
     }
 }
 
+/// A form whose parts are delimited by `boundary`: `count` only.
+fn delimited(boundary: &str) -> Vec<u8> {
+    format!("--{boundary}\r\ncontent-disposition: form-data; name=\"count\"\r\n\r\n3\r\n--{boundary}--\r\n")
+        .into_bytes()
+}
+
+#[test]
+fn a_boundary_is_1_to_70_of_rfc_2046s_characters() {
+    let c = TestClient::new(FormApp);
+    let send = |boundary: &str| {
+        c.post("/jobs")
+            .header(
+                "content-type",
+                &format!("multipart/form-data; boundary=\"{boundary}\""),
+            )
+            .body(delimited(boundary))
+            .send()
+    };
+    let longest = "a".repeat(70);
+    for ok in [
+        longest.as_str(),
+        "x",
+        "----WebKitFormBoundary7MA4YWxkTrZu0gW",
+        "a'()+_,-./:=? b",
+    ] {
+        // Well framed: the missing parts are the form's 422, not a 400.
+        problem(&send(ok), 422, "validation-failed");
+    }
+    // An empty boundary, quoted or not, is none.
+    for ct in [
+        "multipart/form-data; boundary=",
+        "multipart/form-data; boundary=\"\"",
+    ] {
+        let res = c
+            .post("/jobs")
+            .header("content-type", ct)
+            .body(delimited(""))
+            .send();
+        let p = problem(&res, 400, "malformed-request");
+        assert!(
+            p["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("malformed multipart body: the "),
+            "{p}"
+        );
+    }
+    let too_long = "a".repeat(71);
+    for bad in [too_long.as_str(), "trailing ", "accent\u{e9}", "star*"] {
+        let p = problem(&send(bad), 400, "malformed-request");
+        assert_eq!(
+            p["detail"],
+            "malformed multipart body: the boundary must be 1 to 70 characters: letters, digits, \
+             space (not last) and '()+_,-./:=?",
+            "{bad:?}"
+        );
+    }
+}
+
+#[test]
+fn a_part_without_a_form_data_name_is_400() {
+    let c = TestClient::new(FormApp);
+    let b = Multipart::BOUNDARY;
+    for headers in [
+        "content-type: text/plain\r\n",
+        "content-disposition: form-data\r\n",
+    ] {
+        let body = format!("--{b}\r\n{headers}\r\n3\r\n--{b}--\r\n");
+        let res = c
+            .post("/jobs")
+            .header("content-type", &format!("multipart/form-data; boundary={b}"))
+            .body(body)
+            .send();
+        let p = problem(&res, 400, "malformed-request");
+        assert_eq!(
+            p["detail"],
+            "malformed multipart body: a part without a `Content-Disposition: form-data; name=\"..\"` header",
+            "{headers}"
+        );
+    }
+}
+
+#[test]
+fn a_part_sent_twice_for_a_single_field_is_422() {
+    let c = TestClient::new(FormApp);
+    let p = problem(
+        &c.post("/jobs").multipart(base().text("count", "4")).send(),
+        422,
+        "validation-failed",
+    );
+    assert_eq!(p["detail"], "invalid form part `count`: given more than once");
+    let p = problem(
+        &c.post("/jobs")
+            .multipart(base().text("note", "a").text("note", "b"))
+            .send(),
+        422,
+        "validation-failed",
+    );
+    assert_eq!(p["detail"], "invalid form part `note`: given more than once");
+}
+
+#[test]
+fn an_empty_file_input_is_no_part_and_an_empty_filename_is_none() {
+    let c = TestClient::new(FormApp);
+    // What a browser sends for a file input left empty.
+    let empty =
+        |form: Multipart, name: &str| form.part(name, Some(""), Some("application/octet-stream"), &[], b"");
+    let res = c.post("/jobs").multipart(empty(base(), "attachments")).send();
+    assert_eq!(res.status(), 200, "{}", res.text());
+    assert_eq!(res.json::<Value>()["attachments"], json!([]));
+    // For a required file, it is the missing part.
+    let form = Multipart::new()
+        .text("jobType", "export-text")
+        .text("count", "3")
+        .json("config", &json!({"dpi": 300}));
+    let p = problem(
+        &c.post("/jobs").multipart(empty(form.clone(), "document")).send(),
+        422,
+        "validation-failed",
+    );
+    assert_eq!(p["detail"], "invalid form: missing part `document`");
+    // With bytes, `filename=""` is no filename.
+    let form = form.part("document", Some(""), None, &[], b"x");
+    let p = problem(&c.post("/jobs").multipart(form).send(), 422, "validation-failed");
+    assert_eq!(
+        p["detail"],
+        "invalid form part `document`: a file part needs a filename"
+    );
+}
+
 #[test]
 fn parts_that_do_not_fit_are_422_naming_the_part() {
     let c = TestClient::new(FormApp);

@@ -12,9 +12,13 @@
 //! | `Option<T>` | the part if it was sent |
 //!
 //! A body that is not `multipart/form-data` is 415. A malformed one (no
-//! boundary, a body without the declared boundary or without its closing
-//! delimiter) is 400. A missing required part, a file part without a
-//! filename, or a value that does not convert is 422, naming the part.
+//! boundary or one longer than RFC 2046's 70 characters, a body without
+//! the declared boundary or without its closing delimiter, a part without
+//! a `Content-Disposition: form-data` name) is 400. A missing required
+//! part, a part sent twice for a field that is not a list, a file part
+//! without a filename (`filename=""` is none), or a value that does not
+//! convert is 422, naming the part. A file input left empty (a part with
+//! `filename=""` and no bytes, as browsers send it) counts as not sent.
 //! Parts the struct does not declare are ignored.
 
 use std::borrow::Cow;
@@ -246,8 +250,21 @@ fn boundary(cx: &RequestCx<'_>) -> Result<String, Problem> {
     if !essence.eq_ignore_ascii_case("multipart/form-data") {
         return Err(unsupported());
     }
-    multer::parse_boundary(ct)
-        .map_err(|_| Problem::malformed("malformed multipart body: the content type has no boundary"))
+    let boundary = multer::parse_boundary(ct)
+        .map_err(|_| Problem::malformed("malformed multipart body: the content type has no boundary"))?;
+    if !valid_boundary(&boundary) {
+        return Err(Problem::malformed(
+            "malformed multipart body: the boundary must be 1 to 70 characters: letters, digits, \
+             space (not last) and '()+_,-./:=?",
+        ));
+    }
+    Ok(boundary)
+}
+
+/// RFC 2046 5.1.1: `1*69bchars bcharsnospace`.
+fn valid_boundary(b: &str) -> bool {
+    let bchar = |c: u8| c.is_ascii_alphanumeric() || b"'()+_,-./:=? ".contains(&c);
+    (1..=70).contains(&b.len()) && b.bytes().all(bchar) && !b.ends_with(' ')
 }
 
 #[cold]
@@ -281,8 +298,17 @@ fn parse(body: Bytes, boundary: String) -> Result<Vec<Part>, Problem> {
             Ok(None) => break,
             Err(e) => return Err(malformed(multer_reason(&e))),
         };
-        let name = field.name().unwrap_or("").to_owned();
-        let filename = field.file_name().map(str::to_owned);
+        // RFC 7578 4.2: every part names its field in its
+        // `Content-Disposition: form-data`.
+        let Some(name) = field.name().map(str::to_owned) else {
+            return Err(malformed(
+                "a part without a `Content-Disposition: form-data; name=\"..\"` header",
+            ));
+        };
+        // `filename=""` is no filename: it is what a browser sends (with
+        // no bytes) for a file input left empty.
+        let sent_filename = field.file_name().is_some();
+        let filename = field.file_name().filter(|f| !f.is_empty()).map(str::to_owned);
         // As sent (parameters included), not as `mime` would rewrite it.
         let content_type = field
             .headers()
@@ -303,6 +329,10 @@ fn parse(body: Bytes, boundary: String) -> Result<Vec<Part>, Problem> {
             Some(Err(e)) => return Err(malformed(multer_reason(&e))),
             None => return Err(malformed("the body ended inside a part")),
         };
+        if sent_filename && filename.is_none() && data.is_empty() {
+            // A file input left empty: no part, as if none were sent.
+            continue;
+        }
         parts.push(Part {
             name,
             filename,
@@ -420,12 +450,17 @@ impl<'a, 'p> Parts<'a, 'p> {
         }
     }
 
-    /// The one part a scalar binds (the first, when the name repeats).
+    /// The one part a field that is not a list binds: a name sent twice
+    /// is ambiguous (which one did the client mean?), so it is refused.
     fn single(&self) -> Result<&'p Part, FieldError> {
-        self.parts.first().copied().ok_or_else(|| FieldError {
-            field: None,
-            message: format!("missing field `{}`", self.field),
-        })
+        match self.parts {
+            [part] => Ok(part),
+            [] => Err(FieldError {
+                field: None,
+                message: format!("missing field `{}`", self.field),
+            }),
+            [..] => Err(self.err("given more than once")),
+        }
     }
 
     /// The part's text, for a scalar.
