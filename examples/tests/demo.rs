@@ -766,6 +766,12 @@ fn the_openapi_document_covers_every_route() {
         assert!(paths.contains_key(p), "{p} missing");
     }
     assert!(!paths.contains_key("/openapi.json") && !paths.contains_key("/docs"));
+    // Every operation says what it does (its handler's doc comment).
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap() {
+            assert!(op["summary"].is_string(), "{method} {path} has no summary");
+        }
+    }
     let codes = |p: &str, m: &str| -> Vec<String> {
         d["paths"][p][m]["responses"]
             .as_object()

@@ -121,6 +121,7 @@ pub struct MeEndpoint;
 
 #[endpoint(path = "/me")]
 impl MeEndpoint {
+    /// The caller, by bearer token.
     async fn get(&self, user: User) -> User {
         user
     }
@@ -131,6 +132,7 @@ pub struct ProfileEndpoint;
 
 #[endpoint(path = "/profile")]
 impl ProfileEndpoint {
+    /// The caller, by the `session_id` cookie.
     async fn get(&self, user: User) -> User {
         user
     }
@@ -151,6 +153,7 @@ pub struct SpotlightEndpoint;
 
 #[endpoint(path = "/spotlight")]
 impl SpotlightEndpoint {
+    /// Today's spotlight: open to anonymous callers, forbidden to users who may not see it.
     async fn get(&self, user: Option<User>) -> Result<Spotlight, jero::errors::Forbidden> {
         if user.as_ref().is_some_and(|u| !u.may_see_spotlight) {
             return Err(jero::errors::Forbidden);
@@ -176,6 +179,7 @@ pub struct SessionEndpoint {
 
 #[endpoint(path = "/session")]
 impl SessionEndpoint {
+    /// Starts a session: a known token is set as the `session_id` cookie.
     async fn post(&self, json: SessionIn) -> Result<NoContent, InvalidToken> {
         if self.tokens.user(&json.token).is_none() {
             return Err(InvalidToken);

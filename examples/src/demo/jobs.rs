@@ -62,6 +62,7 @@ pub struct JobsEndpoint;
 
 #[endpoint(path = "/jobs")]
 impl JobsEndpoint {
+    /// Queues an export job from a multipart form: a document, its settings and attachments.
     async fn post(&self, form: JobForm) -> JobAccepted {
         let _ = (form.job_type, form.count);
         JobAccepted {

@@ -41,6 +41,7 @@ pub struct HealthEndpoint;
 
 #[endpoint(path = "/healthz")]
 impl HealthEndpoint {
+    /// Liveness: always `{"status":"ok"}`.
     async fn get(&self) -> Health {
         Health { status: "ok".into() }
     }
@@ -70,6 +71,7 @@ pub struct TraceEndpoint;
 
 #[endpoint(path = "/trace")]
 impl TraceEndpoint {
+    /// Echoes the `X-Trace-Id` and `User-Agent` request headers.
     async fn get(&self, headers: TraceHeaders) -> Trace {
         Trace {
             trace_id: headers.x_trace_id,
@@ -95,6 +97,7 @@ pub struct EchoEndpoint;
 
 #[endpoint(path = "/echo")]
 impl EchoEndpoint {
+    /// Describes the request's headers as sent: names in order, casing and repeats kept.
     async fn get(&self, raw_headers: RawHeaders) -> Echo {
         Echo {
             trace_id: raw_headers.get_str("x-trace-id").map(str::to_owned),
@@ -116,6 +119,7 @@ pub struct UploadResource;
 
 #[resource(path = "/uploads")]
 impl UploadResource {
+    /// Takes a raw body of any content type (up to the body limit) and answers its size.
     async fn create(&self, content: Bytes) -> UploadSize {
         UploadSize { size: content.len() }
     }
@@ -145,6 +149,7 @@ pub struct ItemResource;
 
 #[resource(path = "/collections/{collection_id}/items")]
 impl ItemResource {
+    /// An item of a collection, by both ids.
     async fn read_one(&self, path: ItemPath) -> Item {
         Item {
             collection_id: path.collection_id,
@@ -186,6 +191,7 @@ pub struct MessageResource {
 
 #[resource(path = "/conversations/{conversation_id}/messages")]
 impl MessageResource {
+    /// Posts a message to a conversation.
     async fn create(&self, path: ConversationPath, json: MessageIn) -> Message {
         let n = self.next.fetch_add(1, Ordering::Relaxed) + 1;
         Message {
@@ -226,6 +232,7 @@ pub struct DraftResource;
 
 #[resource(path = "/drafts")]
 impl DraftResource {
+    /// A draft: 204 with no body for an id that starts with `draft-`, else the widget.
     async fn read_one(&self, path: DraftPath) -> Draft {
         if path.widget_id.starts_with("draft-") {
             Draft::Pending(NoContent::new())

@@ -93,8 +93,12 @@ pub struct MoviesEndpoint {
 
 #[endpoint(path = "/movies")]
 impl MoviesEndpoint {
-    /// `count` above `MAX_COUNT` is the framework's 400: its constraint
-    /// is declared on `MoviesQuery`.
+    /// Streams movies, one JSON object per line.
+    ///
+    /// Two by default; `?count=N` (at most 1,000,000) streams `N`, made
+    /// one at a time as the client reads them.
+    // A count above `MAX_COUNT` is the framework's 400: the constraint is
+    // declared on `MoviesQuery`.
     async fn get(&self, params: MoviesQuery) -> NdjsonResponse<Movie> {
         NdjsonResponse::new(MovieLines {
             stats: self.stats.clone(),
@@ -121,6 +125,7 @@ pub struct MovieStatsEndpoint {
 
 #[endpoint(path = "/movies/stats")]
 impl MovieStatsEndpoint {
+    /// How many movie streams opened their resource, and how many closed it.
     async fn get(&self) -> Stats {
         Stats {
             opened: self.stats.opened.load(Ordering::SeqCst),
@@ -151,6 +156,7 @@ pub struct AnswerEndpoint;
 
 #[endpoint(path = "/answer")]
 impl AnswerEndpoint {
+    /// An answer streamed in chunks, one JSON object per line.
     async fn get(&self) -> NdjsonResponse<AnswerChunk> {
         NdjsonResponse::new(stream::iter([
             AnswerChunk::TextChunk { text: "first".into() },
@@ -167,6 +173,7 @@ pub struct EventsEndpoint;
 
 #[endpoint(path = "/events")]
 impl EventsEndpoint {
+    /// Movies as server-sent events.
     async fn get(&self) -> SseResponse<Movie> {
         SseResponse::new(stream::iter([
             SseEvent::new(Movie {
@@ -186,6 +193,7 @@ pub struct ExportEndpoint;
 
 #[endpoint(path = "/export")]
 impl ExportEndpoint {
+    /// A CSV export, streamed in chunks.
     async fn get(&self) -> StreamingResponse {
         StreamingResponse::new(stream::iter(["id,name\n", "1,gizmo\n"])).content_type("text/csv")
     }

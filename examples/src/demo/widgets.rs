@@ -194,6 +194,7 @@ impl WidgetResource {
 
 #[resource(path = "/widgets")]
 impl WidgetResource {
+    /// Creates a widget for the caller.
     async fn create(
         &self,
         user: User,
@@ -218,6 +219,7 @@ impl WidgetResource {
         }))
     }
 
+    /// The caller's widgets, a page at a time (`limit`, `offset`).
     async fn read_many(&self, user: User, params: Page) -> Vec<Widget> {
         self.store()
             .widgets
@@ -229,12 +231,14 @@ impl WidgetResource {
             .collect()
     }
 
+    /// One of the caller's widgets.
     async fn read_one(&self, user: User, path: WidgetPath) -> Result<Widget, WidgetNotFound> {
         let store = self.store();
         let at = store.position(&user, &path.widget_id)?;
         Ok(store.widgets[at].clone())
     }
 
+    /// Replaces one of the caller's widgets.
     async fn update(&self, user: User, path: WidgetPath, json: WidgetIn) -> Result<Widget, WidgetError> {
         let mut store = self.store();
         let at = store.position(&user, &path.widget_id)?;
@@ -245,6 +249,7 @@ impl WidgetResource {
         Ok(widget.clone())
     }
 
+    /// Changes some fields of one of the caller's widgets.
     async fn partial_update(
         &self,
         user: User,
@@ -266,6 +271,7 @@ impl WidgetResource {
         Ok(widget.clone())
     }
 
+    /// Deletes one of the caller's widgets.
     async fn delete(&self, user: User, path: WidgetPath) -> Result<Deleted, WidgetNotFound> {
         let mut store = self.store();
         let at = store.position(&user, &path.widget_id)?;
