@@ -541,6 +541,24 @@ fn path_slot_not_utf8_once_decoded_is_404() {
 }
 
 #[test]
+fn path_slot_with_a_malformed_escape_is_404() {
+    let c = client();
+    for path in [
+        "/widgets/%zz",
+        "/widgets/a%",
+        "/widgets/a%2",
+        "/widgets/%2F%g0",
+        "/widgets/100%",
+    ] {
+        let resp = c.get(path).send();
+        problem(&resp, 404, "not-found");
+    }
+    // Well-formed escapes next to them still decode.
+    let resp = c.get("/widgets/100%25%2A").send();
+    assert_eq!(resp.json::<Value>()["id"], "100%*");
+}
+
+#[test]
 fn path_value_that_fails_conversion_is_404() {
     let c = client();
     assert_eq!(seen_value(&c.get("/numbers/42").send()), json!(42));

@@ -171,7 +171,8 @@ fn shape(expected: &str) -> &str {
 }
 
 /// Decodes the path slots into the handler's `path` struct. Any failure,
-/// including a slot that is not UTF-8 once percent-decoded, is 404.
+/// including a slot with a `%` not followed by two hex digits (RFC 3986's
+/// percent-encoding) or that is not UTF-8 once percent-decoded, is 404.
 pub fn bind_path<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T, Problem> {
     let mut entries: SmallVec<[Entry<'_>; 4]> = SmallVec::new();
     for (raw, key) in cx.slots.iter().zip(cx.meta.slot_keys.iter()) {
@@ -183,6 +184,10 @@ pub fn bind_path<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T
         // for (and already UTF-8), without a pass through the decoder's
         // UTF-8 check.
         let value = if raw.contains('%') {
+            if !escapes_well_formed(raw) {
+                // `%zz` stands for nothing: no resource is named by it.
+                return Err(Problem::not_found());
+            }
             percent_encoding::percent_decode_str(raw)
                 .decode_utf8()
                 .map_err(|_| Problem::not_found())?
@@ -197,6 +202,20 @@ pub fn bind_path<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T
         strict: false,
     };
     bind_fields(fields, |_| Problem::not_found())
+}
+
+/// Whether every `%` in `raw` starts a `%XX` escape (two hex digits).
+fn escapes_well_formed(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    while let Some(at) = bytes[i..].iter().position(|&b| b == b'%') {
+        let escape = i + at;
+        match bytes.get(escape + 1..escape + 3) {
+            Some([hi, lo]) if hi.is_ascii_hexdigit() && lo.is_ascii_hexdigit() => i = escape + 3,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Decodes the query string into the handler's `params` struct (repeated
