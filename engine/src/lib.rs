@@ -78,7 +78,9 @@ pub use response::{
     reason_phrase, Body, BodyStream, BoxError, GuardedStream, HeaderLine, LineBuf, Response, StaticHeader,
 };
 pub use server::{Server, ServerBuilder, ShutdownHandle};
-pub use service::{default_error_response, render_engine_error, service_fn, Service, ServiceFn};
+pub use service::{
+    default_error_response, engine_problem, render_engine_error, service_fn, Service, ServiceFn,
+};
 
 /// The name of the I/O driver the calling worker thread runs on
 /// (`"io_uring"` or `"epoll"`), for logs and diagnostics.

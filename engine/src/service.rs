@@ -95,6 +95,32 @@ pub fn render_engine_error<S: Service + ?Sized>(service: &S, status: u16, reason
     })
 }
 
+/// The Problem Details `type` code and `title` of an error status the
+/// engine answers by itself (a bad request, a timeout, a limit, an
+/// unsupported feature), titles in sentence case as the framework's own
+/// ("Not found"); anything else is `malformed-request`.
+///
+/// ```
+/// assert_eq!(jero_engine::engine_problem(414), ("uri-too-long", "URI too long"));
+/// assert_eq!(jero_engine::engine_problem(400), ("malformed-request", "Malformed request"));
+/// ```
+pub fn engine_problem(status: u16) -> (&'static str, &'static str) {
+    match status {
+        408 => ("request-timeout", "Request timeout"),
+        413 => ("payload-too-large", "Payload too large"),
+        414 => ("uri-too-long", "URI too long"),
+        417 => ("expectation-failed", "Expectation failed"),
+        431 => (
+            "request-header-fields-too-large",
+            "Request header fields too large",
+        ),
+        500 => ("internal-server-error", "Internal server error"),
+        501 => ("not-implemented", "Not implemented"),
+        505 => ("http-version-not-supported", "HTTP version not supported"),
+        _ => ("malformed-request", "Malformed request"),
+    }
+}
+
 /// The engine's own error body: `application/problem+json` with a stable
 /// `type` code, the reason phrase as `title`, the status, and the engine's
 /// short reason as `detail` (repeated as `params.reason`). Never quotes input.
@@ -105,23 +131,7 @@ pub fn render_engine_error<S: Service + ?Sized>(service: &S, status: u16, reason
 /// assert_eq!(res.header("content-type"), Some(&b"application/problem+json"[..]));
 /// ```
 pub fn default_error_response(status: u16, reason: &'static str) -> Response {
-    let code = match status {
-        408 => "request-timeout",
-        413 => "payload-too-large",
-        414 => "uri-too-long",
-        417 => "expectation-failed",
-        500 => "internal-server-error",
-        431 => "request-header-fields-too-large",
-        501 => "not-implemented",
-        505 => "http-version-not-supported",
-        _ => "malformed-request",
-    };
-    let title = match status {
-        413 => "Payload too large",
-        400 => "Malformed request",
-        500 => "Internal server error",
-        _ => crate::response::reason_phrase(status),
-    };
+    let (code, title) = engine_problem(status);
     let body = format!(
         "{{\"type\":\"{code}\",\"title\":\"{title}\",\"status\":{status},\"detail\":\"{reason}\",\"params\":{{\"reason\":\"{reason}\"}}}}"
     );

@@ -337,29 +337,19 @@ impl Router {
     /// Renders an error the engine answers by itself in the app's format.
     pub fn engine_error(&self, status: u16, reason: &'static str) -> Response {
         let problem = match status {
-            413 => Problem::new(413, "payload-too-large", "Payload too large"),
             500 => Problem::internal(),
             400 => Problem::malformed(reason),
-            s => Problem::new(s, engine_code(s), jero_engine::reason_phrase(s)),
-        };
-        let problem = if matches!(status, 400 | 413 | 500) {
-            problem
-        } else {
-            problem.with_reason(reason)
+            s => {
+                let (code, title) = jero_engine::engine_problem(s);
+                let problem = Problem::new(s, code, title);
+                if s == 413 {
+                    problem
+                } else {
+                    problem.with_reason(reason)
+                }
+            }
         };
         self.shared.render(problem)
-    }
-}
-
-fn engine_code(status: u16) -> &'static str {
-    match status {
-        408 => "request-timeout",
-        414 => "uri-too-long",
-        417 => "expectation-failed",
-        431 => "request-header-fields-too-large",
-        501 => "not-implemented",
-        505 => "http-version-not-supported",
-        _ => "malformed-request",
     }
 }
 

@@ -228,6 +228,42 @@ fn options_is_204_with_allow() {
     server.stop();
 }
 
+/// What the engine refuses before the app sees a request is still a
+/// problem in the framework's format, titled as the framework's own.
+#[test]
+fn the_engines_refusals_are_problems_titled_like_the_frameworks() {
+    let server = SocketServer::start();
+    let long = format!("GET /{} HTTP/1.1\r\nHost: t\r\n\r\n", "a".repeat(64 * 1024));
+    let cases: [(&[u8], u16, &str, &str); 3] = [
+        (long.as_bytes(), 414, "uri-too-long", "URI too long"),
+        (
+            b"POST /widgets HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n",
+            501,
+            "not-implemented",
+            "Not implemented",
+        ),
+        (
+            b"GET /widgets HTTP/2.0\r\nHost: t\r\n\r\n",
+            505,
+            "http-version-not-supported",
+            "HTTP version not supported",
+        ),
+    ];
+    for (raw, status, code, title) in cases {
+        let resp = server.connect().send_raw(raw, false);
+        assert_eq!(resp.status, status, "{}", resp.text());
+        assert_eq!(resp.header("content-type"), Some("application/problem+json"));
+        let body = resp.json();
+        assert_eq!(
+            (body["type"].as_str(), body["title"].as_str()),
+            (Some(code), Some(title)),
+            "{body}"
+        );
+        assert_eq!(body["detail"], body["params"]["reason"], "{body}");
+    }
+    server.stop();
+}
+
 struct NoSlash;
 
 #[resource(path = "widgets")]
