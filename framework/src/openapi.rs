@@ -1,13 +1,14 @@
 //! The OpenAPI 3.1 document, generated at wiring from the same types that
 //! bind and encode: every operation with its parameters (path, query,
-//! header and cookie contracts), its request body (`json`, `form`,
-//! `content`), every response it can give with its status (the handler's
-//! outcomes and errors, or what an exception handler with a declared
-//! status answers for them, the framework's 400/404/415/422 where its
-//! arguments can fail, 401 and the authenticator's errors where it is
-//! authenticated, 500), security schemes from the authenticators'
-//! credentials, and the summary, description and tag declared on the
-//! route (the handler's doc comment; `tag = "..."` on the impl block).
+//! header and cookie contracts), its request body (`json`, `form` with
+//! its parts' typed headers in the `encoding`, `content`), every response
+//! it can give with its status (the handler's outcomes and errors, or what
+//! an exception handler with a declared status answers for them, the
+//! framework's 400/404/415/422 where its arguments can fail, 401 and the
+//! authenticator's errors where it is authenticated, 500), security
+//! schemes from the authenticators' credentials, and the summary,
+//! description and tag declared on the route (the handler's doc comment;
+//! `tag = "..."` on the impl block).
 //!
 //! An app includes it with [`Wiring::include_openapi`](crate::Wiring::include_openapi):
 //! the document is served at `/openapi.json` and a docs page at `/docs`;
@@ -392,28 +393,16 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
     ] {
         let Some(info) = arg else { continue };
         let info = info(generator);
-        let resolved = resolve(&info.schema, generator);
-        let props = resolved
-            .get("properties")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        for field in &info.fields {
+        for (field, required, schema) in fields(&info.schema, generator) {
             let name = if place == "header" {
-                crate::headers::kebab(field)
+                crate::headers::kebab(&field)
             } else {
-                field.clone()
+                field
             };
-            let mut schema = props.get(field).cloned().unwrap_or_else(|| json!({}));
-            // Taken from the definitions as written, before the
-            // generator's transforms run on them.
-            if let Ok(s) = <&mut schemars::Schema>::try_from(&mut schema) {
-                schemars::transform::Transform::transform(&mut DropImpossibleNullDefaults, s);
-            }
             parameters.push(json!({
                 "name": name,
                 "in": place,
-                "required": place == "path" || info.required.contains(field),
+                "required": place == "path" || required,
                 "schema": schema,
             }));
         }
@@ -423,21 +412,30 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
     }
 
     let body = if let Some(info) = f.args.json {
-        Some(("application/json", info(generator).schema.to_value()))
+        Some(("application/json", json!({"schema": info(generator).schema})))
     } else if let Some(info) = f.args.form {
-        Some(("multipart/form-data", info(generator).schema.to_value()))
+        let info = info(generator);
+        let encoding = part_encoding(&info.schema, generator);
+        let mut schema = info.schema;
+        // An inline form schema carries its parts' headers itself.
+        schemars::transform::Transform::transform(&mut DropPartHeaders, &mut schema);
+        let mut media = json!({ "schema": schema });
+        if !encoding.is_empty() {
+            media["encoding"] = Value::Object(encoding);
+        }
+        Some(("multipart/form-data", media))
     } else {
         f.args.content.map(|_| {
             (
                 "application/octet-stream",
-                json!({"type": "string", "format": "binary"}),
+                json!({"schema": {"type": "string", "format": "binary"}}),
             )
         })
     };
-    if let Some((media, schema)) = body {
+    if let Some((media_type, media)) = body {
         op.insert(
             "requestBody".into(),
-            json!({"required": true, "content": {media: {"schema": schema}}}),
+            json!({"required": true, "content": {media_type: media}}),
         );
     }
 
@@ -496,6 +494,79 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
         default_status: f.kind.default_status(),
         challenge,
     }
+}
+
+/// The fields of a contract's schema (a struct's properties), in order:
+/// each wire name, whether it is required (no default, not optional) and
+/// its schema, as the definitions have it once the generator's transforms
+/// ran (they run on the definitions when the document is written, after
+/// this copy is taken).
+fn fields(contract: &schemars::Schema, generator: &SchemaGenerator) -> Vec<(String, bool, Value)> {
+    let resolved = resolve(contract, generator);
+    let required: Vec<&str> = resolved
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|r| r.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(props) = resolved.get("properties").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    props
+        .iter()
+        .map(|(field, schema)| {
+            let mut schema = schema.clone();
+            if let Ok(s) = <&mut schemars::Schema>::try_from(&mut schema) {
+                schemars::transform::Transform::transform(&mut DropImpossibleNullDefaults, s);
+            }
+            (field.clone(), required.contains(&field.as_str()), schema)
+        })
+        .collect()
+}
+
+/// The key under which a [`FormPart`](crate::FormPart)'s schema carries the
+/// schema of its typed headers, for [`part_encoding`]; taken out of every
+/// schema of the document ([`DropPartHeaders`]).
+pub(crate) const PART_HEADERS: &str = "x-jero-part-headers";
+
+/// The `encoding` of a form body: for each part of the form whose
+/// `FormPart` has typed headers (alone, in a list or optional), those
+/// headers, named as binding reads them (`x_checksum`: `x-checksum`),
+/// required as binding requires them (no default, not optional). Not its
+/// `Content-Type`, which OpenAPI describes apart and ignores there.
+fn part_encoding(form: &schemars::Schema, generator: &SchemaGenerator) -> Map<String, Value> {
+    let mut encoding = Map::new();
+    let resolved = resolve(form, generator);
+    let Some(props) = resolved.get("properties").and_then(Value::as_object) else {
+        return encoding;
+    };
+    for (part, schema) in props {
+        let contract = part_headers(schema).cloned().map(schemars::Schema::try_from);
+        let Some(Ok(contract)) = contract else { continue };
+        let headers: Map<String, Value> = fields(&contract, generator)
+            .into_iter()
+            .map(|(field, required, schema)| {
+                let name = crate::headers::kebab(&field);
+                (name, json!({"required": required, "schema": schema}))
+            })
+            .filter(|(name, _)| name != "content-type")
+            .collect();
+        if !headers.is_empty() {
+            encoding.insert(part.clone(), json!({ "headers": headers }));
+        }
+    }
+    encoding
+}
+
+/// The schema of the typed headers a part's schema carries: its own, its
+/// items' (a list of parts) or a member's of its `anyOf` (an optional part).
+fn part_headers(schema: &Value) -> Option<&Value> {
+    schema
+        .get(PART_HEADERS)
+        .or_else(|| schema.get("items").and_then(part_headers))
+        .or_else(|| {
+            let members = schema.get("anyOf").and_then(Value::as_array)?;
+            members.iter().find_map(part_headers)
+        })
 }
 
 fn lower(method: &str) -> &'static str {
@@ -762,6 +833,7 @@ pub(crate) fn generator() -> SchemaGenerator {
         .with(|s| {
             s.definitions_path = "/components/schemas".into();
             s.transforms.push(Box::new(DropImpossibleNullDefaults));
+            s.transforms.push(Box::new(DropPartHeaders));
         })
         .into_generator()
 }
@@ -792,6 +864,19 @@ impl schemars::transform::Transform for DropImpossibleNullDefaults {
                 obj.remove("default");
             }
         }
+        schemars::transform::transform_subschemas(self, schema);
+    }
+}
+
+/// Removes the typed headers a [`FormPart`](crate::FormPart)'s schema
+/// carries ([`PART_HEADERS`]): by the time the definitions are written,
+/// they are in the `encoding` of the forms that have them.
+#[derive(Clone, Copy, Debug)]
+struct DropPartHeaders;
+
+impl schemars::transform::Transform for DropPartHeaders {
+    fn transform(&mut self, schema: &mut schemars::Schema) {
+        schema.remove(PART_HEADERS);
         schemars::transform::transform_subschemas(self, schema);
     }
 }

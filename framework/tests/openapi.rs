@@ -926,3 +926,163 @@ fn run_time_headers_are_documented_where_the_app_says() {
          header of the response, or an earlier response_header); remove this response_header"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Form parts with typed headers
+
+#[contract(input)]
+struct PartSettings {
+    dpi: u32,
+}
+
+/// A part's typed headers: a constrained one, an optional one, one renamed,
+/// and the part's content type (which OpenAPI describes apart).
+#[contract(input)]
+struct PartMeta {
+    #[schemars(length(equal = 8))]
+    x_checksum: String,
+    x_revision: Option<u32>,
+    #[serde(rename = "X-Request-ID")]
+    request_id: Option<String>,
+    content_type: Option<String>,
+}
+
+#[contract(input)]
+#[serde(rename_all = "camelCase")]
+struct PageMeta {
+    x_page_number: u32,
+}
+
+#[contract(input)]
+#[serde(rename_all = "camelCase")]
+struct SignedForm {
+    config: jero::FormPart<PartSettings, PartMeta>,
+    cover_note: Option<jero::FormPart<String, PartMeta>>,
+    pages: Vec<jero::FormPart<jero::Bytes, PageMeta>>,
+    appendix: Option<jero::FormPart<PartSettings, PageMeta>>,
+    plain: jero::FormPart<String>,
+    document: FilePart,
+}
+
+struct SignedUploads;
+
+#[endpoint(path = "/signed")]
+impl SignedUploads {
+    async fn post(&self, form: SignedForm) -> Size {
+        Size {
+            size: form.config.value.dpi as usize + form.pages.len() + form.plain.value.len(),
+        }
+    }
+
+    async fn put(&self, form: SignedForm) -> Size {
+        Size {
+            size: form.document.bytes.len(),
+        }
+    }
+}
+
+/// Every place in `value` (a whole document) where `key` appears, by JSON
+/// pointer.
+fn keys_named(value: &Value, key: &str, at: &str, found: &mut Vec<String>) {
+    match value {
+        Value::Object(obj) => {
+            for (k, v) in obj {
+                if k == key {
+                    found.push(format!("{at}/{k}"));
+                }
+                keys_named(v, key, &format!("{at}/{k}"), found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                keys_named(v, key, &format!("{at}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A `FormPart<T, H>`'s typed headers are the form's `encoding` for that
+/// part (one of a list, one that may be left out): named as binding reads
+/// them, required as binding requires them, `Content-Type` left out (OpenAPI
+/// describes it apart). The form's schema is the same as without them.
+#[test]
+fn a_form_parts_typed_headers_are_documented_in_its_encoding() {
+    let (c, d) = with_doc(|w: &mut Wiring| {
+        w.include_endpoint(SignedUploads);
+    });
+    let media = &d["paths"]["/signed"]["post"]["requestBody"]["content"]["multipart/form-data"];
+    let meta = json!({
+        "x-checksum": {"required": true, "schema": {"type": "string", "minLength": 8, "maxLength": 8}},
+        "x-revision": {"required": false, "schema": {"type": ["integer", "null"], "format": "uint32", "minimum": 0}},
+        "x-request-id": {"required": false, "schema": {"type": ["string", "null"]}},
+    });
+    let page = json!({
+        "x-page-number": {"required": true, "schema": {"type": "integer", "format": "uint32", "minimum": 0}},
+    });
+    assert_eq!(
+        media["encoding"],
+        json!({
+            "config": {"headers": meta},
+            "coverNote": {"headers": meta},
+            "pages": {"headers": page},
+            "appendix": {"headers": page},
+        }),
+        "{media}"
+    );
+    assert_eq!(
+        media["schema"],
+        json!({"$ref": "#/components/schemas/SignedForm"})
+    );
+    // A second operation with the same form: the same encoding.
+    let put = &d["paths"]["/signed"]["put"]["requestBody"]["content"]["multipart/form-data"];
+    assert_eq!(put, media);
+    let props = &d["components"]["schemas"]["SignedForm"]["properties"];
+    assert_eq!(
+        props["config"],
+        json!({"$ref": "#/components/schemas/PartSettings"}),
+        "{props}"
+    );
+    assert_eq!(props["coverNote"], json!({"type": ["string", "null"]}), "{props}");
+    assert_eq!(props["pages"]["type"], json!("array"), "{props}");
+    assert_eq!(
+        props["appendix"],
+        json!({"anyOf": [{"$ref": "#/components/schemas/PartSettings"}, {"type": "null"}]}),
+        "{props}"
+    );
+    assert_eq!(props["plain"], json!({"type": "string"}), "{props}");
+    let mut leftovers = Vec::new();
+    keys_named(&d, "x-jero-part-headers", "", &mut leftovers);
+    assert!(leftovers.is_empty(), "{leftovers:#?}");
+
+    // The documented names bind; a required one left out is 422.
+    let form = |config_headers: &[(&str, &str)]| {
+        jero_testing::Multipart::new()
+            .part(
+                "config",
+                None,
+                Some("application/json"),
+                config_headers,
+                br#"{"dpi": 3}"#,
+            )
+            .part("pages", None, None, &[("x-page-number", "1")], b"p1")
+            .part("pages", None, None, &[("x-page-number", "2")], b"p2")
+            .part("plain", None, None, &[], b"abcd")
+            .part("document", Some("a.txt"), Some("text/plain"), &[], b"doc")
+    };
+    let sent = [
+        ("x-checksum", "abcd1234"),
+        ("x-revision", "2"),
+        ("x-request-id", "r-1"),
+    ];
+    let res = c.post("/signed").multipart(form(&sent)).send();
+    assert_eq!((res.status(), res.json()), (200, json!({"size": 9})));
+    let p = c.post("/signed").multipart(form(&sent[1..])).send().problem();
+    assert_eq!(
+        (p.status, p.detail.as_deref()),
+        (
+            422,
+            Some("invalid form part `config`: missing header `x-checksum`")
+        )
+    );
+}

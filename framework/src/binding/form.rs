@@ -87,6 +87,57 @@ pub struct FilePart {
 ///
 /// A typed part header that is missing, does not convert or breaks its
 /// declared constraint is 422, naming the part and the header.
+///
+/// The OpenAPI document lists `H`'s headers in the form's `encoding`, under
+/// the part's name (for every part of a `Vec<FormPart<T, H>>`, and for an
+/// optional one): named as binding reads them, each with its field's schema,
+/// required unless the field is optional or has a default. A `content_type`
+/// field is not listed there: OpenAPI describes a part's `Content-Type` apart.
+///
+/// ```
+/// # use jero::{contract, endpoint, openapi::OpenApi, App, BoxError, Bytes, FormPart, Wiring};
+/// #[contract(input)]
+/// struct ScanMeta {
+///     #[schemars(length(equal = 8))]
+///     x_checksum: String,
+///     x_page: Option<u32>,
+/// }
+///
+/// #[contract(input)]
+/// struct Scans {
+///     scans: Vec<FormPart<Bytes, ScanMeta>>,
+/// }
+///
+/// #[contract]
+/// struct Count { count: usize }
+///
+/// struct ScansEndpoint;
+///
+/// #[endpoint(path = "/scans")]
+/// impl ScansEndpoint {
+///     async fn post(&self, form: Scans) -> Count {
+///         Count { count: form.scans.len() }
+///     }
+/// }
+///
+/// struct MyApp;
+/// impl App for MyApp {
+///     async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+///         wiring.include_endpoint(ScansEndpoint).include_openapi(OpenApi::new("Scans", "1.0.0"));
+///         Ok(())
+///     }
+/// }
+///
+/// let doc = jero_testing::TestClient::new(MyApp).get("/openapi.json").send().json::<serde_json::Value>();
+/// let form = &doc["paths"]["/scans"]["post"]["requestBody"]["content"]["multipart/form-data"];
+/// assert_eq!(
+///     form["encoding"]["scans"]["headers"],
+///     serde_json::json!({
+///         "x-checksum": {"required": true, "schema": {"type": "string", "minLength": 8, "maxLength": 8}},
+///         "x-page": {"required": false, "schema": {"type": ["integer", "null"], "format": "uint32", "minimum": 0}},
+///     })
+/// );
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormPart<T, H = ()> {
     /// The value.
@@ -126,15 +177,27 @@ pub trait PartHeaders: Sized {
     /// the error names the header.
     #[doc(hidden)]
     fn from_part(headers: &[(String, String)]) -> Result<Self, String>;
+
+    /// The schema of the headers contract (for OpenAPI), `None` for `()`.
+    #[doc(hidden)]
+    fn schema(generator: &mut SchemaGenerator) -> Option<Schema>;
 }
 
 impl PartHeaders for () {
     fn from_part(_: &[(String, String)]) -> Result<(), String> {
         Ok(())
     }
+
+    fn schema(_: &mut SchemaGenerator) -> Option<Schema> {
+        None
+    }
 }
 
 impl<H: Contract + DeserializeOwned> PartHeaders for H {
+    fn schema(generator: &mut SchemaGenerator) -> Option<Schema> {
+        Some(generator.subschema_for::<H>())
+    }
+
     fn from_part(headers: &[(String, String)]) -> Result<H, String> {
         let entries: Vec<super::fields::Entry<'_>> = headers
             .iter()
@@ -811,16 +874,28 @@ impl JsonSchema for FilePart {
     }
 }
 
-impl<T: JsonSchema, H> JsonSchema for FormPart<T, H> {
+/// A part's schema is its value's (`T`'s own, a reference to its definition
+/// where it has one), carrying the schema of its typed headers under
+/// `x-jero-part-headers`: the OpenAPI document lists them in the form's
+/// `encoding` and takes the key out of the schema.
+impl<T: JsonSchema, H: PartHeaders> JsonSchema for FormPart<T, H> {
     fn schema_name() -> Cow<'static, str> {
         T::schema_name()
     }
 
+    fn schema_id() -> Cow<'static, str> {
+        format!("jero::FormPart<{}>", T::schema_id()).into()
+    }
+
     fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        T::json_schema(generator)
+        let mut schema = generator.subschema_for::<T>();
+        if let Some(headers) = H::schema(generator) {
+            schema.insert(crate::openapi::PART_HEADERS.into(), headers.to_value());
+        }
+        schema
     }
 
     fn inline_schema() -> bool {
-        T::inline_schema()
+        true
     }
 }
