@@ -416,7 +416,7 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
     } else if let Some(info) = f.args.form {
         let info = info(generator);
         let encoding = part_encoding(&info.schema, generator);
-        let mut schema = info.schema;
+        let mut schema = lists_optional(info.schema, generator);
         // An inline form schema carries its parts' headers itself.
         schemars::transform::Transform::transform(&mut DropPartHeaders, &mut schema);
         let mut media = json!({ "schema": schema });
@@ -521,6 +521,36 @@ fn fields(contract: &schemars::Schema, generator: &SchemaGenerator) -> Vec<(Stri
             (field.clone(), required.contains(&field.as_str()), schema)
         })
         .collect()
+}
+
+/// A form's schema with its lists of parts not required: a list binds
+/// zero parts when none is sent (where a JSON body's list is required
+/// unless it has a default). A copy of the definition, inline, when it
+/// lists one as required; else `form` itself.
+fn lists_optional(form: schemars::Schema, generator: &SchemaGenerator) -> schemars::Schema {
+    let mut resolved = resolve(&form, generator);
+    let is_list = |name: &str| {
+        let schema = resolved.get("properties").and_then(|p| p.get(name));
+        schema.and_then(|s| s.get("type")) == Some(&json!("array"))
+    };
+    let Some(required) = resolved.get("required").and_then(Value::as_array) else {
+        return form;
+    };
+    let kept: Vec<Value> = required
+        .iter()
+        .filter(|r| !r.as_str().is_some_and(is_list))
+        .cloned()
+        .collect();
+    if kept.len() == required.len() {
+        return form;
+    }
+    if kept.is_empty() {
+        resolved.remove("required");
+    } else {
+        resolved.insert("required".into(), kept.into());
+    }
+    schemars::transform::Transform::transform(&mut DropImpossibleNullDefaults, &mut resolved);
+    resolved
 }
 
 /// The key under which a [`FormPart`](crate::FormPart)'s schema carries the

@@ -1030,9 +1030,15 @@ fn a_form_parts_typed_headers_are_documented_in_its_encoding() {
         }),
         "{media}"
     );
+    // Inline: its list of parts (`pages`) is not required, as a form binds
+    // none when none is sent; the definition's properties are its own.
     assert_eq!(
-        media["schema"],
-        json!({"$ref": "#/components/schemas/SignedForm"})
+        media["schema"]["required"],
+        json!(["config", "plain", "document"])
+    );
+    assert_eq!(
+        media["schema"]["properties"],
+        d["components"]["schemas"]["SignedForm"]["properties"]
     );
     // A second operation with the same form: the same encoding.
     let put = &d["paths"]["/signed"]["put"]["requestBody"]["content"]["multipart/form-data"];
@@ -1085,4 +1091,56 @@ fn a_form_parts_typed_headers_are_documented_in_its_encoding() {
             Some("invalid form part `config`: missing header `x-checksum`")
         )
     );
+}
+
+// ---------------------------------------------------------------------------
+// Lists of parts
+
+#[contract(input)]
+struct Tagged {
+    title: String,
+    tags: Vec<String>,
+}
+
+struct TaggedEndpoint;
+
+#[endpoint(path = "/tagged")]
+impl TaggedEndpoint {
+    async fn post(&self, form: Tagged) -> Size {
+        Size {
+            size: form.tags.len(),
+        }
+    }
+
+    async fn put(&self, json: Tagged) -> Size {
+        Size {
+            size: json.tags.len(),
+        }
+    }
+}
+
+/// A list in a form binds zero parts when none is sent, so the form's
+/// schema does not require it; the same contract as a JSON body (where a
+/// missing list is a 422) still does.
+#[test]
+fn a_forms_lists_are_not_required_where_a_json_bodys_are() {
+    let (c, d) = with_doc(|w: &mut Wiring| {
+        w.include_endpoint(TaggedEndpoint);
+    });
+    let form = &d["paths"]["/tagged"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"];
+    assert_eq!(form["required"], json!(["title"]), "{form}");
+    assert_eq!(form["properties"]["tags"]["type"], "array", "{form}");
+    let body = &d["paths"]["/tagged"]["put"]["requestBody"]["content"]["application/json"]["schema"];
+    assert_eq!(body, &json!({"$ref": "#/components/schemas/Tagged"}));
+    assert_eq!(
+        d["components"]["schemas"]["Tagged"]["required"],
+        json!(["title", "tags"])
+    );
+    // As bound: the form takes no tags, the JSON body refuses none.
+    let res = c
+        .post("/tagged")
+        .multipart(jero_testing::Multipart::new().text("title", "t"))
+        .send();
+    assert_eq!((res.status(), res.json::<Value>()), (200, json!({"size": 0})));
+    assert_eq!(c.put("/tagged").json(&json!({"title": "t"})).send().status(), 422);
 }
