@@ -98,11 +98,13 @@ pub fn render_engine_error<S: Service + ?Sized>(service: &S, status: u16, reason
 /// The Problem Details `type` code and `title` of an error status the
 /// engine answers by itself (a bad request, a timeout, a limit, an
 /// unsupported feature), titles in sentence case as the framework's own
-/// ("Not found"); anything else is `malformed-request`.
+/// ("Not found"). Any other status (the engine sends none) is
+/// `malformed-request` titled with its reason phrase.
 ///
 /// ```
 /// assert_eq!(jero_engine::engine_problem(414), ("uri-too-long", "URI too long"));
 /// assert_eq!(jero_engine::engine_problem(400), ("malformed-request", "Malformed request"));
+/// assert_eq!(jero_engine::engine_problem(409), ("malformed-request", "Conflict"));
 /// ```
 pub fn engine_problem(status: u16) -> (&'static str, &'static str) {
     match status {
@@ -117,12 +119,13 @@ pub fn engine_problem(status: u16) -> (&'static str, &'static str) {
         500 => ("internal-server-error", "Internal server error"),
         501 => ("not-implemented", "Not implemented"),
         505 => ("http-version-not-supported", "HTTP version not supported"),
-        _ => ("malformed-request", "Malformed request"),
+        400 => ("malformed-request", "Malformed request"),
+        other => ("malformed-request", crate::response::reason_phrase(other)),
     }
 }
 
 /// The engine's own error body: `application/problem+json` with a stable
-/// `type` code, the reason phrase as `title`, the status, and the engine's
+/// `type` code and title ([`engine_problem`]), the status, and the engine's
 /// short reason as `detail` (repeated as `params.reason`). Never quotes input.
 ///
 /// ```

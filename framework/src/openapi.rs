@@ -51,7 +51,7 @@ pub struct OpenApi {
 struct RuntimeHeader {
     method: String,
     path: String,
-    status: u16,
+    status: Status,
     name: String,
     description: String,
     schema: fn(&mut SchemaGenerator) -> schemars::Schema,
@@ -93,7 +93,8 @@ impl OpenApi {
     }
 
     /// Documents a header that the operation `route` (`METHOD /template`)
-    /// sends with `status`, set at run time where the types cannot show
+    /// sends with `status` (a code, or [`Status::Default`] for the errors
+    /// whose status only run time knows), set at run time where the types cannot show
     /// it: a raw header (`.raw_header("Retry-After", "30")`, from a
     /// handler or an exception handler) or a cookie (`Set-Cookie`). Its
     /// schema is `T`'s, and the document marks it required: the app says
@@ -112,7 +113,7 @@ impl OpenApi {
     pub fn response_header<T: schemars::JsonSchema>(
         mut self,
         route: &str,
-        status: u16,
+        status: impl Into<Status>,
         name: &str,
         description: &str,
     ) -> OpenApi {
@@ -120,12 +121,43 @@ impl OpenApi {
         self.runtime_headers.push(RuntimeHeader {
             method,
             path,
-            status,
+            status: status.into(),
             name: name.to_owned(),
             description: description.to_owned(),
             schema: |generator| generator.subschema_for::<T>(),
         });
         self
+    }
+}
+
+/// Which of an operation's responses [`OpenApi::response_header`] means.
+///
+/// ```
+/// use jero::openapi::Status;
+/// assert_eq!(Status::from(503), Status::Code(503));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// The response with this status code.
+    Code(u16),
+    /// The `default` response: what a [`Problem`](crate::Problem) error
+    /// or an exception handler without a declared status answers, its
+    /// status known only at run time.
+    Default,
+}
+
+impl From<u16> for Status {
+    fn from(code: u16) -> Status {
+        Status::Code(code)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Code(code) => write!(f, "{code}"),
+            Status::Default => f.write_str("default"),
+        }
     }
 }
 
@@ -523,15 +555,18 @@ fn fields(contract: &schemars::Schema, generator: &SchemaGenerator) -> Vec<(Stri
         .collect()
 }
 
-/// A form's schema with its lists of parts not required: a list binds
-/// zero parts when none is sent (where a JSON body's list is required
+/// A form's schema with its lists of parts not required (unless they have a
+/// minimum length): a list binds zero parts when none is sent (where a JSON body's list is required
 /// unless it has a default). A copy of the definition, inline, when it
 /// lists one as required; else `form` itself.
 fn lists_optional(form: schemars::Schema, generator: &SchemaGenerator) -> schemars::Schema {
     let mut resolved = resolve(&form, generator);
+    // A list with a minimum length (`length(min = 1)`) is refused when
+    // none is sent: it stays required.
     let is_list = |name: &str| {
         let schema = resolved.get("properties").and_then(|p| p.get(name));
-        schema.and_then(|s| s.get("type")) == Some(&json!("array"))
+        let at_least = schema.and_then(|s| s.get("minItems")).and_then(Value::as_u64);
+        schema.and_then(|s| s.get("type")) == Some(&json!("array")) && at_least.unwrap_or(0) == 0
     };
     let Some(required) = resolved.get("required").and_then(Value::as_array) else {
         return form;

@@ -297,6 +297,22 @@ impl Session {
     }
 }
 
+/// Cookies read through a map: every cookie the client sent.
+#[contract]
+struct AllCookies {
+    #[serde(flatten)]
+    all: std::collections::BTreeMap<String, String>,
+}
+
+struct Jar;
+
+#[endpoint(path = "/jar")]
+impl Jar {
+    async fn get(&self, cookies: AllCookies) -> Seen {
+        seen(json!(cookies.all))
+    }
+}
+
 // Unknown fields and map keys ---------------------------------------------
 
 #[contract]
@@ -447,6 +463,7 @@ impl App for TestApp {
             .include_endpoint(Traced)
             .include_endpoint(CamelTraced)
             .include_endpoint(Session)
+            .include_endpoint(Jar)
             .include_endpoint(Raw)
             .include_resource(Orders)
             .include_resource(Batches)
@@ -856,6 +873,29 @@ fn cookies_from_several_cookie_headers() {
     assert_eq!(
         seen_value(&resp),
         json!({"session_id": "s-2", "theme": "dark", "visits": null})
+    );
+}
+
+#[test]
+fn a_map_of_cookies_leaves_out_values_that_are_not_utf8() {
+    // A map takes every cookie: one the app never reads by name must not
+    // refuse the request.
+    let raw = b"GET /jar HTTP/1.1\r\nHost: t\r\nCookie: tracker=caf\xe9; session_id=s\r\n\r\n";
+    let resp = client().send_raw(raw.to_vec());
+    assert_eq!(seen_value(&resp), json!({"session_id": "s"}));
+}
+
+#[test]
+fn cookie_names_and_values_are_trimmed_of_the_spaces_around_them() {
+    // RFC 6265 5.2: whitespace around the name and the value is no part
+    // of either.
+    let resp = client()
+        .get("/session")
+        .header("Cookie", "  Theme = \"dark\" ;session_id=s-1 ")
+        .send();
+    assert_eq!(
+        seen_value(&resp),
+        json!({"session_id": "s-1", "theme": "dark", "visits": null})
     );
 }
 

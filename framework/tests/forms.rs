@@ -265,22 +265,35 @@ fn a_boundary_is_1_to_70_of_rfc_2046s_characters() {
 fn a_part_without_a_form_data_name_is_400() {
     let c = TestClient::new(FormApp);
     let b = Multipart::BOUNDARY;
-    for headers in [
-        "content-type: text/plain\r\n",
-        "content-disposition: form-data\r\n",
-    ] {
-        let body = format!("--{b}\r\n{headers}\r\n3\r\n--{b}--\r\n");
+    let cases: [(&[u8], &str); 4] = [
+        (
+            b"content-type: text/plain\r\n",
+            "a part without a `Content-Disposition` header",
+        ),
+        (
+            b"content-disposition: attachment; name=\"count\"\r\n",
+            "a part whose `Content-Disposition` is not `form-data`",
+        ),
+        (
+            b"content-disposition: form-data\r\n",
+            "a part whose `Content-Disposition` has no `name`, or one that is not UTF-8",
+        ),
+        (
+            b"content-disposition: form-data; name=\"caf\xe9\"\r\n",
+            "a part whose `Content-Disposition` has no `name`, or one that is not UTF-8",
+        ),
+    ];
+    for (headers, reason) in cases {
+        let mut body = format!("--{b}\r\n").into_bytes();
+        body.extend_from_slice(headers);
+        body.extend_from_slice(format!("\r\n3\r\n--{b}--\r\n").as_bytes());
         let res = c
             .post("/jobs")
             .header("content-type", &format!("multipart/form-data; boundary={b}"))
             .body(body)
             .send();
         let p = problem(&res, 400, "malformed-request");
-        assert_eq!(
-            p["detail"],
-            "malformed multipart body: a part without a `Content-Disposition: form-data; name=\"..\"` header",
-            "{headers}"
-        );
+        assert_eq!(p["detail"], format!("malformed multipart body: {reason}"));
     }
 }
 
@@ -612,4 +625,26 @@ fn a_parts_headers_bind_a_contract() {
         text.starts_with("invalid form part `config`: header `x-revision`: "),
         "{text}"
     );
+    // A value that is not UTF-8 is refused where a field binds it, as a
+    // handler's headers are; another header's is no matter.
+    let b = Multipart::BOUNDARY;
+    let raw = |headers: &[u8]| {
+        let mut body = format!("--{b}\r\ncontent-disposition: form-data; name=\"config\"\r\n").into_bytes();
+        body.extend_from_slice(headers);
+        body.extend_from_slice(format!("\r\n{{\"dpi\": 300}}\r\n--{b}--\r\n").as_bytes());
+        c.post("/signed")
+            .header("content-type", &format!("multipart/form-data; boundary={b}"))
+            .body(body)
+            .send()
+    };
+    let p = raw(b"x-checksum: abcd123\xe9\r\n").problem();
+    assert_eq!(
+        (p.status, p.detail.as_deref()),
+        (
+            422,
+            Some("invalid form part `config`: header `x-checksum`: not valid UTF-8")
+        )
+    );
+    let res = raw(b"x-checksum: abcd1234\r\nx-note: caf\xe9\r\n");
+    assert_eq!(res.status(), 200, "{}", res.text());
 }

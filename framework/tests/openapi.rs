@@ -894,6 +894,21 @@ fn run_time_headers_are_documented_where_the_app_says() {
     names.sort_unstable();
     assert_eq!(names, ["Retry-After", "x-rate-limit", "x-request-id"]);
 
+    // The errors whose status only run time knows: `default`.
+    let c = TestClient::try_new(WireWith(|w: &mut Wiring| {
+        w.include_endpoint(Risky)
+            .include_openapi(OpenApi::new("t", "1").response_header::<u32>(
+                "GET /risky",
+                jero::openapi::Status::Default,
+                "Retry-After",
+                "Seconds to wait.",
+            ));
+    }))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let d: Value = c.get("/openapi.json").send().json();
+    let default = &d["paths"]["/risky"]["get"]["responses"]["default"];
+    assert_eq!(default["headers"]["Retry-After"]["required"], true, "{default}");
+
     let refused = |route, status, name| {
         wire(route, status, name)
             .err()
@@ -1100,6 +1115,8 @@ fn a_form_parts_typed_headers_are_documented_in_its_encoding() {
 struct Tagged {
     title: String,
     tags: Vec<String>,
+    #[schemars(length(min = 1))]
+    labels: Vec<String>,
 }
 
 struct TaggedEndpoint;
@@ -1128,19 +1145,20 @@ fn a_forms_lists_are_not_required_where_a_json_bodys_are() {
         w.include_endpoint(TaggedEndpoint);
     });
     let form = &d["paths"]["/tagged"]["post"]["requestBody"]["content"]["multipart/form-data"]["schema"];
-    assert_eq!(form["required"], json!(["title"]), "{form}");
+    // A list with a minimum length is refused when none is sent: required.
+    assert_eq!(form["required"], json!(["title", "labels"]), "{form}");
     assert_eq!(form["properties"]["tags"]["type"], "array", "{form}");
     let body = &d["paths"]["/tagged"]["put"]["requestBody"]["content"]["application/json"]["schema"];
     assert_eq!(body, &json!({"$ref": "#/components/schemas/Tagged"}));
     assert_eq!(
         d["components"]["schemas"]["Tagged"]["required"],
-        json!(["title", "tags"])
+        json!(["title", "tags", "labels"])
     );
     // As bound: the form takes no tags, the JSON body refuses none.
-    let res = c
-        .post("/tagged")
-        .multipart(jero_testing::Multipart::new().text("title", "t"))
-        .send();
+    let form = || jero_testing::Multipart::new().text("title", "t");
+    let res = c.post("/tagged").multipart(form().text("labels", "l")).send();
     assert_eq!((res.status(), res.json::<Value>()), (200, json!({"size": 0})));
-    assert_eq!(c.put("/tagged").json(&json!({"title": "t"})).send().status(), 422);
+    assert_eq!(c.post("/tagged").multipart(form()).send().status(), 422);
+    let json = json!({"title": "t", "labels": ["l"]});
+    assert_eq!(c.put("/tagged").json(&json).send().status(), 422);
 }

@@ -328,7 +328,10 @@ impl<'de, 'a, 'e> MapAccess<'de> for StructAccess<'a, 'e> {
     }
 }
 
-/// All entries, as a map of name to text.
+/// All entries, as a map of name to text; those whose value is not UTF-8
+/// ([`NOT_UTF8`]) are left out: a map or a `flatten` takes every entry,
+/// and one the app never looks at must not refuse the request
+/// (`raw_headers` has their bytes).
 struct EntryAccess<'a, 'e> {
     entries: std::slice::Iter<'e, Entry<'a>>,
     value: Option<&'e str>,
@@ -338,7 +341,7 @@ impl<'de, 'a, 'e> MapAccess<'de> for EntryAccess<'a, 'e> {
     type Error = FieldError;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, FieldError> {
-        match self.entries.next() {
+        match self.entries.find(|(_, value)| !is_not_utf8(value)) {
             Some((name, value)) => {
                 self.value = Some(value.as_ref());
                 seed.deserialize(de::value::StrDeserializer::<FieldError>::new(name))

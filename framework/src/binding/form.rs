@@ -148,7 +148,9 @@ pub struct FormPart<T, H = ()> {
     pub filename: Option<String>,
     /// The part's headers, as the contract `H` (`()`: none).
     pub headers: H,
-    /// The part's headers, in order, names as sent.
+    /// The part's headers, in order, names as sent (a value that is not
+    /// UTF-8 with U+FFFD for what does not decode; a field of `H` that
+    /// binds such a value is refused).
     pub raw_headers: Vec<(String, String)>,
 }
 
@@ -176,7 +178,9 @@ pub trait PartHeaders: Sized {
     /// Binds the part's headers (and checks the contract's constraints);
     /// the error names the header.
     #[doc(hidden)]
-    fn from_part(headers: &[(String, String)]) -> Result<Self, String>;
+    /// `not_utf8` holds the indices of the headers whose value was not
+    /// UTF-8 (in `headers` as lossy text): a field binding one is refused.
+    fn from_part(headers: &[(String, String)], not_utf8: &[usize]) -> Result<Self, String>;
 
     /// The schema of the headers contract (for OpenAPI), `None` for `()`.
     #[doc(hidden)]
@@ -184,7 +188,7 @@ pub trait PartHeaders: Sized {
 }
 
 impl PartHeaders for () {
-    fn from_part(_: &[(String, String)]) -> Result<(), String> {
+    fn from_part(_: &[(String, String)], _: &[usize]) -> Result<(), String> {
         Ok(())
     }
 
@@ -198,10 +202,18 @@ impl<H: Contract + DeserializeOwned> PartHeaders for H {
         Some(generator.subschema_for::<H>())
     }
 
-    fn from_part(headers: &[(String, String)]) -> Result<H, String> {
+    fn from_part(headers: &[(String, String)], not_utf8: &[usize]) -> Result<H, String> {
         let entries: Vec<super::fields::Entry<'_>> = headers
             .iter()
-            .map(|(n, v)| (n.as_str(), Cow::Borrowed(v.as_str())))
+            .enumerate()
+            .map(|(i, (n, v))| {
+                let v = if not_utf8.contains(&i) {
+                    super::fields::NOT_UTF8
+                } else {
+                    v.as_str()
+                };
+                (n.as_str(), Cow::Borrowed(v))
+            })
             .collect();
         let describe = |e| super::describe_field("header", e, crate::headers::kebab);
         let bound = H::deserialize(super::fields::Fields {
@@ -220,7 +232,10 @@ struct Part {
     name: String,
     filename: Option<String>,
     content_type: Option<String>,
+    /// As sent, a value that is not UTF-8 as lossy text...
     headers: Vec<(String, String)>,
+    /// ...and its index here.
+    not_utf8: Vec<usize>,
     data: Bytes,
 }
 
@@ -363,9 +378,17 @@ fn parse(body: Bytes, boundary: String) -> Result<Vec<Part>, Problem> {
         };
         // RFC 7578 4.2: every part names its field in its
         // `Content-Disposition: form-data`.
+        let disposition = field.headers().get("content-disposition").map(|v| v.as_bytes());
+        let Some(disposition) = disposition else {
+            return Err(malformed("a part without a `Content-Disposition` header"));
+        };
+        let kind = disposition.split(|&b| b == b';').next().unwrap_or_default();
+        if !kind.trim_ascii().eq_ignore_ascii_case(b"form-data") {
+            return Err(malformed("a part whose `Content-Disposition` is not `form-data`"));
+        }
         let Some(name) = field.name().map(str::to_owned) else {
             return Err(malformed(
-                "a part without a `Content-Disposition: form-data; name=\"..\"` header",
+                "a part whose `Content-Disposition` has no `name`, or one that is not UTF-8",
             ));
         };
         // `filename=""` is no filename: it is what a browser sends (with
@@ -377,14 +400,20 @@ fn parse(body: Bytes, boundary: String) -> Result<Vec<Part>, Problem> {
             .headers()
             .get("content-type")
             .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned());
+        let mut not_utf8 = Vec::new();
         let headers = field
             .headers()
             .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
+            .enumerate()
+            .map(|(i, (n, v))| {
+                let value = match std::str::from_utf8(v.as_bytes()) {
+                    Ok(v) => v.to_owned(),
+                    Err(_) => {
+                        not_utf8.push(i);
+                        String::from_utf8_lossy(v.as_bytes()).into_owned()
+                    }
+                };
+                (n.as_str().to_owned(), value)
             })
             .collect();
         let data = match field.bytes().now_or_never() {
@@ -401,6 +430,7 @@ fn parse(body: Bytes, boundary: String) -> Result<Vec<Part>, Problem> {
             filename,
             content_type,
             headers,
+            not_utf8,
             data,
         });
     }
@@ -711,7 +741,8 @@ impl<'de> SeqAccess<'de> for PartSeq<'_, 'de> {
 }
 
 /// A whole part as a map, for [`FilePart`] and [`FormPart`]: `value`
-/// (the part as a field), `filename`, `content_type`, `headers`.
+/// (the part as a field), `filename`, `content_type`, `headers` and
+/// `not_utf8` (the indices of the headers whose value was not UTF-8).
 struct WholePart<'p> {
     part: &'p Part,
     field: &'static str,
@@ -719,7 +750,7 @@ struct WholePart<'p> {
     key: &'static str,
 }
 
-const WHOLE_PART_KEYS: &[&str] = &["value", "filename", "content_type", "headers"];
+const WHOLE_PART_KEYS: &[&str] = &["value", "filename", "content_type", "headers", "not_utf8"];
 
 impl<'p> WholePart<'p> {
     fn new(part: &'p Part, field: &'static str) -> WholePart<'p> {
@@ -754,6 +785,9 @@ impl<'de> MapAccess<'de> for WholePart<'de> {
             }),
             "filename" => seed.deserialize(OptStr(part.filename.as_deref())),
             "content_type" => seed.deserialize(OptStr(part.content_type.as_deref())),
+            "not_utf8" => seed.deserialize(de::value::SeqDeserializer::<_, FieldError>::new(
+                part.not_utf8.iter().copied(),
+            )),
             // A list of `(name, value)` pairs.
             _ => seed.deserialize(de::value::MapDeserializer::<_, FieldError>::new(
                 part.headers.iter().map(|(n, v)| (n.as_str(), v.as_str())),
@@ -793,6 +827,7 @@ struct RawWhole<T> {
     filename: Option<String>,
     content_type: Option<String>,
     headers: Vec<(String, String)>,
+    not_utf8: Vec<usize>,
 }
 
 /// A file part's bytes, read through `deserialize_bytes`.
@@ -851,7 +886,7 @@ impl<'de, T: Deserialize<'de>, H: PartHeaders> Deserialize<'de> for FormPart<T, 
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = whole::<D, T>(d, FORM_PART)?;
         Ok(FormPart {
-            headers: H::from_part(&raw.headers).map_err(de::Error::custom)?,
+            headers: H::from_part(&raw.headers, &raw.not_utf8).map_err(de::Error::custom)?,
             value: raw.value,
             content_type: raw.content_type,
             filename: raw.filename,
