@@ -766,6 +766,12 @@ fn the_openapi_document_covers_every_route() {
         assert!(paths.contains_key(p), "{p} missing");
     }
     assert!(!paths.contains_key("/openapi.json") && !paths.contains_key("/docs"));
+    // Every component is referred to (no leftovers of inlined contracts).
+    let text = d.to_string();
+    for name in d["components"]["schemas"].as_object().unwrap().keys() {
+        let reference = format!("\"#/components/schemas/{name}\"");
+        assert!(text.contains(&reference), "{name} is referred to by nothing");
+    }
     // Every operation says what it does (its handler's doc comment).
     for (path, item) in paths {
         for (method, op) in item.as_object().unwrap() {

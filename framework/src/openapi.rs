@@ -859,6 +859,7 @@ pub(crate) fn document(
     }
     let mut schemas = generator.take_definitions(true);
     schemas.insert("Problem".into(), problem_schema());
+    keep_referenced(&mut schemas, &paths);
     let mut info_obj = json!({"title": info.title, "version": info.version});
     if let Some(d) = &info.description {
         info_obj["description"] = d.clone().into();
@@ -873,6 +874,41 @@ pub(crate) fn document(
         "paths": paths,
         "components": components,
     }))
+}
+
+/// Leaves in `schemas` only the definitions the operations reach, directly
+/// or through other definitions: the contracts of parameters and part
+/// headers are inlined where they are used, and their definitions would
+/// be components nothing refers to.
+fn keep_referenced(schemas: &mut Map<String, Value>, paths: &Map<String, Value>) {
+    const PREFIX: &str = "#/components/schemas/";
+    fn refs<'v>(v: &'v Value, out: &mut Vec<&'v str>) {
+        match v {
+            Value::Object(o) => {
+                if let Some(r) = o.get("$ref").and_then(Value::as_str) {
+                    out.extend(r.strip_prefix(PREFIX));
+                }
+                o.values().for_each(|v| refs(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut reached = std::collections::BTreeSet::new();
+    let mut pending = Vec::new();
+    paths.values().for_each(|p| refs(p, &mut pending));
+    let mut pending: Vec<String> = pending.into_iter().map(str::to_owned).collect();
+    while let Some(name) = pending.pop() {
+        if !reached.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = schemas.get(&name) {
+            let mut more = Vec::new();
+            refs(schema, &mut more);
+            pending.extend(more.into_iter().map(str::to_owned));
+        }
+    }
+    schemas.retain(|name, _| reached.contains(name));
 }
 
 /// RFC 9457 Problem Details, as every error is sent.
