@@ -17,7 +17,9 @@
 //! ```
 //!
 //! CASE is one of `plain`, `bare`, `one`, `two`, `cow` (two headers, the
-//! text one a `Cow<'static, str>`: the `String`'s `free` left out).
+//! text one a `Cow<'static, str>`: the `String`'s `free` left out),
+//! `padded` (the plain struct carried in a value as large as the two
+//! headers' wrapper, 104 bytes: what the value's size alone costs).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -25,7 +27,25 @@ use std::time::Instant;
 use jero::{IntoResponse, RequestCx};
 use jero_benches::encode_cases::{bare, cow_headers, encode_into, one_header, two_headers, widget, Widget};
 
-const CASES: [&str; 5] = ["plain", "bare", "one", "two", "cow"];
+const CASES: [&str; 6] = ["plain", "bare", "one", "two", "cow", "padded"];
+
+/// The plain struct in a value of the two headers' wrapper's size: it
+/// encodes as the plain struct does, and only its size differs.
+struct Padded {
+    widget: Widget,
+    _pad: [u64; 6],
+}
+
+impl IntoResponse for Padded {
+    #[inline]
+    fn into_response(self, cx: &RequestCx<'_>) -> jero::engine::Response {
+        self.widget.into_response(cx)
+    }
+
+    fn describe(responses: &mut jero::Responses<'_>) {
+        Widget::describe(responses)
+    }
+}
 const BATCH: usize = 64;
 
 /// What is timed: a value to response bytes, as the bench does it. Not
@@ -54,6 +74,13 @@ impl Probe {
             "one" => self.run(cx, (0..n).map(|_| one_header(self.widget())).collect()),
             "two" => self.run(cx, (0..n).map(|_| two_headers(self.widget())).collect()),
             "cow" => self.run(cx, (0..n).map(|_| cow_headers(self.widget())).collect()),
+            "padded" => {
+                let padded = |widget| Padded {
+                    widget,
+                    _pad: black_box([0; 6]),
+                };
+                self.run(cx, (0..n).map(|_| padded(self.widget())).collect())
+            }
             other => panic!("unknown case {other:?}; one of {CASES:?}"),
         }
     }
