@@ -71,7 +71,10 @@ mod mutation_tests;
 pub use config::{Driver, Limits, Timeouts};
 pub use encode::{encode_response, is_token};
 pub use header::{HeaderBytes, HeaderName, LinePrefix};
-pub use panic::{catch_unwind, panic_message, spawn, CatchUnwind, PanicPayload};
+pub use panic::{
+    blocking_runtime, catch_unwind, panic_message, spawn, spawn_blocking, CatchUnwind, PanicPayload,
+    BLOCKING_THREADS,
+};
 pub use parse::ParseError;
 pub use request::{text, CarriedValue, Method, Request, Version};
 pub use response::{

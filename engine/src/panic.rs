@@ -99,6 +99,78 @@ where
     })
 }
 
+/// Runs the blocking function `f` (a file read, a C library, a hash of a
+/// password: work that would stall every connection of the worker) on a
+/// thread of a pool shared by every worker, and resolves to its result on
+/// the calling task, or `None` when `f` panicked (caught and logged with
+/// its message; the pool's thread lives on). `monoio::spawn_blocking`
+/// runs on the same pool.
+///
+/// The pool has [`BLOCKING_THREADS`] threads, started when it is first
+/// used; more calls at once than that wait for a free thread.
+///
+/// Call it from a handler (or anything else running on a worker's, the
+/// TestClient's or [`blocking_runtime`]'s runtime); outside such a
+/// runtime it panics, as `monoio::spawn_blocking` does.
+///
+/// ```
+/// # let mut rt = jero_engine::blocking_runtime::<monoio::LegacyDriver>().build().unwrap();
+/// rt.block_on(async {
+///     let digest = jero_engine::spawn_blocking(|| (1..=10u64).product::<u64>()).await;
+///     assert_eq!(digest, Some(3_628_800));
+///     let failed = jero_engine::spawn_blocking(|| -> u8 { panic!("the disk is gone") });
+///     assert_eq!(failed.await, None);
+/// });
+/// ```
+pub async fn spawn_blocking<F, R>(f: F) -> Option<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    // A panic must not unwind through the pool's task: its handle would
+    // never resolve.
+    let ran = monoio::spawn_blocking(move || catch(AssertUnwindSafe(f))).await;
+    match ran {
+        Ok(Ok(value)) => Some(value),
+        Ok(Err(payload)) => {
+            tracing::error!(panic = panic_message(&payload), "a blocking task panicked");
+            drop_logged(payload, "a blocking task's panic payload panicked when dropped");
+            None
+        }
+        Err(monoio::blocking::JoinError::Canceled) => {
+            tracing::error!("a blocking task was dropped by its pool before it ran");
+            None
+        }
+    }
+}
+
+/// Threads of the pool [`spawn_blocking`] runs on.
+pub const BLOCKING_THREADS: usize = 16;
+
+/// The pool [`spawn_blocking`] runs on: one for the process, started on
+/// first use.
+struct BlockingPool;
+
+impl monoio::blocking::ThreadPool for BlockingPool {
+    fn schedule_task(&self, task: monoio::blocking::BlockingTask) {
+        static POOL: std::sync::OnceLock<monoio::blocking::DefaultThreadPool> = std::sync::OnceLock::new();
+        POOL.get_or_init(|| monoio::blocking::DefaultThreadPool::new(BLOCKING_THREADS))
+            .schedule_task(task);
+    }
+}
+
+/// A runtime builder with the blocking pool attached, as every runtime
+/// the engine, the framework and the TestClient start is built: on it,
+/// [`spawn_blocking`] and `monoio::spawn_blocking` work.
+///
+/// ```
+/// let mut rt = jero_engine::blocking_runtime::<monoio::LegacyDriver>().build().unwrap();
+/// assert_eq!(rt.block_on(jero_engine::spawn_blocking(|| 2 + 2)), Some(4));
+/// ```
+pub fn blocking_runtime<D>() -> monoio::RuntimeBuilder<D> {
+    monoio::RuntimeBuilder::<D>::new().attach_thread_pool(Box::new(BlockingPool))
+}
+
 /// Drops `value`, catching a panic from its destructor: logged with `what`
 /// and the panic's message, never unwound into the caller.
 pub(crate) fn drop_logged<T>(value: T, what: &'static str) {

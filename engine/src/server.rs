@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
-use monoio::{IoUringDriver, LegacyDriver, RuntimeBuilder};
+use monoio::{IoUringDriver, LegacyDriver};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::config::{Driver, Limits, Timeouts};
@@ -276,7 +276,7 @@ where
         }
     }
     DRIVER_NAME.with(|d| d.set("epoll"));
-    let mut rt = RuntimeBuilder::<LegacyDriver>::new()
+    let mut rt = crate::blocking_runtime::<LegacyDriver>()
         .with_entries(RING_ENTRIES)
         .enable_timer()
         .build()?;
@@ -304,7 +304,7 @@ fn build_uring() -> io::Result<UringRuntime> {
     ];
     let mut last = None;
     for make in attempts {
-        match RuntimeBuilder::<IoUringDriver>::new()
+        match crate::blocking_runtime::<IoUringDriver>()
             .with_entries(RING_ENTRIES)
             .uring_builder(make())
             .enable_timer()

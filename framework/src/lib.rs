@@ -148,6 +148,9 @@ pub use jero_engine as engine;
 /// A background task on the calling worker whose panic is logged, not fatal
 /// to the worker (see [`engine::spawn`]).
 pub use jero_engine::spawn;
+/// Blocking work on a thread of a shared pool, awaited from a handler; a
+/// panic in it is logged and gives `None` (see [`engine::spawn_blocking`]).
+pub use jero_engine::spawn_blocking;
 
 /// Items used by the macros' generated code. Not a stable API.
 #[doc(hidden)]

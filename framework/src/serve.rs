@@ -163,7 +163,7 @@ impl Bound {
 /// Runs a future to completion on a fresh single-threaded runtime (used for
 /// wiring and teardown, outside the workers).
 pub fn block_on<F: std::future::Future>(fut: F) -> io::Result<F::Output> {
-    let mut rt = monoio::RuntimeBuilder::<monoio::LegacyDriver>::new()
+    let mut rt = jero_engine::blocking_runtime::<monoio::LegacyDriver>()
         .enable_timer()
         .build()?;
     Ok(rt.block_on(fut))

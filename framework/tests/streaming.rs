@@ -541,3 +541,77 @@ fn a_stream_of_free_form_maps_does_not_wire() {
          #[jero::contract] structs, or a tagged enum of them, so every item has a declared shape"
     );
 }
+
+// ---------------------------------------------------------------------------
+// An async cleanup: a stream whose resource closes itself in a task
+
+/// Spawns its closing as a task when dropped (a connection returned to a
+/// pool with an async call, say): it needs the worker's runtime.
+struct AsyncCursor {
+    closed: Arc<AtomicUsize>,
+}
+
+impl Drop for AsyncCursor {
+    fn drop(&mut self) {
+        let closed = self.closed.clone();
+        jero::spawn(async move {
+            closed.fetch_add(1, Ordering::SeqCst);
+        });
+    }
+}
+
+struct AsyncClosing {
+    closed: Arc<AtomicUsize>,
+}
+
+#[endpoint(path = "/async-closing")]
+impl AsyncClosing {
+    async fn get(&self) -> NdjsonResponse<Movie> {
+        let cursor = AsyncCursor {
+            closed: self.closed.clone(),
+        };
+        NdjsonResponse::new(stream::iter(0..3).map(move |i| {
+            let _held = &cursor;
+            Movie {
+                title: format!("movie-{i}"),
+            }
+        }))
+    }
+}
+
+struct AsyncClosingApp {
+    closed: Arc<AtomicUsize>,
+}
+
+impl App for AsyncClosingApp {
+    async fn wire(&self, wiring: &mut Wiring) -> Result<(), BoxError> {
+        wiring.include_endpoint(AsyncClosing {
+            closed: self.closed.clone(),
+        });
+        Ok(())
+    }
+}
+
+/// The TestClient drops an app's stream on its runtime, as the server does
+/// on its worker: at the end, on an early drop and for HEAD, a destructor
+/// that spawns its cleanup gets it run.
+#[test]
+fn a_streams_async_cleanup_runs_at_the_end_on_disconnect_and_for_head() {
+    let closed = Arc::new(AtomicUsize::new(0));
+    let c = TestClient::new(AsyncClosingApp {
+        closed: closed.clone(),
+    });
+    let mut s = c.get("/async-closing").stream();
+    assert_eq!(
+        s.rest().split(|&b| b == b'\n').filter(|l| !l.is_empty()).count(),
+        3
+    );
+    assert_eq!(closed.load(Ordering::SeqCst), 1, "at the end");
+    drop(s);
+    let mut s = c.get("/async-closing").stream();
+    assert!(s.next_line().is_some());
+    drop(s);
+    assert_eq!(closed.load(Ordering::SeqCst), 2, "on disconnect");
+    assert_eq!(c.head("/async-closing").send().status(), 200);
+    assert_eq!(closed.load(Ordering::SeqCst), 3, "for HEAD");
+}

@@ -63,14 +63,67 @@ type Runtime = monoio::Runtime<monoio::time::TimeDriver<monoio::LegacyDriver>>;
 pub struct TestClient {
     router: Arc<Router>,
     teardowns: Option<Teardowns>,
-    runtime: RefCell<Runtime>,
+    runtime: RefCell<Runner>,
 }
 
-fn runtime() -> Runtime {
-    monoio::RuntimeBuilder::<monoio::LegacyDriver>::new()
-        .enable_timer()
-        .build()
-        .expect("the test client could not create its runtime")
+/// The client's runtime, and the one waker every future it runs sees.
+///
+/// Each `block_on` runs its future as a task of its own, and monoio's
+/// timers keep the first waker they are polled with: a timer that a
+/// stream started under one `block_on` (a keep-alive) would wake that
+/// finished task, never the `block_on` reading the stream's next item.
+/// So the futures see one waker for the client's life ([`Relay`]), which
+/// passes each wake on to the `block_on` running at the time.
+struct Runner {
+    runtime: Runtime,
+    relay: Arc<Relay>,
+}
+
+/// Wakes whichever `block_on` of the client is running.
+#[derive(Default)]
+struct Relay {
+    current: std::sync::Mutex<Option<std::task::Waker>>,
+}
+
+impl std::task::Wake for Relay {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let current = self.current.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(w) = current {
+            w.wake();
+        }
+    }
+}
+
+impl Runner {
+    fn new() -> Runner {
+        Runner {
+            runtime: jero_engine::blocking_runtime::<monoio::LegacyDriver>()
+                .enable_timer()
+                .build()
+                .expect("the test client could not create its runtime"),
+            relay: Arc::default(),
+        }
+    }
+
+    /// Runs `fut` to completion on the runtime, its wakes relayed.
+    fn block_on<F: std::future::Future>(&mut self, fut: F) -> F::Output {
+        let relay = self.relay.clone();
+        let waker = std::task::Waker::from(relay.clone());
+        let out = self.runtime.block_on(async move {
+            let mut fut = std::pin::pin!(fut);
+            std::future::poll_fn(|cx| {
+                *relay.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+                fut.as_mut().poll(&mut std::task::Context::from_waker(&waker))
+            })
+            .await
+        });
+        *self.relay.current.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        out
+    }
 }
 
 impl TestClient {
@@ -99,7 +152,7 @@ impl TestClient {
     /// assert_eq!(client.get("/anything").send().status(), 404);
     /// ```
     pub fn try_new<A: App>(app: A) -> Result<TestClient, WiringError> {
-        let mut rt = runtime();
+        let mut rt = Runner::new();
         let wired = rt.block_on(jero::wire(&app))?;
         Ok(TestClient {
             router: wired.router,
@@ -155,6 +208,49 @@ impl TestClient {
         self.request("OPTIONS", path)
     }
 
+    /// Runs the app's background tasks (started with [`jero::spawn`]) for
+    /// `duration` of real time: their timers fire and what they wait on
+    /// arrives, as on a worker between requests. The client runs on one
+    /// thread: its tasks run only while it is sending a request (the
+    /// ready ones get a turn after each response), dropping a stream, or
+    /// here. Tasks still pending when the client is dropped are dropped
+    /// with it.
+    ///
+    /// ```
+    /// # use std::sync::atomic::{AtomicUsize, Ordering};
+    /// # use std::sync::Arc;
+    /// # use std::time::Duration;
+    /// # use jero::{endpoint, App, BoxError, Wiring};
+    /// struct Jobs(Arc<AtomicUsize>);
+    ///
+    /// #[endpoint(path = "/jobs")]
+    /// impl Jobs {
+    ///     async fn post(&self) -> String {
+    ///         let done = self.0.clone();
+    ///         jero::spawn(async move {
+    ///             monoio::time::sleep(Duration::from_millis(5)).await;
+    ///             done.fetch_add(1, Ordering::SeqCst);
+    ///         });
+    ///         "queued".into()
+    ///     }
+    /// }
+    /// # struct MyApp(Arc<AtomicUsize>);
+    /// # impl App for MyApp {
+    /// #     async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> { w.include_endpoint(Jobs(self.0.clone())); Ok(()) }
+    /// # }
+    /// let done = Arc::new(AtomicUsize::new(0));
+    /// let client = jero_testing::TestClient::new(MyApp(done.clone()));
+    /// assert_eq!(client.post("/jobs").send().text(), "queued");
+    /// client.run_background(Duration::from_millis(50));
+    /// assert_eq!(done.load(Ordering::SeqCst), 1);
+    /// ```
+    pub fn run_background(&self, duration: std::time::Duration) {
+        // The timer is made inside: it needs the runtime's context.
+        self.runtime
+            .borrow_mut()
+            .block_on(async move { monoio::time::sleep(duration).await });
+    }
+
     /// Sends the raw bytes of one request, parsed and framed as the engine
     /// does it (see `jero_engine::Request::parse`).
     ///
@@ -194,10 +290,13 @@ impl TestClient {
                 keep_alive = req.wants_keep_alive();
                 http10 = req.version() == jero_engine::Version::Http10;
                 let router = self.router.clone();
-                let res = self
-                    .runtime
-                    .borrow_mut()
-                    .block_on(async move { jero_engine::catch_unwind(router.dispatch(req)).await });
+                let res = self.runtime.borrow_mut().block_on(async move {
+                    let res = jero_engine::catch_unwind(router.dispatch(req)).await;
+                    // What the handler spawned runs now, as it would on a
+                    // worker right after the response.
+                    let_tasks_run().await;
+                    res
+                });
                 match res {
                     Ok(res) => (res, is_head),
                     Err(payload) => {
@@ -254,14 +353,45 @@ impl TestClient {
             client: self,
             status,
             headers,
-            body: if is_head || bodiless { Pending::Done } else { body },
+            body: if is_head || bodiless {
+                // HEAD never runs the stream; its teardown runs now.
+                self.drop_on_runtime(body);
+                Pending::Done
+            } else {
+                body
+            },
             lines: BytesMut::new(),
             failed: false,
         }
     }
 }
 
+/// Yields once to the runtime, so that the tasks ready to run (those just
+/// spawned, those woken) get their turn before `block_on` returns.
+async fn let_tasks_run() {
+    let mut yielded = false;
+    std::future::poll_fn(|cx| {
+        if yielded {
+            return std::task::Poll::Ready(());
+        }
+        yielded = true;
+        cx.waker().wake_by_ref();
+        std::task::Poll::Pending
+    })
+    .await
+}
+
 impl TestClient {
+    /// Drops `value` (an app's stream) on the client's runtime, as the
+    /// server drops it on its worker: a destructor that spawns a task or
+    /// starts a timer (an async cleanup) finds a runtime to do it on.
+    fn drop_on_runtime<T>(&self, value: T) {
+        self.runtime.borrow_mut().block_on(async move {
+            drop(value);
+            let_tasks_run().await;
+        });
+    }
+
     /// What the engine sends for a request it rejects, or whose service
     /// panicked.
     fn engine_error(&self, status: u16, reason: &'static str) -> jero_engine::Response {
@@ -644,9 +774,13 @@ impl TestStream<'_> {
                     }
                     Some(Err(_)) => {
                         self.failed = true;
+                        self.client.drop_on_runtime(stream);
                         None
                     }
-                    None => None,
+                    None => {
+                        self.client.drop_on_runtime(stream);
+                        None
+                    }
                 }
             }
         }
@@ -697,6 +831,17 @@ impl TestStream<'_> {
     /// serialize, a panic): the server would have cut the connection.
     pub fn failed(&self) -> bool {
         self.failed
+    }
+}
+
+impl Drop for TestStream<'_> {
+    /// A stream dropped before its end is a client that disconnects: the
+    /// app's stream is dropped on the client's runtime, as the server
+    /// drops it on its worker.
+    fn drop(&mut self) {
+        if let Pending::Stream(stream) = std::mem::replace(&mut self.body, Pending::Done) {
+            self.client.drop_on_runtime(stream);
+        }
     }
 }
 
