@@ -45,6 +45,7 @@
 //! assert_eq!(resp.json::<serde_json::Value>(), serde_json::json!({"id": "abc", "name": "widget-name"}));
 //! ```
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -273,6 +274,7 @@ impl TestClient {
             status: stream.status,
             headers: std::mem::take(&mut stream.headers),
             body: body.freeze(),
+            failed: stream.failed,
         }
     }
 
@@ -420,8 +422,36 @@ pub struct RequestBuilder<'c> {
 
 impl<'c> RequestBuilder<'c> {
     /// Adds a header (repeats are kept, in order).
+    ///
+    /// # Panics
+    ///
+    /// If `name` is not a header name (a token), or `value` holds CR, LF
+    /// or NUL (it would be another header, or no request at all): send
+    /// such bytes with [`TestClient::send_raw`]. And for `content-length`
+    /// or `transfer-encoding`: the client frames the body itself.
+    #[track_caller]
     pub fn header(mut self, name: &str, value: &str) -> Self {
+        assert!(
+            jero_engine::is_token(name.as_bytes()),
+            "{name:?} is not a header name; use send_raw to send one"
+        );
+        assert!(
+            !value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)),
+            "the value of {name} holds CR, LF or NUL; use send_raw to send one"
+        );
+        assert!(
+            !name.eq_ignore_ascii_case("content-length") && !name.eq_ignore_ascii_case("transfer-encoding"),
+            "the client sets {name} from the body; use send_raw for framing of your own"
+        );
         self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Sets the `content-type`, replacing one set before.
+    fn content_type(mut self, value: String) -> Self {
+        self.headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("content-type"));
+        self.headers.push(("content-type".into(), value));
         self
     }
 
@@ -431,20 +461,35 @@ impl<'c> RequestBuilder<'c> {
         self
     }
 
-    /// Adds a cookie to the `Cookie` header.
+    /// Adds a cookie (a `Cookie` line of its own), its value
+    /// percent-encoded where a cookie value cannot hold the byte as it is
+    /// (space, `"`, `,`, `;`, `\\`, `%`, controls and non-ASCII), as
+    /// [`SetCookie`](jero::SetCookie) encodes it and the app decodes it.
+    #[track_caller]
     pub fn cookie(self, name: &str, value: &str) -> Self {
-        self.header("cookie", &format!("{name}={value}"))
+        let mut encoded = String::with_capacity(value.len());
+        for b in value.bytes() {
+            match b {
+                0x21 | 0x23..=0x24 | 0x26..=0x2b | 0x2d..=0x3a | 0x3c..=0x5b | 0x5d..=0x7e => {
+                    encoded.push(b as char)
+                }
+                _ => {
+                    let _ = write!(encoded, "%{b:02X}");
+                }
+            }
+        }
+        self.header("cookie", &format!("{name}={encoded}"))
     }
 
     /// Sends `value` as a JSON body with `content-type: application/json`.
+    /// Replaces a content type set before.
     pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
         self.body = serde_json::to_vec(value).expect("the test body serializes to JSON");
-        self.headers
-            .push(("content-type".into(), "application/json".into()));
-        self
+        self.content_type("application/json".into())
     }
 
-    /// Sends a `multipart/form-data` body (with its content type).
+    /// Sends a `multipart/form-data` body (with its content type, replacing
+    /// one set before).
     ///
     /// ```
     /// # use jero::{contract, endpoint, App, BoxError, FilePart, Wiring};
@@ -468,12 +513,8 @@ impl<'c> RequestBuilder<'c> {
     /// assert_eq!(resp.text(), r#"{"title":"report","size":8}"#);
     /// ```
     pub fn multipart(mut self, form: Multipart) -> Self {
-        self.headers.push((
-            "content-type".into(),
-            format!("multipart/form-data; boundary={}", Multipart::BOUNDARY),
-        ));
         self.body = form.finish();
-        self
+        self.content_type(format!("multipart/form-data; boundary={}", Multipart::BOUNDARY))
     }
 
     /// Sends raw body bytes.
@@ -485,7 +526,7 @@ impl<'c> RequestBuilder<'c> {
     /// The request as the bytes a client would send.
     fn raw(&self) -> Vec<u8> {
         let mut raw = String::new();
-        let _ = write!(raw, "{} {}", self.method, self.path);
+        let _ = write!(raw, "{} {}", self.method, encode_path(&self.path));
         for (i, (k, v)) in self.query.iter().enumerate() {
             raw.push(if i == 0 && !self.path.contains('?') {
                 '?'
@@ -552,6 +593,25 @@ impl<'c> RequestBuilder<'c> {
     }
 }
 
+/// A path as a client sends it: no fragment (`#...` stays with the
+/// client), and the bytes a request target cannot hold as they are
+/// (space, controls, `"`, `<`, `>`, `\\`, `^`, `` ` ``, `{`, `|`, `}`
+/// and non-ASCII) percent-encoded; everything else (`%`, `/`, `?`, `+`)
+/// as written.
+fn encode_path(path: &str) -> String {
+    let path = path.split_once('#').map_or(path, |(p, _)| p);
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            0x21 | 0x23..=0x3b | 0x3d | 0x3f..=0x5b | 0x5d | 0x5f | 0x61..=0x7a | 0x7e => out.push(b as char),
+            _ => {
+                let _ = write!(out, "%{b:02X}");
+            }
+        }
+    }
+    out
+}
+
 fn encode_query(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
@@ -595,9 +655,18 @@ pub struct TestResponse {
     status: u16,
     headers: Vec<(String, Vec<u8>)>,
     body: Bytes,
+    failed: bool,
 }
 
 impl TestResponse {
+    /// Whether the app's stream failed part way (an item that errored or
+    /// did not serialize, a panic): the body is what came before, and the
+    /// server would have cut the connection there, which a client sees as
+    /// a truncated body.
+    pub fn failed(&self) -> bool {
+        self.failed
+    }
+
     /// The status code.
     pub fn status(&self) -> u16 {
         self.status
@@ -887,7 +956,8 @@ impl Multipart {
     }
 
     /// Any part: its name, optional filename and content type, extra
-    /// headers, and bytes.
+    /// headers, and bytes. A `"`, CR or LF in the name or filename is sent
+    /// percent-encoded, as browsers send it.
     pub fn part(
         mut self,
         name: &str,
@@ -899,11 +969,12 @@ impl Multipart {
         let b = &mut self.body;
         let _ = write!(
             Lines(b),
-            "--{}\r\ncontent-disposition: form-data; name=\"{name}\"",
-            Self::BOUNDARY
+            "--{}\r\ncontent-disposition: form-data; name=\"{}\"",
+            Self::BOUNDARY,
+            quoted(name)
         );
         if let Some(f) = filename {
-            let _ = write!(Lines(b), "; filename=\"{f}\"");
+            let _ = write!(Lines(b), "; filename=\"{}\"", quoted(f));
         }
         b.extend_from_slice(b"\r\n");
         if let Some(ct) = content_type {
@@ -923,6 +994,15 @@ impl Multipart {
         let _ = write!(Lines(&mut self.body), "--{}--\r\n", Self::BOUNDARY);
         self.body
     }
+}
+
+/// A part's name or filename as browsers put it between quotes (WHATWG's
+/// multipart/form-data encoding): `"`, CR and LF percent-encoded.
+fn quoted(s: &str) -> Cow<'_, str> {
+    if !s.contains(['"', '\r', '\n']) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(s.replace('"', "%22").replace('\r', "%0D").replace('\n', "%0A"))
 }
 
 /// `fmt::Write` into a byte buffer.
