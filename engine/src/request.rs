@@ -367,11 +367,24 @@ impl Request {
     /// assert_eq!(Request::parse(short).unwrap_err().status, 408);
     /// ```
     pub fn parse(raw: impl Into<Bytes>) -> Result<Request, crate::ParseError> {
+        Request::parse_with(raw, &crate::Limits::default())
+    }
+
+    /// [`Request::parse`] under `limits`, as a server configured with them
+    /// parses.
+    ///
+    /// ```
+    /// use jero_engine::{Limits, Request};
+    /// let small = Limits { max_body_size: 4, ..Limits::default() };
+    /// let raw = &b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"[..];
+    /// assert_eq!(Request::parse_with(raw, &small).unwrap_err().status, 413);
+    /// assert_eq!(Request::parse(raw).unwrap().body().as_ref(), b"hello");
+    /// ```
+    pub fn parse_with(raw: impl Into<Bytes>, limits: &crate::Limits) -> Result<Request, crate::ParseError> {
         use crate::parse::Framing;
         use crate::ParseError;
         let raw: Bytes = raw.into();
-        let limits = crate::Limits::default();
-        let Some(mut head) = crate::parse::parse_head(&raw, &limits)? else {
+        let Some(mut head) = crate::parse::parse_head(&raw, limits)? else {
             // A server would wait for the rest, then give up.
             return Err(ParseError::new(408, "request head not received in time"));
         };

@@ -65,6 +65,7 @@ pub struct TestClient {
     router: Arc<Router>,
     teardowns: Option<Teardowns>,
     runtime: RefCell<Runner>,
+    limits: jero_engine::Limits,
 }
 
 /// The client's runtime, and the one waker every future it runs sees.
@@ -159,7 +160,31 @@ impl TestClient {
             router: wired.router,
             teardowns: Some(wired.teardowns),
             runtime: RefCell::new(rt),
+            limits: jero_engine::Limits::default(),
         })
+    }
+
+    /// Parses requests under `limits`, as a server given them with
+    /// `jero::serve(app).limits(..)` does (the default: `Limits::default()`).
+    ///
+    /// ```
+    /// # use jero::{endpoint, App, BoxError, Bytes, Wiring};
+    /// # struct Uploads;
+    /// # #[endpoint(path = "/uploads")]
+    /// # impl Uploads { async fn post(&self, content: Bytes) -> String { content.len().to_string() } }
+    /// # struct MyApp;
+    /// # impl App for MyApp {
+    /// #     async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> { w.include_endpoint(Uploads); Ok(()) }
+    /// # }
+    /// use jero::engine::Limits;
+    /// let client = jero_testing::TestClient::new(MyApp)
+    ///     .with_limits(Limits { max_body_size: 1024, ..Limits::default() });
+    /// assert_eq!(client.post("/uploads").body(vec![0u8; 1024]).send().text(), "1024");
+    /// assert_eq!(client.post("/uploads").body(vec![0u8; 1025]).send().status(), 413);
+    /// ```
+    pub fn with_limits(mut self, limits: jero_engine::Limits) -> TestClient {
+        self.limits = limits;
+        self
     }
 
     /// A request with any method.
@@ -286,7 +311,7 @@ impl TestClient {
         // whether HTTP/1.0 (no chunked coding; keep-alive said aloud).
         let mut keep_alive = false;
         let mut http10 = false;
-        let (response, is_head) = match jero_engine::Request::parse(raw) {
+        let (response, is_head) = match jero_engine::Request::parse_with(raw, &self.limits) {
             Ok(req) => {
                 let is_head = req.method() == jero_engine::Method::Head;
                 keep_alive = req.wants_keep_alive();
