@@ -436,6 +436,29 @@ fn sse_events_carry_their_fields() {
 }
 
 #[test]
+fn the_test_client_reads_events_as_an_event_source_does() {
+    let (c, _) = client();
+    let mut s = c.get("/events").stream();
+    let first = s.next_event().unwrap();
+    assert_eq!(
+        (first.event, first.id, first.data, first.retry),
+        (None, None, r#"{"title":"first"}"#.to_owned(), None)
+    );
+    let second = s.next_event().unwrap();
+    assert_eq!(
+        (second.event.as_deref(), second.id.as_deref()),
+        (Some("added"), Some("2"))
+    );
+    assert_eq!(second.json::<serde_json::Value>(), json!({"title": "second"}));
+    assert_eq!(s.next_event().unwrap().retry, Some(1500));
+    assert_eq!(s.next_event(), None);
+    // Keep-alive comments are no events.
+    let mut quiet = c.get("/quiet").stream();
+    assert_eq!(quiet.next_event().unwrap().data, r#"{"title":"now"}"#);
+    assert_eq!(quiet.next_chunk().as_deref(), Some(&b": keep-alive\n\n"[..]));
+}
+
+#[test]
 fn a_bare_item_is_an_event_with_data_only() {
     let (c, _) = client();
     assert_eq!(

@@ -492,17 +492,7 @@ impl<'c> RequestBuilder<'c> {
     /// [`SetCookie`](jero::SetCookie) encodes it and the app decodes it.
     #[track_caller]
     pub fn cookie(self, name: &str, value: &str) -> Self {
-        let mut encoded = String::with_capacity(value.len());
-        for b in value.bytes() {
-            match b {
-                0x21 | 0x23..=0x24 | 0x26..=0x2b | 0x2d..=0x3a | 0x3c..=0x5b | 0x5d..=0x7e => {
-                    encoded.push(b as char)
-                }
-                _ => {
-                    let _ = write!(encoded, "%{b:02X}");
-                }
-            }
-        }
+        let encoded = percent_encoding::utf8_percent_encode(value, NOT_COOKIE_OCTET);
         self.header("cookie", &format!("{name}={encoded}"))
     }
 
@@ -625,17 +615,33 @@ impl<'c> RequestBuilder<'c> {
 /// as written.
 fn encode_path(path: &str) -> String {
     let path = path.split_once('#').map_or(path, |(p, _)| p);
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        match b {
-            0x21 | 0x23..=0x3b | 0x3d | 0x3f..=0x5b | 0x5d | 0x5f | 0x61..=0x7a | 0x7e => out.push(b as char),
-            _ => {
-                let _ = write!(out, "%{b:02X}");
-            }
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(path, NOT_IN_TARGET).to_string()
 }
+
+/// What a request target cannot hold as it is (besides controls and
+/// non-ASCII, which every set encodes).
+const NOT_IN_TARGET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'\\')
+    .add(b'^')
+    .add(b'`')
+    .add(b'{')
+    .add(b'|')
+    .add(b'}');
+
+/// What a cookie value cannot hold as it is (RFC 6265's cookie-octet is
+/// the rest of visible ASCII), and `%`, so that decoding gives back what
+/// was given.
+const NOT_COOKIE_OCTET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b',')
+    .add(b';')
+    .add(b'\\')
+    .add(b'%');
 
 fn encode_query(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -722,6 +728,44 @@ impl TestResponse {
     /// Every header as sent, in order, repeats kept.
     pub fn headers(&self) -> &[(String, Vec<u8>)] {
         &self.headers
+    }
+
+    /// The value of the cookie `name` that the response sets (its last
+    /// `Set-Cookie` of that name, as a browser keeps it), percent-decoded
+    /// as [`SetCookie`](jero::SetCookie) encoded it; `None` if it sets no
+    /// such cookie. Send it back with [`RequestBuilder::cookie`].
+    ///
+    /// ```
+    /// # use jero::{endpoint, App, BoxError, NoContent, SetCookie, Wiring};
+    /// # struct Session;
+    /// # #[endpoint(path = "/session")]
+    /// # impl Session {
+    /// #     async fn post(&self) -> NoContent { NoContent::new().cookie(SetCookie::new("session_id", "s 1")) }
+    /// # }
+    /// # struct MyApp;
+    /// # impl App for MyApp {
+    /// #     async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> { w.include_endpoint(Session); Ok(()) }
+    /// # }
+    /// let client = jero_testing::TestClient::new(MyApp);
+    /// let res = client.post("/session").send();
+    /// assert_eq!(res.cookie("session_id").as_deref(), Some("s 1"));
+    /// assert_eq!(res.cookie("theme"), None);
+    /// ```
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, v)| {
+                let pair = v.split(|&b| b == b';').next()?;
+                let eq = pair.iter().position(|&b| b == b'=')?;
+                let value = pair[eq + 1..].trim_ascii();
+                (pair[..eq].trim_ascii() == name.as_bytes()).then(|| {
+                    percent_encoding::percent_decode(value)
+                        .decode_utf8_lossy()
+                        .into_owned()
+                })
+            })
+            .next_back()
     }
 
     /// The body bytes.
@@ -898,6 +942,66 @@ impl TestStream<'_> {
         }
     }
 
+    /// The next server-sent event, read as a browser's `EventSource` reads
+    /// it: `data` lines joined with `\n`, comments (a keep-alive) skipped;
+    /// `None` at the end (an event the stream ends inside is dropped, as
+    /// the SSE standard says).
+    ///
+    /// ```
+    /// # use jero::{contract, endpoint, App, BoxError, SseEvent, SseResponse, Wiring};
+    /// # #[contract] struct Tick { n: u32 }
+    /// # struct Ticks;
+    /// # #[endpoint(path = "/ticks")]
+    /// # impl Ticks {
+    /// #     async fn get(&self) -> SseResponse<Tick> {
+    /// #         SseResponse::new(futures_util::stream::iter([SseEvent::new(Tick { n: 1 }).event("tick").id("1")]))
+    /// #     }
+    /// # }
+    /// # struct MyApp;
+    /// # impl App for MyApp {
+    /// #     async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> { w.include_endpoint(Ticks); Ok(()) }
+    /// # }
+    /// let client = jero_testing::TestClient::new(MyApp);
+    /// let mut events = client.get("/ticks").stream();
+    /// let tick = events.next_event().unwrap();
+    /// assert_eq!((tick.event.as_deref(), tick.id.as_deref()), (Some("tick"), Some("1")));
+    /// assert_eq!(tick.json::<serde_json::Value>(), serde_json::json!({"n": 1}));
+    /// assert_eq!(events.next_event(), None);
+    /// ```
+    pub fn next_event(&mut self) -> Option<SseMessage> {
+        let mut message = SseMessage::default();
+        let mut data: Vec<String> = Vec::new();
+        let mut any = false;
+        loop {
+            let line = self.next_line()?;
+            if line.is_empty() {
+                if any {
+                    message.data = data.join("\n");
+                    return Some(message);
+                }
+                continue;
+            }
+            if line.starts_with(':') {
+                continue;
+            }
+            let (field, value) = match line.split_once(':') {
+                Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
+                None => (line.as_str(), ""),
+            };
+            match field {
+                "event" => message.event = Some(value.to_owned()),
+                "data" => data.push(value.to_owned()),
+                "id" => message.id = Some(value.to_owned()),
+                "retry" => match value.parse() {
+                    Ok(ms) => message.retry = Some(ms),
+                    Err(_) => continue,
+                },
+                _ => continue,
+            }
+            any = true;
+        }
+    }
+
     /// The next line parsed as JSON (an NDJSON item); `None` at the end.
     ///
     /// # Panics
@@ -925,6 +1029,32 @@ impl TestStream<'_> {
     /// serialize, a panic): the server would have cut the connection.
     pub fn failed(&self) -> bool {
         self.failed
+    }
+}
+
+/// A server-sent event, from [`TestStream::next_event`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SseMessage {
+    /// `event:`, if the event names its type.
+    pub event: Option<String>,
+    /// `id:`, if it has one.
+    pub id: Option<String>,
+    /// Its `data:` lines, joined with `\n`.
+    pub data: String,
+    /// `retry:`, in milliseconds.
+    pub retry: Option<u64>,
+}
+
+impl SseMessage {
+    /// The data parsed as JSON.
+    ///
+    /// # Panics
+    ///
+    /// If the data is not JSON of that shape (the message shows it).
+    #[track_caller]
+    pub fn json<T: DeserializeOwned>(&self) -> T {
+        serde_json::from_str(&self.data)
+            .unwrap_or_else(|e| panic!("event data is not the expected JSON ({e}): {}", self.data))
     }
 }
 
