@@ -657,6 +657,14 @@ fn encode_query(s: &str) -> String {
     out
 }
 
+/// Every value of the header `name`, as text.
+fn all_headers<'s>(headers: &'s [(String, Vec<u8>)], name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+    headers
+        .iter()
+        .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+        .map(move |(_, v)| utf8_value(name, v))
+}
+
 /// The first value of header `name` in `headers` (ASCII
 /// case-insensitive), as text.
 #[track_caller]
@@ -719,10 +727,7 @@ impl TestResponse {
     ///
     /// If a value is not UTF-8 (compare its bytes through `headers()`).
     pub fn header_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
-            .map(move |(_, v)| utf8_value(name, v))
+        all_headers(&self.headers, name)
     }
 
     /// Every header as sent, in order, repeats kept.
@@ -871,6 +876,15 @@ impl TestStream<'_> {
     #[track_caller]
     pub fn header(&self, name: &str) -> Option<&str> {
         first_header(&self.headers, name)
+    }
+
+    /// Every value of a header, in order.
+    ///
+    /// # Panics
+    ///
+    /// If a value is not UTF-8 (compare its bytes through `headers()`).
+    pub fn header_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
+        all_headers(&self.headers, name)
     }
 
     /// Every header as sent, in order, repeats kept.

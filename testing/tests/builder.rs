@@ -192,4 +192,9 @@ fn a_response_whose_stream_failed_says_so() {
         (200, "one\n".to_owned(), true)
     );
     assert!(!c.get("/slots/x").send().failed());
+    // A stream's headers read as a whole response's do.
+    let mut s = c.get("/cut").stream();
+    assert_eq!(s.header_all("transfer-encoding").collect::<Vec<_>>(), ["chunked"]);
+    assert_eq!(s.rest().as_ref(), b"one\n");
+    assert!(s.failed());
 }
