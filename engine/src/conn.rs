@@ -560,8 +560,20 @@ impl Conn {
     }
 }
 
-/// Lets the runtime run its other tasks before this one goes on.
-async fn yield_now() {
+/// Lets the runtime run its other tasks (those ready to run: just spawned
+/// or woken) before this one goes on.
+///
+/// ```
+/// # let mut rt = monoio::RuntimeBuilder::<monoio::LegacyDriver>::new().build().unwrap();
+/// rt.block_on(async {
+///     let ran = std::rc::Rc::new(std::cell::Cell::new(false));
+///     let flag = ran.clone();
+///     monoio::spawn(async move { flag.set(true) });
+///     jero_engine::yield_now().await;
+///     assert!(ran.get());
+/// });
+/// ```
+pub async fn yield_now() {
     let mut yielded = false;
     std::future::poll_fn(|cx| {
         if yielded {

@@ -69,6 +69,7 @@ mod worker;
 mod mutation_tests;
 
 pub use config::{Driver, Limits, Timeouts};
+pub use conn::yield_now;
 pub use encode::{encode_response, is_token};
 pub use header::{HeaderBytes, HeaderName, LinePrefix};
 pub use panic::{

@@ -28,6 +28,10 @@ fn epoll_serves_when_the_kernel_refuses_io_uring() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "child failed:\n{stdout}\n{stderr}");
     assert!(
+        stdout.contains("1 passed"),
+        "the child ran no test: does TEST name this test?\n{stdout}"
+    );
+    assert!(
         stdout.contains("served by: epoll"),
         "no answer from the child's server:\n{stdout}\n{stderr}"
     );

@@ -79,6 +79,8 @@ pub struct TestClient {
 struct Runner {
     runtime: Runtime,
     relay: Arc<Relay>,
+    /// The waker of `relay`, made once.
+    waker: std::task::Waker,
 }
 
 /// Wakes whichever `block_on` of the client is running.
@@ -102,24 +104,29 @@ impl std::task::Wake for Relay {
 
 impl Runner {
     fn new() -> Runner {
+        let relay = Arc::<Relay>::default();
         Runner {
             runtime: jero_engine::blocking_runtime::<monoio::LegacyDriver>()
                 .enable_timer()
                 .build()
                 .expect("the test client could not create its runtime"),
-            relay: Arc::default(),
+            waker: std::task::Waker::from(relay.clone()),
+            relay,
         }
     }
 
     /// Runs `fut` to completion on the runtime, its wakes relayed.
     fn block_on<F: std::future::Future>(&mut self, fut: F) -> F::Output {
-        let relay = self.relay.clone();
-        let waker = std::task::Waker::from(relay.clone());
+        let (relay, waker) = (&self.relay, &self.waker);
         let out = self.runtime.block_on(async move {
             let mut fut = std::pin::pin!(fut);
             std::future::poll_fn(|cx| {
-                *relay.current.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
-                fut.as_mut().poll(&mut std::task::Context::from_waker(&waker))
+                let mut current = relay.current.lock().unwrap_or_else(|e| e.into_inner());
+                if !current.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    *current = Some(cx.waker().clone());
+                }
+                drop(current);
+                fut.as_mut().poll(&mut std::task::Context::from_waker(waker))
             })
             .await
         });
@@ -321,7 +328,7 @@ impl TestClient {
                     let res = jero_engine::catch_unwind(router.dispatch(req)).await;
                     // What the handler spawned runs now, as it would on a
                     // worker right after the response.
-                    let_tasks_run().await;
+                    jero_engine::yield_now().await;
                     res
                 });
                 match res {
@@ -380,32 +387,19 @@ impl TestClient {
             client: self,
             status,
             headers,
-            body: if is_head || bodiless {
+            body: match body {
                 // HEAD never runs the stream; its teardown runs now.
-                self.drop_on_runtime(body);
-                Pending::Done
-            } else {
-                body
+                Pending::Stream(stream) if is_head || bodiless => {
+                    self.drop_on_runtime(stream);
+                    Pending::Done
+                }
+                _ if is_head || bodiless => Pending::Done,
+                body => body,
             },
             lines: BytesMut::new(),
             failed: false,
         }
     }
-}
-
-/// Yields once to the runtime, so that the tasks ready to run (those just
-/// spawned, those woken) get their turn before `block_on` returns.
-async fn let_tasks_run() {
-    let mut yielded = false;
-    std::future::poll_fn(|cx| {
-        if yielded {
-            return std::task::Poll::Ready(());
-        }
-        yielded = true;
-        cx.waker().wake_by_ref();
-        std::task::Poll::Pending
-    })
-    .await
 }
 
 impl TestClient {
@@ -415,7 +409,7 @@ impl TestClient {
     fn drop_on_runtime<T>(&self, value: T) {
         self.runtime.borrow_mut().block_on(async move {
             drop(value);
-            let_tasks_run().await;
+            jero_engine::yield_now().await;
         });
     }
 
@@ -541,16 +535,13 @@ impl<'c> RequestBuilder<'c> {
     /// The request as the bytes a client would send.
     fn raw(&self) -> Vec<u8> {
         let mut raw = String::new();
-        let _ = write!(raw, "{} {}", self.method, encode_path(&self.path));
+        let path = encode_path(&self.path);
+        let _ = write!(raw, "{} {path}", self.method);
         for (i, (k, v)) in self.query.iter().enumerate() {
-            raw.push(if i == 0 && !self.path.contains('?') {
-                '?'
-            } else {
-                '&'
-            });
-            raw.push_str(&encode_query(k));
+            raw.push(if i == 0 && !path.contains('?') { '?' } else { '&' });
+            raw.extend(form_urlencoded::byte_serialize(k.as_bytes()));
             raw.push('=');
-            raw.push_str(&encode_query(v));
+            raw.extend(form_urlencoded::byte_serialize(v.as_bytes()));
         }
         raw.push_str(" HTTP/1.1\r\n");
         if !self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
@@ -642,20 +633,6 @@ const NOT_COOKIE_OCTET: &percent_encoding::AsciiSet = &percent_encoding::CONTROL
     .add(b';')
     .add(b'\\')
     .add(b'%');
-
-fn encode_query(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => out.push(b as char),
-            b' ' => out.push('+'),
-            _ => {
-                let _ = write!(out, "%{b:02X}");
-            }
-        }
-    }
-    out
-}
 
 /// Every value of the header `name`, as text.
 fn all_headers<'s>(headers: &'s [(String, Vec<u8>)], name: &'s str) -> impl Iterator<Item = &'s str> + 's {
@@ -985,14 +962,16 @@ impl TestStream<'_> {
     pub fn next_event(&mut self) -> Option<SseMessage> {
         let mut message = SseMessage::default();
         let mut data: Vec<String> = Vec::new();
-        let mut any = false;
         loop {
             let line = self.next_line()?;
             if line.is_empty() {
-                if any {
+                // Dispatched only with data, as EventSource does; else its
+                // fields are forgotten.
+                if !data.is_empty() {
                     message.data = data.join("\n");
                     return Some(message);
                 }
+                message = SseMessage::default();
                 continue;
             }
             if line.starts_with(':') {
@@ -1006,13 +985,9 @@ impl TestStream<'_> {
                 "event" => message.event = Some(value.to_owned()),
                 "data" => data.push(value.to_owned()),
                 "id" => message.id = Some(value.to_owned()),
-                "retry" => match value.parse() {
-                    Ok(ms) => message.retry = Some(ms),
-                    Err(_) => continue,
-                },
-                _ => continue,
+                "retry" => message.retry = value.parse().ok().or(message.retry),
+                _ => {}
             }
-            any = true;
         }
     }
 

@@ -106,12 +106,7 @@ fn seen(res: &jero_testing::TestResponse) -> Value {
 
 #[track_caller]
 fn panic_message(f: impl FnOnce() + std::panic::UnwindSafe) -> String {
-    let payload = std::panic::catch_unwind(f).expect_err("a panic");
-    payload
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-        .unwrap_or_default()
+    jero::engine::panic_message(&std::panic::catch_unwind(f).expect_err("a panic")).to_owned()
 }
 
 #[test]
