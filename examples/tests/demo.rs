@@ -1,4 +1,4 @@
-//! The demo app's routes through the TestClient (the contract is DEMO_APP.md).
+//! The demo app's routes through the TestClient: its contract, route by route.
 
 use jero_examples::demo::Demo;
 use jero_testing::{json, TestClient};
@@ -355,7 +355,7 @@ fn widgets_page_in_creation_order() {
     assert_eq!(names("?limit=2&offset=3"), ["w3", "w4"]);
     assert_eq!(names("?offset=24"), ["w24"]);
     assert_eq!(names("?limit=0"), Vec::<String>::new());
-    // The route as DEMO_APP.md writes it: empty values are the defaults.
+    // The route as its contract writes it (`?limit=&offset=`): empty values are the defaults.
     assert_eq!(names("?limit=&offset="), all);
     assert_eq!(names("?limit=&offset=24"), ["w24"]);
     for q in [

@@ -238,7 +238,7 @@ pub async fn pass_gate<R: Users, G: Gate<R>>(
 pub async fn pass_gate_before_body<R: Users, G: Gate<R>>(
     gate: &G,
     cx: &RequestCx<'_>,
-) -> Result<Option<crate::router::EarlyValue>, Response>
+) -> Result<Option<jero_engine::CarriedValue>, Response>
 where
     R::User: Send,
 {

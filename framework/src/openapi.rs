@@ -38,11 +38,18 @@ pub struct OpenApi {
     title: String,
     version: String,
     description: Option<String>,
-    /// `(method, path template, media type)` of binary responses whose
-    /// media type is only known at run time.
-    produces: Vec<(String, String, &'static str)>,
+    /// Binary responses whose media type is only known at run time.
+    produces: Vec<Produces>,
     /// Headers the app sets at run time, by route and status.
     runtime_headers: Vec<RuntimeHeader>,
+}
+
+/// A media type set at run time, as [`OpenApi::produces`] documents it.
+#[derive(Debug, Clone)]
+struct Produces {
+    method: String,
+    path: String,
+    media_type: &'static str,
 }
 
 /// A header set at run time (`.raw_header(..)`, `.cookie(..)`), as
@@ -88,7 +95,11 @@ impl OpenApi {
     /// ```
     pub fn produces(mut self, route: &str, media_type: &'static str) -> OpenApi {
         let (method, path) = split_route(route);
-        self.produces.push((method, path, media_type));
+        self.produces.push(Produces {
+            method,
+            path,
+            media_type,
+        });
         self
     }
 
@@ -192,6 +203,35 @@ fn responses_of<'a>(
 /// `GET /template`, as the user wrote the route.
 fn route_name(method: &str, path: &str) -> String {
     format!("{} {path}", method.to_ascii_uppercase())
+}
+
+/// Gives the binary or streamed successes of `p`'s operation in `paths`
+/// its media type.
+fn add_produces(paths: &mut Map<String, Value>, p: &Produces) -> Result<(), String> {
+    let responses = responses_of(paths, &p.method, &p.path, "produces")?;
+    let mut found = false;
+    for (status, response) in responses.iter_mut() {
+        if !status.starts_with('2') {
+            continue;
+        }
+        let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        if let Some(schema) = content.remove("application/octet-stream") {
+            content.insert(p.media_type.to_owned(), schema);
+            found = true;
+        }
+    }
+    if found {
+        return Ok(());
+    }
+    Err(format!(
+        "OpenApi::produces names {}, which has no binary or streamed success to give the \
+         media type {}: only a BytesResponse or StreamingResponse success takes one; \
+         remove this produces",
+        route_name(&p.method, &p.path),
+        p.media_type
+    ))
 }
 
 /// Adds the header `h` to its response in `paths`.
@@ -528,13 +568,20 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
     }
 }
 
+/// The definition `schema` refers to (or `schema` itself), as the
+/// document will have it: a copy taken now, before the generator's
+/// transforms run on the definitions, with them applied.
+fn resolve_doc(schema: &schemars::Schema, generator: &SchemaGenerator) -> schemars::Schema {
+    let mut resolved = resolve(schema, generator);
+    schemars::transform::Transform::transform(&mut DropImpossibleNullDefaults, &mut resolved);
+    resolved
+}
+
 /// The fields of a contract's schema (a struct's properties), in order:
 /// each wire name, whether it is required (no default, not optional) and
-/// its schema, as the definitions have it once the generator's transforms
-/// ran (they run on the definitions when the document is written, after
-/// this copy is taken).
+/// its schema, as the document has it.
 fn fields(contract: &schemars::Schema, generator: &SchemaGenerator) -> Vec<(String, bool, Value)> {
-    let resolved = resolve(contract, generator);
+    let resolved = resolve_doc(contract, generator);
     let required: Vec<&str> = resolved
         .get("required")
         .and_then(Value::as_array)
@@ -545,13 +592,7 @@ fn fields(contract: &schemars::Schema, generator: &SchemaGenerator) -> Vec<(Stri
     };
     props
         .iter()
-        .map(|(field, schema)| {
-            let mut schema = schema.clone();
-            if let Ok(s) = <&mut schemars::Schema>::try_from(&mut schema) {
-                schemars::transform::Transform::transform(&mut DropImpossibleNullDefaults, s);
-            }
-            (field.clone(), required.contains(&field.as_str()), schema)
-        })
+        .map(|(field, schema)| (field.clone(), required.contains(&field.as_str()), schema.clone()))
         .collect()
 }
 
@@ -560,7 +601,7 @@ fn fields(contract: &schemars::Schema, generator: &SchemaGenerator) -> Vec<(Stri
 /// unless it has a default). A copy of the definition, inline, when it
 /// lists one as required; else `form` itself.
 fn lists_optional(form: schemars::Schema, generator: &SchemaGenerator) -> schemars::Schema {
-    let mut resolved = resolve(&form, generator);
+    let mut resolved = resolve_doc(&form, generator);
     // A list with a minimum length (`length(min = 1)`) is refused when
     // none is sent: it stays required.
     let is_list = |name: &str| {
@@ -584,7 +625,6 @@ fn lists_optional(form: schemars::Schema, generator: &SchemaGenerator) -> schema
     } else {
         resolved.insert("required".into(), kept.into());
     }
-    schemars::transform::Transform::transform(&mut DropImpossibleNullDefaults, &mut resolved);
     resolved
 }
 
@@ -830,29 +870,8 @@ pub(crate) fn document(
             schemes.entry(name).or_insert(scheme);
         }
     }
-    for (method, path, media_type) in &info.produces {
-        let route = route_name(method, path);
-        let responses = responses_of(&mut paths, method, path, "produces")?;
-        let mut found = false;
-        for (status, response) in responses.iter_mut() {
-            if !status.starts_with('2') {
-                continue;
-            }
-            let Some(content) = response.get_mut("content").and_then(Value::as_object_mut) else {
-                continue;
-            };
-            if let Some(schema) = content.remove("application/octet-stream") {
-                content.insert((*media_type).to_owned(), schema);
-                found = true;
-            }
-        }
-        if !found {
-            return Err(format!(
-                "OpenApi::produces names {route}, which has no binary or streamed success to give the \
-                 media type {media_type}: only a BytesResponse or StreamingResponse success takes one; \
-                 remove this produces"
-            ));
-        }
+    for p in &info.produces {
+        add_produces(&mut paths, p)?;
     }
     for h in &info.runtime_headers {
         add_runtime_header(&mut paths, h, generator)?;

@@ -1,4 +1,4 @@
-//! The demo server of `DEMO_APP.md`.
+//! The demo server: the reference app (`jero_examples::demo`).
 //!
 //! `--addr HOST:PORT` (else `JERO_ADDR`, else `127.0.0.1:8000`), `--workers N`
 //! (else `JERO_WORKERS`, else one per core). Prints `listening on http://...`

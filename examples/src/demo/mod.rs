@@ -1,4 +1,4 @@
-//! The demo app of `DEMO_APP.md`: the reference application, run by
+//! The demo app: the reference application, run by
 //! `cargo run --release -p jero-examples --bin demo`.
 //!
 //! Routes served so far: `/healthz`, `/widgets` (token auth), `/me`,
@@ -335,9 +335,7 @@ impl App for Demo {
         });
         wiring.include_openapi(
             jero::openapi::OpenApi::new("jero demo", env!("CARGO_PKG_VERSION"))
-                .description(
-                    "The reference app of DEMO_APP.md: every part of the framework, as a service would use it.",
-                )
+                .description("The reference app: every part of the framework, as a service would use it.")
                 // `/export` streams CSV: a media type set at run time.
                 .produces("GET /export", "text/csv")
                 // Headers set at run time: the exception handler's

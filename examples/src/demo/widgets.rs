@@ -96,19 +96,20 @@ fn default_limit() -> usize {
     DEFAULT_LIMIT
 }
 
-/// A count given as text: empty (`?limit=`, as DEMO_APP.md writes the
-/// route) is `DEFAULT`, as if absent; anything but digits is refused (400).
+/// A count given as text: empty (`?limit=`, as the route's contract
+/// writes it) is `DEFAULT`, as if absent; anything but digits is refused
+/// (400).
 fn count_or<'de, D: serde::Deserializer<'de>, const DEFAULT: usize>(d: D) -> Result<usize, D::Error> {
     let text = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
     if text.is_empty() {
         return Ok(DEFAULT);
     }
-    match text.bytes().all(|b| b.is_ascii_digit()) {
-        true => text
-            .parse()
-            .map_err(|_| serde::de::Error::custom("expected a count")),
-        false => Err(serde::de::Error::custom("expected a count")),
-    }
+    let digits = text.bytes().all(|b| b.is_ascii_digit());
+    digits.then(|| text.parse().ok()).flatten().ok_or_else(|| {
+        serde::de::Error::custom(
+            "expected a whole number, digits only (e.g. `20`), or nothing for the default",
+        )
+    })
 }
 
 /// `create`'s headers.

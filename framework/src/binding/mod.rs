@@ -46,7 +46,7 @@ pub struct RequestCx<'a> {
     pub(crate) active: Option<&'a ActiveHandler<'a>>,
     /// What the operation's check before the body kept for it (the gate's
     /// answer), taken once by the handler.
-    pub(crate) early: Option<&'a std::cell::Cell<Option<crate::router::EarlyValue>>>,
+    pub(crate) early: Option<&'a std::cell::Cell<Option<jero_engine::CarriedValue>>>,
 }
 
 /// An exception handler that is answering, and the one it answers within.
@@ -61,7 +61,15 @@ impl<'a> RequestCx<'a> {
     #[inline]
     pub(crate) fn take_early<T: 'static>(&self) -> Option<T> {
         let value = self.early?.take()?;
-        value.downcast::<T>().ok().map(|v| *v)
+        let kept = value.downcast::<T>().ok().map(|v| *v);
+        // The check before the body and the handler are generated as a
+        // pair: another type would be a bug, and the gate would run twice.
+        debug_assert!(
+            kept.is_some(),
+            "the value kept before the body is not a {}",
+            std::any::type_name::<T>()
+        );
+        kept
     }
 
     /// The engine's request.
