@@ -162,7 +162,9 @@ impl HasLength for Cow<'_, str> {
     }
 }
 
-macro_rules! collection_length {
+/// The list types, for their length (`length`), their items (`inner`)
+/// and the contracts they hold: one list for the three.
+macro_rules! lists {
     ($($ty:ty => [$($g:tt)*]),* $(,)?) => {$(
         impl<$($g)*> HasLength for $ty {
             const UNIT: &'static str = "item";
@@ -170,25 +172,35 @@ macro_rules! collection_length {
                 Some(self.len())
             }
         }
+
+        impl<$($g)*> Items for $ty {
+            type Item = T;
+            fn try_each(&self, each: &mut EachItem<'_, T>) -> Result<(), Violation> {
+                self.iter().enumerate().try_for_each(|(i, item)| each(i, item))
+            }
+        }
+
+        impl<$($g)*> HoldsContracts for $ty
+        where
+            T: HoldsContracts,
+        {
+            fn check_held(&self) -> Result<(), Violation> {
+                check_items(self, |item| item.check_held())
+            }
+        }
     )*};
 }
 
 // Not maps: the schema of a map has no length (schemars writes none), and
 // a constraint the document does not show is not checked either.
-collection_length!(
+lists!(
     [T] => [T],
+    [T; N] => [T, const N: usize],
     Vec<T> => [T],
     VecDeque<T> => [T],
     BTreeSet<T> => [T],
     HashSet<T, S> => [T, S],
 );
-
-impl<T, const N: usize> HasLength for [T; N] {
-    const UNIT: &'static str = "item";
-    fn length(&self) -> Option<usize> {
-        Some(N)
-    }
-}
 
 impl<T: HasLength> HasLength for Option<T> {
     const UNIT: &'static str = T::UNIT;
@@ -493,28 +505,23 @@ pub fn check_url<T: AsText + ?Sized>(value: &T) -> Rule {
 
 /// `ip`: an IPv4 or IPv6 address.
 pub fn check_ip<T: AsText + ?Sized>(value: &T) -> Rule {
-    match value.text() {
-        Some(text) if text.parse::<std::net::IpAddr>().is_err() => Err("must be an IP address".to_owned()),
-        _ => Ok(()),
-    }
+    parses_as::<std::net::IpAddr, T>(value, "an IP address")
 }
 
 /// `ipv4`: an IPv4 address (dotted decimal).
 pub fn check_ipv4<T: AsText + ?Sized>(value: &T) -> Rule {
-    match value.text() {
-        Some(text) if text.parse::<std::net::Ipv4Addr>().is_err() => {
-            Err("must be an IPv4 address".to_owned())
-        }
-        _ => Ok(()),
-    }
+    parses_as::<std::net::Ipv4Addr, T>(value, "an IPv4 address")
 }
 
 /// `ipv6`: an IPv6 address.
 pub fn check_ipv6<T: AsText + ?Sized>(value: &T) -> Rule {
+    parses_as::<std::net::Ipv6Addr, T>(value, "an IPv6 address")
+}
+
+/// Whether the text of `value` parses as an `A` (`what` names it).
+fn parses_as<A: std::str::FromStr, T: AsText + ?Sized>(value: &T, what: &str) -> Rule {
     match value.text() {
-        Some(text) if text.parse::<std::net::Ipv6Addr>().is_err() => {
-            Err("must be an IPv6 address".to_owned())
-        }
+        Some(text) if text.parse::<A>().is_err() => Err(format!("must be {what}")),
         _ => Ok(()),
     }
 }
@@ -562,32 +569,6 @@ pub trait Items {
     fn try_each(&self, each: &mut EachItem<'_, Self::Item>) -> Result<(), Violation>;
 }
 
-macro_rules! list_items {
-    ($($ty:ty => [$($g:tt)*]),* $(,)?) => {$(
-        impl<$($g)*> Items for $ty {
-            type Item = T;
-            fn try_each(&self, each: &mut EachItem<'_, T>) -> Result<(), Violation> {
-                self.iter().enumerate().try_for_each(|(i, item)| each(i, item))
-            }
-        }
-    )*};
-}
-
-list_items!(
-    [T] => [T],
-    Vec<T> => [T],
-    VecDeque<T> => [T],
-    BTreeSet<T> => [T],
-    HashSet<T, S> => [T, S],
-);
-
-impl<T, const N: usize> Items for [T; N] {
-    type Item = T;
-    fn try_each(&self, each: &mut EachItem<'_, T>) -> Result<(), Violation> {
-        self.iter().enumerate().try_for_each(|(i, item)| each(i, item))
-    }
-}
-
 impl<C: Items> Items for Option<C> {
     type Item = C::Item;
     fn try_each(&self, each: &mut EachItem<'_, C::Item>) -> Result<(), Violation> {
@@ -615,36 +596,6 @@ pub trait HoldsContracts {
     /// Checks the contracts inside; a violation's path starts below this
     /// value (`[2].name`, `name`).
     fn check_held(&self) -> Result<(), Violation>;
-}
-
-macro_rules! held_list {
-    ($($ty:ty => [$($g:tt)*]),* $(,)?) => {$(
-        impl<$($g)*> HoldsContracts for $ty {
-            fn check_held(&self) -> Result<(), Violation> {
-                for (i, item) in self.iter().enumerate() {
-                    item.check_held().map_err(|v| v.at_index(i))?;
-                }
-                Ok(())
-            }
-        }
-    )*};
-}
-
-held_list!(
-    [T] => [T: HoldsContracts],
-    Vec<T> => [T: HoldsContracts],
-    VecDeque<T> => [T: HoldsContracts],
-    BTreeSet<T> => [T: HoldsContracts],
-    HashSet<T, S> => [T: HoldsContracts, S],
-);
-
-impl<T: HoldsContracts, const N: usize> HoldsContracts for [T; N] {
-    fn check_held(&self) -> Result<(), Violation> {
-        for (i, item) in self.iter().enumerate() {
-            item.check_held().map_err(|v| v.at_index(i))?;
-        }
-        Ok(())
-    }
 }
 
 impl<T: crate::Contract> HoldsContracts for T {

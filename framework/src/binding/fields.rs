@@ -198,10 +198,6 @@ pub(crate) fn field_names<'de, T: serde::Deserialize<'de>>() -> &'static [&'stat
 }
 
 impl<'a, 'e> Fields<'a, 'e> {
-    fn matches(&self, entry: &str, field: &str) -> bool {
-        names_field(self.matching, entry, field)
-    }
-
     /// The values of the entries `field` takes, in order.
     #[inline]
     fn values_of(&self, field: &str) -> SmallVec<[&'e str; 2]> {
@@ -300,7 +296,11 @@ impl<'de, 'a, 'e> MapAccess<'de> for StructAccess<'a, 'e> {
         while self.src.strict && self.next_entry < self.src.entries.len() {
             let (name, value) = &self.src.entries[self.next_entry];
             self.next_entry += 1;
-            if self.fields.iter().any(|f| self.src.matches(name, f)) {
+            if self
+                .fields
+                .iter()
+                .any(|f| names_field(self.src.matching, name, f))
+            {
                 continue;
             }
             self.unknown_value = Some(value.as_ref());

@@ -203,7 +203,7 @@ impl<H: Contract + DeserializeOwned> PartHeaders for H {
     }
 
     fn from_part(headers: &[(String, String)], not_utf8: &[usize]) -> Result<H, String> {
-        let entries: Vec<super::fields::Entry<'_>> = headers
+        let entries: smallvec::SmallVec<[super::fields::Entry<'_>; 8]> = headers
             .iter()
             .enumerate()
             .map(|(i, (n, v))| {
@@ -222,8 +222,7 @@ impl<H: Contract + DeserializeOwned> PartHeaders for H {
             strict: false,
         })
         .map_err(describe)?;
-        bound.__validate().map_err(|v| describe(v.into()))?;
-        Ok(bound)
+        super::checked(bound, describe)
     }
 }
 
@@ -251,12 +250,10 @@ pub fn bind_form<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T
     // empty (`attachments: Vec<FilePart>`, zero or more) and anything else
     // refuses as missing. One more pass per such field, at most.
     let mut empty: Vec<&'static str> = Vec::new();
-    let declared = std::cell::Cell::new(&[][..]);
     loop {
         let form = Form {
             parts: &parts,
             empty: &empty,
-            declared: &declared,
         };
         let missing = match T::deserialize(form) {
             Ok(v) => return super::checked(v, part_violated),
@@ -264,7 +261,12 @@ pub fn bind_form<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T
                 .message
                 .strip_prefix("missing field `")
                 .and_then(|rest| rest.strip_suffix('`'))
-                .and_then(|name| declared.get().iter().copied().find(|f| *f == name))
+                .and_then(|name| {
+                    super::fields::field_names::<T>()
+                        .iter()
+                        .copied()
+                        .find(|f| *f == name)
+                })
                 .filter(|f| !empty.contains(f)),
         };
         match missing {
@@ -291,12 +293,7 @@ fn form_reason(at: Option<&str>, message: &str) -> String {
 /// The 422 for a form that does not fit `T`, naming the part.
 #[cold]
 fn form_problem<T: DeserializeOwned>(parts: &[Part], empty: &[&'static str]) -> Problem {
-    let declared = std::cell::Cell::new(&[][..]);
-    let form = Form {
-        parts,
-        empty,
-        declared: &declared,
-    };
+    let form = Form { parts, empty };
     let reason = match serde_path_to_error::deserialize::<_, T>(form) {
         Ok(_) => "invalid form".to_owned(),
         Err(e) => {
@@ -458,8 +455,6 @@ struct Form<'p> {
     parts: &'p [Part],
     /// Fields handed over even with no part (see `bind_form`).
     empty: &'p [&'static str],
-    /// The struct's field names, as serde gave them.
-    declared: &'p std::cell::Cell<&'static [&'static str]>,
 }
 
 impl<'de> de::Deserializer<'de> for Form<'de> {
@@ -471,7 +466,6 @@ impl<'de> de::Deserializer<'de> for Form<'de> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, FieldError> {
-        self.declared.set(fields);
         visitor.visit_map(PartsAccess {
             parts: self.parts,
             empty: self.empty,

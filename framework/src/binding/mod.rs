@@ -265,11 +265,11 @@ fn bind_fields<T: DeserializeOwned + Contract>(
 /// source's problem through `problem`, as a binding error of the field
 /// would.
 #[inline]
-pub(crate) fn checked<T: Contract>(
+pub(crate) fn checked<T: crate::validate::HoldsContracts, E>(
     value: T,
-    problem: impl FnOnce(FieldError) -> Problem,
-) -> Result<T, Problem> {
-    match value.__validate() {
+    problem: impl FnOnce(FieldError) -> E,
+) -> Result<T, E> {
+    match value.check_held() {
         Ok(()) => Ok(value),
         Err(v) => Err(problem(v.into())),
     }
@@ -470,16 +470,13 @@ pub fn bind_json<T: JsonInput>(cx: &RequestCx<'_>) -> Result<T, Problem> {
         return Err(not_an_object(body));
     }
     let value: T = decode_json(body)?;
-    match value.check_held() {
-        Ok(()) => Ok(value),
-        Err(v) => Err(body_violated(&v)),
-    }
+    checked(value, body_violated)
 }
 
 /// A JSON body that breaks a declared constraint: 422 naming the field.
 #[cold]
-fn body_violated(v: &crate::validate::Violation) -> Problem {
-    json_body_invalid(v.path(), v.rule())
+fn body_violated(e: FieldError) -> Problem {
+    json_body_invalid(e.field.as_deref().unwrap_or(""), &e.message)
 }
 
 /// A well-formed JSON body that does not fit: 422 naming where (`path`,
