@@ -180,7 +180,7 @@ impl ChunkedDecoder {
             // an obsolete folded line), `:`, a value.
             State::TrailerStart => match b {
                 b'\r' => self.state = State::EndLf,
-                _ if is_tchar(b) => {
+                _ if crate::encode::is_tchar(b) => {
                     self.count_trailer()?;
                     self.state = State::TrailerName;
                 }
@@ -190,7 +190,7 @@ impl ChunkedDecoder {
                 self.count_trailer()?;
                 match b {
                     b':' => self.state = State::Trailer,
-                    _ if is_tchar(b) => {}
+                    _ if crate::encode::is_tchar(b) => {}
                     _ => return Err(BAD_CHUNK),
                 }
             }
@@ -199,7 +199,7 @@ impl ChunkedDecoder {
                 match b {
                     b'\r' => self.state = State::TrailerLf,
                     b'\n' => return Err(BAD_CHUNK),
-                    _ if field_byte(b) => {}
+                    _ if crate::encode::field_byte(b) => {}
                     _ => return Err(BAD_CHUNK),
                 }
             }
@@ -225,7 +225,7 @@ impl ChunkedDecoder {
     /// 7.1.1).
     fn step_extension(&mut self, b: u8) -> Result<(), ParseError> {
         let blank = b == b' ' || b == b'\t';
-        let token = is_tchar(b);
+        let token = crate::encode::is_tchar(b);
         self.state = match (self.state, b) {
             (State::ExtNext | State::ExtAfterName, _) if blank => self.state,
             (State::ExtNext | State::ExtAfterName | State::ExtToken | State::ExtName, b';') => {
@@ -242,7 +242,7 @@ impl ChunkedDecoder {
             (State::ExtToken, _) if blank => State::ExtNext,
             (State::ExtQuoted, b'"') => State::ExtNext,
             (State::ExtQuoted, b'\\') => State::ExtQuotedPair,
-            (State::ExtQuoted | State::ExtQuotedPair, _) if field_byte(b) => State::ExtQuoted,
+            (State::ExtQuoted | State::ExtQuotedPair, _) if crate::encode::field_byte(b) => State::ExtQuoted,
             _ => return Err(BAD_CHUNK),
         };
         Ok(())
@@ -264,19 +264,6 @@ fn hex_value(b: u8) -> Option<u8> {
         b'A'..=b'F' => Some(b - b'A' + 10),
         _ => None,
     }
-}
-
-/// A byte of a field value or a quoted string: visible, space, tab or
-/// obs-text (RFC 9110 5.5), never CR, LF or another control.
-#[inline]
-const fn field_byte(b: u8) -> bool {
-    matches!(b, b'\t' | b' '..=b'~' | 0x80..=0xff)
-}
-
-/// A token byte (RFC 9110 `tchar`).
-#[inline]
-fn is_tchar(b: u8) -> bool {
-    crate::encode::is_token(&[b])
 }
 
 #[cfg(test)]

@@ -563,6 +563,10 @@ impl Conn {
 /// Lets the runtime run its other tasks (those ready to run: just spawned
 /// or woken) before this one goes on.
 ///
+/// Waking itself would not do it: monoio puts a task woken while it runs
+/// back at the front of its queue, to run again at once. So the wake comes
+/// from a task spawned behind the others, which runs after them.
+///
 /// ```
 /// # let mut rt = monoio::RuntimeBuilder::<monoio::LegacyDriver>::new().build().unwrap();
 /// rt.block_on(async {
@@ -577,12 +581,12 @@ pub async fn yield_now() {
     let mut yielded = false;
     std::future::poll_fn(|cx| {
         if yielded {
-            std::task::Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            std::task::Poll::Pending
+            return std::task::Poll::Ready(());
         }
+        yielded = true;
+        let waker = cx.waker().clone();
+        monoio::spawn(async move { waker.wake() });
+        std::task::Poll::Pending
     })
     .await
 }

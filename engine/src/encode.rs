@@ -53,6 +53,19 @@ fn refuse(res: &mut Response) {
 /// RFC 9110 `tchar` (header name bytes) as a lookup table.
 const TCHAR: [bool; 256] = alphanumeric_and(b"!#$%&'*+-.^_`|~");
 
+/// A token byte (RFC 9110 `tchar`).
+#[inline]
+pub(crate) const fn is_tchar(b: u8) -> bool {
+    TCHAR[b as usize]
+}
+
+/// A byte of a field value or a quoted string: visible, space, tab or
+/// obs-text (RFC 9110 5.5), never CR, LF or another control.
+#[inline]
+pub(crate) const fn field_byte(b: u8) -> bool {
+    matches!(b, b'\t' | b' '..=b'~' | 0x80..=0xff)
+}
+
 /// A byte table true for ASCII letters, digits and the bytes of `extra`.
 pub(crate) const fn alphanumeric_and(extra: &[u8]) -> [bool; 256] {
     let mut t = [false; 256];
@@ -84,7 +97,7 @@ pub const fn is_token(n: &[u8]) -> bool {
     }
     let mut i = 0;
     while i < n.len() {
-        if !TCHAR[n[i] as usize] {
+        if !is_tchar(n[i]) {
             return false;
         }
         i += 1;
@@ -235,8 +248,7 @@ const fn valid_long_value(v: &[u8]) -> bool {
         i += 8;
     }
     while i < v.len() {
-        let b = v[i];
-        if (b < 0x20 && b != b'\t') || b == 0x7f {
+        if !field_byte(v[i]) {
             return false;
         }
         i += 1;

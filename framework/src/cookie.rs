@@ -137,10 +137,18 @@ impl SetCookie {
     }
 }
 
-fn cookie_octet(b: u8) -> bool {
-    // RFC 6265 cookie-octet
-    matches!(b, 0x21 | 0x23..=0x2B | 0x2D..=0x3A | 0x3C..=0x5B | 0x5D..=0x7E)
-}
+/// What a cookie value holds percent-encoded: all but RFC 6265's
+/// cookie-octets, and `%` itself, so that decoding gives the value back.
+/// The TestClient sends cookie values encoded with it, as a browser gives
+/// back what [`SetCookie`] set.
+#[doc(hidden)]
+pub const COOKIE_VALUE_ESCAPES: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b',')
+    .add(b';')
+    .add(b'\\')
+    .add(b'%');
 
 fn attr_safe(s: &str) -> bool {
     s.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b';')
@@ -154,14 +162,11 @@ impl std::fmt::Display for SetCookie {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.name)?;
         f.write_char('=')?;
-        for b in self.value.bytes() {
-            // `%` itself is encoded, so that decoding gives the value back.
-            if cookie_octet(b) && b != b'%' {
-                f.write_char(b as char)?;
-            } else {
-                write!(f, "%{b:02X}")?;
-            }
-        }
+        write!(
+            f,
+            "{}",
+            percent_encoding::utf8_percent_encode(&self.value, COOKIE_VALUE_ESCAPES)
+        )?;
         if let Some(p) = self.path.as_deref().filter(|p| attr_safe(p)) {
             write!(f, "; Path={p}")?;
         }

@@ -164,6 +164,7 @@ pub mod __private {
         bind_content, bind_cookies, bind_form, bind_headers, bind_json, bind_params, bind_path,
         bind_raw_headers, credentials_absent,
     };
+    pub use crate::cookie::COOKIE_VALUE_ESCAPES;
     pub use crate::error::{describe_api_error, handle_error, render_api_error};
     pub use crate::headers::{
         header_name, header_name_len, kebab_into, line_prefix, write_typed_header, FieldHeader, HeaderField,

@@ -431,7 +431,10 @@ pub struct Pattern {
 }
 
 impl Pattern {
-    /// `source`, not compiled yet.
+    /// `source`, not compiled yet. Made by `#[jero::contract]`, which
+    /// compiles the pattern when the contract compiles; one made by hand
+    /// with a pattern that does not compile panics on first use.
+    #[doc(hidden)]
     pub const fn new(source: &'static str) -> Pattern {
         Pattern {
             source,
@@ -635,10 +638,12 @@ fn shown_key(key: &impl fmt::Display) -> String {
 /// The field a contract's generated check looks into: with
 /// [`ViaContracts`] when its type holds contracts, else with
 /// [`ViaNothing`] (nothing to check), chosen at compile time:
-/// `(&&Field(&value)).check_field()`.
+/// `(&&Field(&value)).check_field()`. Used by the macro's expansion.
+#[doc(hidden)]
 pub struct Field<'a, T: ?Sized>(pub &'a T);
 
 /// The field holds contracts: check them.
+#[doc(hidden)]
 pub trait ViaContracts {
     /// See [`Field`].
     fn check_field(&self) -> Result<(), Violation>;
@@ -652,6 +657,7 @@ impl<T: HoldsContracts + ?Sized> ViaContracts for &Field<'_, T> {
 }
 
 /// The field holds no contracts: nothing to check.
+#[doc(hidden)]
 pub trait ViaNothing {
     /// See [`Field`].
     fn check_field(&self) -> Result<(), Violation>;

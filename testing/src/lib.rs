@@ -486,7 +486,7 @@ impl<'c> RequestBuilder<'c> {
     /// [`SetCookie`](jero::SetCookie) encodes it and the app decodes it.
     #[track_caller]
     pub fn cookie(self, name: &str, value: &str) -> Self {
-        let encoded = percent_encoding::utf8_percent_encode(value, NOT_COOKIE_OCTET);
+        let encoded = percent_encoding::utf8_percent_encode(value, jero::__private::COOKIE_VALUE_ESCAPES);
         self.header("cookie", &format!("{name}={encoded}"))
     }
 
@@ -622,17 +622,6 @@ const NOT_IN_TARGET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'{')
     .add(b'|')
     .add(b'}');
-
-/// What a cookie value cannot hold as it is (RFC 6265's cookie-octet is
-/// the rest of visible ASCII), and `%`, so that decoding gives back what
-/// was given.
-const NOT_COOKIE_OCTET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b',')
-    .add(b';')
-    .add(b'\\')
-    .add(b'%');
 
 /// Every value of the header `name`, as text.
 fn all_headers<'s>(headers: &'s [(String, Vec<u8>)], name: &'s str) -> impl Iterator<Item = &'s str> + 's {
