@@ -758,13 +758,14 @@ fn doc_comment(attrs: &[syn::Attribute]) -> String {
     lines.join("\n")
 }
 
+/// `snake_case` as `PascalCase`, as serde's `rename_all` writes it.
 fn camel(snake: &str) -> String {
     snake
         .split('_')
         .map(|p| {
             let mut c = p.chars();
             match c.next() {
-                Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
                 None => String::new(),
             }
         })
@@ -856,17 +857,20 @@ fn serde_metas(attrs: &[syn::Attribute], mut each: impl FnMut(&syn::meta::ParseN
         let parsed = a.parse_nested_meta(|meta| {
             ok &= each(&meta);
             // Consume any value so parsing goes on.
-            if meta.input.peek(syn::Token![=]) {
-                let _: syn::Expr = meta.value()?.parse()?;
-            } else if meta.input.peek(syn::token::Paren) {
-                let _content;
-                syn::parenthesized!(_content in meta.input);
-                let _: TokenStream2 = _content.parse()?;
-            }
-            Ok(())
+            validate::skip_value(&meta)
         });
         ok && parsed.is_ok()
     })
+}
+
+/// Whether `#[serde(flag)]` is among `attrs`.
+fn has_serde_flag(attrs: &[syn::Attribute], flag: &str) -> bool {
+    let mut found = false;
+    serde_metas(attrs, |meta| {
+        found |= meta.path.is_ident(flag);
+        true
+    });
+    found
 }
 
 /// The serde wire names of a plain struct's fields: named fields, no
@@ -1058,12 +1062,7 @@ pub fn error(args: TokenStream, input: TokenStream) -> TokenStream {
     let named: Vec<&syn::Ident> = data.fields.iter().filter_map(|f| f.ident.as_ref()).collect();
     // A `transparent` struct serializes as its one field, not an object:
     // it has no params to send.
-    let mut transparent = false;
-    serde_metas(&item.attrs, |meta| {
-        transparent |= meta.path.is_ident("transparent");
-        true
-    });
-    let has_params = !data.fields.is_empty() && !transparent;
+    let has_params = !data.fields.is_empty() && !has_serde_flag(&item.attrs, "transparent");
     let detail_fn = detail.map(|d| {
         quote! {
             fn detail(&self) -> ::std::option::Option<::std::string::String> {

@@ -34,7 +34,7 @@ pub(crate) fn validate_method(item: &syn::DeriveInput) -> syn::Result<TokenStrea
     let rename_all = serde_str(&item.attrs, "rename_all");
     let body = match &item.data {
         syn::Data::Struct(data) => {
-            let transparent = has_serde_flag(&item.attrs, "transparent");
+            let transparent = crate::has_serde_flag(&item.attrs, "transparent");
             let checks = fields_checks(
                 &data.fields,
                 rename_all.as_deref(),
@@ -45,13 +45,13 @@ pub(crate) fn validate_method(item: &syn::DeriveInput) -> syn::Result<TokenStrea
         }
         syn::Data::Enum(data) => {
             let external =
-                serde_str(&item.attrs, "tag").is_none() && !has_serde_flag(&item.attrs, "untagged");
+                serde_str(&item.attrs, "tag").is_none() && !crate::has_serde_flag(&item.attrs, "untagged");
             let content = serde_str(&item.attrs, "content");
             let fields_rule = serde_str(&item.attrs, "rename_all_fields");
             let mut arms = Vec::new();
             for variant in &data.variants {
-                if has_serde_flag(&variant.attrs, "skip")
-                    || has_serde_flag(&variant.attrs, "skip_deserializing")
+                if crate::has_serde_flag(&variant.attrs, "skip")
+                    || crate::has_serde_flag(&variant.attrs, "skip_deserializing")
                 {
                     continue;
                 }
@@ -137,7 +137,9 @@ fn fields_checks(
     let newtype = matches!(fields, syn::Fields::Unnamed(u) if u.unnamed.len() == 1);
     for (i, field) in fields.iter().enumerate() {
         forbid_foreign_constraints(&field.attrs)?;
-        if has_serde_flag(&field.attrs, "skip") || has_serde_flag(&field.attrs, "skip_deserializing") {
+        if crate::has_serde_flag(&field.attrs, "skip")
+            || crate::has_serde_flag(&field.attrs, "skip_deserializing")
+        {
             continue;
         }
         let member = match &field.ident {
@@ -147,7 +149,7 @@ fn fields_checks(
         let value = access(&member, field.ty.span());
         // The field's place in the path: none when its value is its
         // holder's (flattened, transparent, a newtype's only field).
-        let flattened = has_serde_flag(&field.attrs, "flatten");
+        let flattened = crate::has_serde_flag(&field.attrs, "flatten");
         let wire = match &field.ident {
             _ if flattened || transparent || newtype => Place::Same,
             Some(id) => {
@@ -208,7 +210,10 @@ fn value_checks(rules: &Rules, value: &TokenStream2, ty: &Type) -> syn::Result<O
     }
     if let Some(b) = &rules.range {
         if let Some(e) = &b.equal {
-            return Err(syn::Error::new(e.span(), "`range` takes `min` and `max`"));
+            return Err(syn::Error::new(
+                e.span(),
+                "`range` takes `min` and `max`, not `equal`: write `range(min = n, max = n)` for one value",
+            ));
         }
         let (min, max) = (num_bound(&b.min), num_bound(&b.max));
         out.push(quote_spanned!(ty.span()=> #v::check_range(#value, #min, #max)#fail));
@@ -232,7 +237,8 @@ fn value_checks(rules: &Rules, value: &TokenStream2, ty: &Type) -> syn::Result<O
         if inner.required {
             return Err(syn::Error::new(
                 ty.span(),
-                "`required` does not apply inside `inner(..)`",
+                "`required` does not apply inside `inner(..)`: the items of a list are always there; \
+                 put `required` on the field itself, or remove it",
             ));
         }
         let item_ty: Type = syn::parse_quote!(_);
@@ -382,7 +388,9 @@ fn read_bounds(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Bounds> {
     Ok(b)
 }
 
-fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+/// Consumes the value of an attribute item (`= expr` or `(..)`), so that
+/// parsing goes on past it.
+pub(crate) fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
     if meta.input.peek(syn::Token![=]) {
         let _: Expr = meta.value()?.parse()?;
     } else if meta.input.peek(syn::token::Paren) {
@@ -437,21 +445,7 @@ fn wire_name(attrs: &[syn::Attribute], name: &str, rule: Option<&str>, target: R
 /// serde's `rename_all` rules (`serde_derive`'s `RenameRule`), for a
 /// field (written in `snake_case`) or a variant (in `PascalCase`).
 fn apply_rule(rule: &str, name: &str, target: RenameTarget) -> String {
-    let pascal_field = || {
-        let mut out = String::new();
-        let mut capitalize = true;
-        for ch in name.chars() {
-            if ch == '_' {
-                capitalize = true;
-            } else if capitalize {
-                out.push(ch.to_ascii_uppercase());
-                capitalize = false;
-            } else {
-                out.push(ch);
-            }
-        }
-        out
-    };
+    let pascal_field = || crate::camel(name);
     let lower_first = |s: String| match s.chars().next() {
         Some(first) => first.to_ascii_lowercase().to_string() + &s[first.len_utf8()..],
         None => s,
@@ -507,19 +501,6 @@ fn serde_str(attrs: &[syn::Attribute], key: &str) -> Option<String> {
                     })?;
                 }
                 return Ok(());
-            }
-            skip_value(&meta)
-        });
-    }
-    found
-}
-
-fn has_serde_flag(attrs: &[syn::Attribute], flag: &str) -> bool {
-    let mut found = false;
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident(flag) {
-                found = true;
             }
             skip_value(&meta)
         });
