@@ -50,7 +50,6 @@ use jero::{
 
 /// A note as a client writes it.
 #[contract]
-#[derive(Clone, Default)]
 pub struct NoteIn {
     /// 1 to 120 characters.
     #[schemars(length(min = 1, max = 120))]
@@ -330,12 +329,15 @@ impl NoteResource {
     }
 
     /// Replaces a note's title, body and tags.
-    async fn update(&self, user: Caller, path: NotePath, mut json: NoteIn) -> Result<Note, NoteNotFound> {
+    async fn update(&self, user: Caller, path: NotePath, json: NoteIn) -> Result<Note, NoteNotFound> {
+        // Moved in, not copied; a store that called `change` twice would
+        // find nothing more to move.
+        let mut json = Some(json);
         self.store
             .update(&user.id, path.note_id, &mut |note| {
-                // Moved in, not copied: the store calls this once.
-                let NoteIn { title, body, tags } = std::mem::take(&mut json);
-                (note.title, note.body, note.tags) = (title, body, tags);
+                if let Some(NoteIn { title, body, tags }) = json.take() {
+                    (note.title, note.body, note.tags) = (title, body, tags);
+                }
             })
             .ok_or(NoteNotFound {
                 note_id: path.note_id,
