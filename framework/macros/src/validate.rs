@@ -63,21 +63,16 @@ pub(crate) fn validate_method(item: &syn::DeriveInput) -> syn::Result<TokenStrea
                     RenameTarget::Variant,
                 );
                 let v_rule = serde_str(&variant.attrs, "rename_all").or(fields_rule.clone());
-                let bindings: Vec<_> = variant
-                    .fields
-                    .iter()
-                    .enumerate()
-                    .map(|(i, f)| match &f.ident {
-                        Some(id) => id.clone(),
-                        None => format_ident!("__f{}", i),
-                    })
-                    .collect();
+                // A variant's fields are checked through the pattern's
+                // bindings: its names, or `__f0`, `__f1`.. for a tuple.
+                let binding = |member: &syn::Member| match member {
+                    syn::Member::Named(id) => id.clone(),
+                    syn::Member::Unnamed(ix) => format_ident!("__f{}", ix.index),
+                };
+                let bindings: Vec<_> = variant.fields.members().map(|m| binding(&m)).collect();
                 let checks = fields_checks(&variant.fields, v_rule.as_deref(), false, |member, span| {
-                    let binding = match member {
-                        syn::Member::Named(id) => id.clone(),
-                        syn::Member::Unnamed(ix) => format_ident!("__f{}", ix.index),
-                    };
-                    quote_spanned!(span=> #binding)
+                    let b = binding(member);
+                    quote_spanned!(span=> #b)
                 })?;
                 // Where a variant's fields sit: under the variant's name
                 // (externally tagged), under `content` (adjacently tagged),
