@@ -66,6 +66,10 @@ pub struct TestClient {
     teardowns: Option<Teardowns>,
     runtime: RefCell<Runner>,
     limits: jero_engine::Limits,
+    /// Headers every request carries ([`TestClient::with_header`]).
+    default_headers: Vec<(String, String)>,
+    /// The cookies responses set, when kept ([`TestClient::with_cookie_jar`]).
+    jar: Option<RefCell<cookie_store::CookieStore>>,
 }
 
 /// The client's runtime, and the one waker every future it runs sees.
@@ -168,6 +172,8 @@ impl TestClient {
             teardowns: Some(wired.teardowns),
             runtime: RefCell::new(rt),
             limits: jero_engine::Limits::default(),
+            default_headers: Vec::new(),
+            jar: None,
         })
     }
 
@@ -192,6 +198,118 @@ impl TestClient {
     pub fn with_limits(mut self, limits: jero_engine::Limits) -> TestClient {
         self.limits = limits;
         self
+    }
+
+    /// Sends `name: value` with every request built from this client (not
+    /// with [`send_raw`](TestClient::send_raw)): credentials, say, or a
+    /// `host`. A request's own header of the same name (ASCII
+    /// case-insensitive) takes its place. Call it again for more headers;
+    /// repeats of a name are all sent.
+    ///
+    /// ```
+    /// # use jero::{endpoint, App, BoxError, Wiring};
+    /// # #[jero::contract(input)] struct Tenant { x_tenant: String }
+    /// # struct Who;
+    /// # #[endpoint(path = "/who")]
+    /// # impl Who { async fn get(&self, headers: Tenant) -> String { headers.x_tenant } }
+    /// # struct MyApp;
+    /// # impl App for MyApp {
+    /// #     async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> { w.include_endpoint(Who); Ok(()) }
+    /// # }
+    /// let client = jero_testing::TestClient::new(MyApp).with_header("x-tenant", "acme");
+    /// assert_eq!(client.get("/who").send().text(), "acme");
+    /// assert_eq!(client.get("/who").header("X-Tenant", "globex").send().text(), "globex");
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// As [`RequestBuilder::header`] does.
+    #[track_caller]
+    pub fn with_header(mut self, name: &str, value: &str) -> TestClient {
+        check_header(name, value);
+        self.default_headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// Keeps the cookies that responses set and sends them back with the
+    /// requests they apply to, as a browser does (RFC 6265, through the
+    /// `cookie_store` crate): `Path` and `Domain` are honoured against the
+    /// request's path and host (`testserver` unless the request names
+    /// another), `Max-Age` and `Expires` end a cookie (a removal, `Max-Age=0`,
+    /// deletes it at once), and the client counts as a secure origin, so
+    /// `Secure` cookies (the [`SetCookie`](jero::SetCookie) default) are
+    /// kept and sent. A cookie a request sets itself
+    /// ([`RequestBuilder::cookie`]) takes the place of the jar's cookie of
+    /// that name. [`send_raw`](TestClient::send_raw) neither sends nor keeps
+    /// cookies. Without a jar (the default) every request carries only the
+    /// cookies it is given.
+    ///
+    /// ```
+    /// # use jero::{contract, endpoint, App, BoxError, NoContent, SetCookie, Wiring};
+    /// # #[contract(input)] struct Session { session_id: Option<String> }
+    /// # struct Login;
+    /// # #[endpoint(path = "/login")]
+    /// # impl Login { async fn post(&self) -> NoContent { NoContent::new().cookie(SetCookie::new("session_id", "s-1")) } }
+    /// # struct Logout;
+    /// # #[endpoint(path = "/logout")]
+    /// # impl Logout { async fn post(&self) -> NoContent { NoContent::new().cookie(SetCookie::remove("session_id")) } }
+    /// # struct Me;
+    /// # #[endpoint(path = "/me")]
+    /// # impl Me { async fn get(&self, cookies: Session) -> String { cookies.session_id.unwrap_or_default() } }
+    /// # struct MyApp;
+    /// # impl App for MyApp {
+    /// #     async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> {
+    /// #         w.include_endpoint(Login); w.include_endpoint(Logout); w.include_endpoint(Me); Ok(())
+    /// #     }
+    /// # }
+    /// let client = jero_testing::TestClient::new(MyApp).with_cookie_jar();
+    /// assert_eq!(client.get("/me").send().text(), "");
+    /// client.post("/login").send();
+    /// assert_eq!(client.saved_cookie("session_id").as_deref(), Some("s-1"));
+    /// assert_eq!(client.get("/me").send().text(), "s-1");
+    /// client.post("/logout").send();
+    /// assert_eq!(client.saved_cookie("session_id"), None);
+    /// assert_eq!(client.get("/me").send().text(), "");
+    /// ```
+    pub fn with_cookie_jar(mut self) -> TestClient {
+        self.jar = Some(RefCell::default());
+        self
+    }
+
+    /// The value of the cookie `name` in the jar
+    /// ([`with_cookie_jar`](TestClient::with_cookie_jar)), percent-decoded
+    /// as [`TestResponse::cookie`] decodes it; `None` when the jar holds
+    /// none (or there is no jar). With several of that name (on different
+    /// paths or hosts), the one set first.
+    pub fn saved_cookie(&self, name: &str) -> Option<String> {
+        let jar = self.jar.as_ref()?.borrow();
+        let value = jar
+            .iter_unexpired()
+            .find(|c| c.name() == name)?
+            .value()
+            .to_owned();
+        Some(decode_cookie_value(value.as_bytes()))
+    }
+
+    /// Empties the jar (a browser that forgets its cookies); nothing
+    /// without one.
+    pub fn clear_cookies(&self) {
+        if let Some(jar) = &self.jar {
+            jar.borrow_mut().clear();
+        }
+    }
+
+    /// Keeps the cookies of the `set-cookie` headers in `headers`, a
+    /// response to a request for `url`; values that are not UTF-8 or not
+    /// cookies are ignored, as a browser ignores them.
+    fn keep_cookies(&self, url: &url::Url, headers: &[(String, Vec<u8>)]) {
+        let Some(jar) = &self.jar else { return };
+        let cookies = headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+            .filter_map(|(_, v)| std::str::from_utf8(v).ok())
+            .filter_map(|v| cookie_store::RawCookie::parse(v.to_owned()).ok());
+        jar.borrow_mut().store_response_cookies(cookies, url);
     }
 
     /// A request with any method.
@@ -297,17 +415,7 @@ impl TestClient {
     /// assert_eq!(resp.status(), 400); // HTTP/1.1 requires Host
     /// ```
     pub fn send_raw(&self, raw: Vec<u8>) -> TestResponse {
-        let mut stream = self.stream_raw(raw);
-        let mut body = BytesMut::new();
-        while let Some(chunk) = stream.next_chunk() {
-            body.extend_from_slice(&chunk);
-        }
-        TestResponse {
-            status: stream.status,
-            headers: std::mem::take(&mut stream.headers),
-            body: body.freeze(),
-            failed: stream.failed,
-        }
+        self.stream_raw(raw).collect()
     }
 
     /// [`send_raw`](TestClient::send_raw), handing back the response as it
@@ -450,18 +558,7 @@ impl<'c> RequestBuilder<'c> {
     /// or `transfer-encoding`: the client frames the body itself.
     #[track_caller]
     pub fn header(mut self, name: &str, value: &str) -> Self {
-        assert!(
-            jero_engine::is_token(name.as_bytes()),
-            "{name:?} is not a header name; use send_raw to send one"
-        );
-        assert!(
-            !value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)),
-            "the value of {name} holds CR, LF or NUL; use send_raw to send one"
-        );
-        assert!(
-            !name.eq_ignore_ascii_case("content-length") && !name.eq_ignore_ascii_case("transfer-encoding"),
-            "the client sets {name} from the body; use send_raw for framing of your own"
-        );
+        check_header(name, value);
         self.headers.push((name.to_owned(), value.to_owned()));
         self
     }
@@ -532,8 +629,63 @@ impl<'c> RequestBuilder<'c> {
         self
     }
 
-    /// The request as the bytes a client would send.
-    fn raw(&self) -> Vec<u8> {
+    /// The client's default headers this request does not replace, then
+    /// its own.
+    fn all_headers(&self) -> impl Iterator<Item = &(String, String)> + '_ {
+        let own = |name: &str| self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        self.client
+            .default_headers
+            .iter()
+            .filter(move |(n, _)| !own(n))
+            .chain(&self.headers)
+    }
+
+    /// The address the jar files this request's cookies under, when the
+    /// client keeps a jar: `https://` (a secure origin), the request's
+    /// `host` (`testserver` unless it names another) and its path. `None`
+    /// when that is not a URL (a test of a bad `host` or target).
+    fn jar_url(&self) -> Option<url::Url> {
+        self.client.jar.as_ref()?;
+        if !self.path.starts_with('/') {
+            return None;
+        }
+        let host = self
+            .all_headers()
+            .find(|(n, _)| n.eq_ignore_ascii_case("host"))
+            .map_or("testserver", |(_, v)| v.as_str());
+        // A host that is more than a host ("a/b", "u@h") would file the
+        // cookies elsewhere.
+        if host.contains(['/', '\\', '@', '?', '#']) {
+            return None;
+        }
+        url::Url::parse(&format!("https://{host}{}", encode_path(&self.path))).ok()
+    }
+
+    /// The jar's cookies for `url` as one `cookie` line's value, without
+    /// those the request sets itself; `None` when there are none.
+    fn jar_cookies(&self, url: &url::Url) -> Option<String> {
+        let jar = self.client.jar.as_ref()?.borrow();
+        let own: Vec<&str> = self
+            .all_headers()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("cookie"))
+            .flat_map(|(_, v)| v.split(';'))
+            .filter_map(|pair| pair.split_once('=').map(|(n, _)| n.trim()))
+            .collect();
+        let mut cookies = jar.matches(url);
+        // Longer paths first, then in the order they were first set (RFC
+        // 6265 5.4): the sort is stable, and the jar keeps that order.
+        cookies.sort_by_key(|c| std::cmp::Reverse(AsRef::<str>::as_ref(&c.path).len()));
+        let pairs: Vec<String> = cookies
+            .iter()
+            .filter(|c| !own.contains(&c.name()))
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect();
+        (!pairs.is_empty()).then(|| pairs.join("; "))
+    }
+
+    /// The request as the bytes a client would send, with the jar's
+    /// cookies for `url`.
+    fn raw(&self, url: Option<&url::Url>) -> Vec<u8> {
         let mut raw = String::new();
         let path = encode_path(&self.path);
         let _ = write!(raw, "{} {path}", self.method);
@@ -544,11 +696,14 @@ impl<'c> RequestBuilder<'c> {
             raw.extend(form_urlencoded::byte_serialize(v.as_bytes()));
         }
         raw.push_str(" HTTP/1.1\r\n");
-        if !self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        if !self.all_headers().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
             raw.push_str("host: testserver\r\n");
         }
-        for (n, v) in &self.headers {
+        for (n, v) in self.all_headers() {
             let _ = write!(raw, "{n}: {v}\r\n");
+        }
+        if let Some(cookies) = url.and_then(|url| self.jar_cookies(url)) {
+            let _ = write!(raw, "cookie: {cookies}\r\n");
         }
         if !self.body.is_empty() {
             let _ = write!(raw, "content-length: {}\r\n", self.body.len());
@@ -561,8 +716,7 @@ impl<'c> RequestBuilder<'c> {
 
     /// Sends the request and reads the whole response.
     pub fn send(self) -> TestResponse {
-        let raw = self.raw();
-        self.client.send_raw(raw)
+        self.stream().collect()
     }
 
     /// Sends the request and hands back the response as it streams: the
@@ -594,9 +748,39 @@ impl<'c> RequestBuilder<'c> {
     /// drop(ticks); // disconnects
     /// ```
     pub fn stream(self) -> TestStream<'c> {
-        let raw = self.raw();
-        self.client.stream_raw(raw)
+        let url = self.jar_url();
+        let stream = self.client.stream_raw(self.raw(url.as_ref()));
+        if let Some(url) = &url {
+            self.client.keep_cookies(url, &stream.headers);
+        }
+        stream
     }
+}
+
+/// Panics unless `name: value` is a header line the client may send (see
+/// [`RequestBuilder::header`]).
+#[track_caller]
+fn check_header(name: &str, value: &str) {
+    assert!(
+        jero_engine::is_token(name.as_bytes()),
+        "{name:?} is not a header name; use send_raw to send one"
+    );
+    assert!(
+        !value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)),
+        "the value of {name} holds CR, LF or NUL; use send_raw to send one"
+    );
+    assert!(
+        !name.eq_ignore_ascii_case("content-length") && !name.eq_ignore_ascii_case("transfer-encoding"),
+        "the client sets {name} from the body; use send_raw for framing of your own"
+    );
+}
+
+/// A cookie value as the app meant it: percent-decoded, as
+/// [`SetCookie`](jero::SetCookie) encodes it.
+fn decode_cookie_value(value: &[u8]) -> String {
+    percent_encoding::percent_decode(value)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// A path as a client sends it: no fragment (`#...` stays with the
@@ -730,11 +914,7 @@ impl TestResponse {
                 let pair = v.split(|&b| b == b';').next()?;
                 let eq = pair.iter().position(|&b| b == b'=')?;
                 let value = pair[eq + 1..].trim_ascii();
-                (pair[..eq].trim_ascii() == name.as_bytes()).then(|| {
-                    percent_encoding::percent_decode(value)
-                        .decode_utf8_lossy()
-                        .into_owned()
-                })
+                (pair[..eq].trim_ascii() == name.as_bytes()).then(|| decode_cookie_value(value))
             })
             .next_back()
     }
@@ -1007,6 +1187,20 @@ impl TestStream<'_> {
     /// serialize, a panic): the server would have cut the connection.
     pub fn failed(&self) -> bool {
         self.failed
+    }
+
+    /// Reads the rest of the body into a [`TestResponse`].
+    fn collect(mut self) -> TestResponse {
+        let mut body = BytesMut::new();
+        while let Some(chunk) = self.next_chunk() {
+            body.extend_from_slice(&chunk);
+        }
+        TestResponse {
+            status: self.status,
+            headers: std::mem::take(&mut self.headers),
+            body: body.freeze(),
+            failed: self.failed,
+        }
     }
 }
 
