@@ -113,19 +113,25 @@ pub(crate) struct Route {
 
 impl Route {
     pub(crate) fn compute_allow(&mut self) {
-        let mut names: Vec<&str> = Vec::new();
-        for (i, m) in METHODS.iter().enumerate() {
-            if self.ops[i].is_some() {
-                names.push(m.as_str().unwrap_or(""));
-                if *m == Method::Get {
-                    names.push("HEAD");
-                }
+        self.allow = allow_value(|i| self.ops[i].is_some());
+    }
+}
+
+/// An `Allow` value: the methods of [`METHODS`] that `has` picks (by
+/// index), HEAD with GET, and OPTIONS, sorted.
+fn allow_value(has: impl Fn(usize) -> bool) -> Bytes {
+    let mut names: Vec<&str> = Vec::new();
+    for (i, m) in METHODS.iter().enumerate() {
+        if has(i) {
+            names.push(m.as_str().unwrap_or(""));
+            if *m == Method::Get {
+                names.push("HEAD");
             }
         }
-        names.push("OPTIONS");
-        names.sort_unstable();
-        self.allow = Bytes::from(names.join(", "));
     }
+    names.push("OPTIONS");
+    names.sort_unstable();
+    Bytes::from(names.join(", "))
 }
 
 /// Renders a problem in the app's own error format.
@@ -242,7 +248,7 @@ impl Router {
     fn route<'p>(&self, method: Method, path: &'p str) -> Result<(&Op, SmallVec<[&'p str; 4]>), Response> {
         let matched = match self.matcher.at(path) {
             Ok(m) => m,
-            Err(_) => return Err(self.shared.render(Problem::not_found())),
+            Err(_) => return Err(self.unrouted(method, path)),
         };
         let route = &self.routes[*matched.value];
         let op_index = match method_index(method) {
@@ -263,6 +269,18 @@ impl Router {
             "slot values disagree with the router's for {path:?}"
         );
         Ok((&self.ops[op_index], slots))
+    }
+
+    /// The answer for a path no route matches: 404, except `OPTIONS *`
+    /// (a question about the server, RFC 9110 9.3.7), which is 204 with
+    /// the methods some route of the app allows.
+    #[cold]
+    fn unrouted(&self, method: Method, path: &str) -> Response {
+        if method == Method::Options && path == "*" {
+            let allow = allow_value(|i| self.routes.iter().any(|r| r.ops[i].is_some()));
+            return Response::new(204).with_header("allow", allow);
+        }
+        self.shared.render(Problem::not_found())
     }
 
     /// What [`Service::before_body`](jero_engine::Service::before_body)

@@ -1423,6 +1423,21 @@ fn options_on_an_unknown_url_is_404() {
     problem(&client().options("/nope").send(), 404, "not-found");
 }
 
+/// `OPTIONS *` asks about the server (RFC 9110 9.3.7): 204 with every
+/// method some route allows. `*` is no target for other methods.
+#[test]
+fn options_star_is_204_with_the_app_s_methods() {
+    let c = client();
+    let resp = c.options("*").send();
+    assert_eq!(resp.status(), 204);
+    assert_eq!(
+        resp.header("allow"),
+        Some("DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT")
+    );
+    assert!(resp.body().is_empty());
+    problem(&c.get("*").send(), 400, "malformed-request");
+}
+
 #[test]
 fn item_resource_on_templated_mount_allows_only_its_methods() {
     let c = client();

@@ -225,6 +225,11 @@ fn options_is_204_with_allow() {
     assert_eq!(resp.header("content-length"), None);
     let next = conn.get("/widgets/w2");
     assert_eq!(next.status, 200);
+    let resp = conn.send("OPTIONS", "*", &[], b"");
+    assert_eq!(resp.status, 204);
+    assert_eq!(resp.header("allow"), Some("GET, HEAD, OPTIONS, POST"));
+    assert_eq!(resp.header("content-length"), None);
+    assert_eq!(conn.get("/widgets/w3").status, 200);
     server.stop();
 }
 
