@@ -106,12 +106,27 @@ impl ServerBuilder {
 
     /// Binds one `SO_REUSEPORT` listener per worker. Once this returns, the
     /// kernel accepts connections on the address (they queue until served).
+    ///
+    /// An address another socket listens on is an error
+    /// ([`io::ErrorKind::AddrInUse`]), another server of this kind
+    /// included: `SO_REUSEPORT` alone would let a second process of the
+    /// same user share the port and take part of its connections.
+    ///
+    /// ```
+    /// let first = jero_engine::Server::builder().addr("127.0.0.1:0").bind().unwrap();
+    /// let taken = first.local_addr().to_string();
+    /// let second = jero_engine::Server::builder().addr(taken).bind();
+    /// assert_eq!(second.unwrap_err().kind(), std::io::ErrorKind::AddrInUse);
+    /// ```
     pub fn bind(self) -> io::Result<Server> {
         let addr = self
             .addr
             .to_socket_addrs()?
             .next()
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "address resolves to nothing"))?;
+        if addr.port() != 0 {
+            check_free(addr)?;
+        }
         let first = listener(addr)?;
         let local_addr = first.local_addr()?;
         let mut listeners = vec![first];
@@ -126,6 +141,22 @@ impl ServerBuilder {
             handle_signals: self.handle_signals,
         })
     }
+}
+
+/// Fails with `AddrInUse` if a socket listens on `addr`: a socket
+/// without `SO_REUSEPORT` cannot bind beside one, reuse-port or not
+/// (`SO_REUSEADDR` still lets it past connections of an earlier run in
+/// `TIME_WAIT`). It is closed before the workers' listeners bind.
+fn check_free(addr: SocketAddr) -> io::Result<()> {
+    let probe = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    probe.set_reuse_address(true)?;
+    probe.bind(&addr.into()).map_err(|e| match e.kind() {
+        io::ErrorKind::AddrInUse => io::Error::new(
+            io::ErrorKind::AddrInUse,
+            format!("{addr} is in use: another server listens on it"),
+        ),
+        _ => e,
+    })
 }
 
 fn listener(addr: SocketAddr) -> io::Result<StdListener> {

@@ -1254,3 +1254,35 @@ fn shutdown_drops_what_outlasts_the_grace_period(d: Drv) {
         "a dropped stream must not look finished (no last chunk)"
     );
 }
+
+/// A port a running server listens on cannot be bound again (a second
+/// process would take part of its connections through `SO_REUSEPORT`);
+/// once that server has stopped, with connections it served closed, a
+/// new one binds the port at once (`TIME_WAIT` does not hold it).
+#[test]
+fn a_port_in_use_is_refused_and_free_again_after_the_server_stops() {
+    let mut server = TestServer::with(
+        common::EPOLL,
+        Opts {
+            workers: 2,
+            ..Opts::default()
+        },
+    );
+    let taken = server.addr;
+    let again = || {
+        jero_engine::Server::builder()
+            .addr(taken.to_string())
+            .handle_signals(false)
+            .bind()
+    };
+    let err = again().expect_err("a second server bound a port in use");
+    assert_eq!(err.kind(), ErrorKind::AddrInUse);
+    assert!(err.to_string().contains(&taken.to_string()), "{err}");
+    // Served connections, closed by the server first, leave TIME_WAIT.
+    let mut c = server.connect();
+    c.send(b"GET /hello HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n");
+    c.read_to_close();
+    server.stop();
+    let rebound = again().expect("the port is free once the server stopped");
+    assert_eq!(rebound.local_addr(), taken);
+}
