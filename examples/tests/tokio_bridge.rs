@@ -1,0 +1,104 @@
+//! The README's recipe for libraries built on tokio (sqlx, reqwest, redis):
+//! they need a tokio reactor, which a jero worker (monoio) is not, so they
+//! run on a tokio runtime of their own, and a handler awaits the
+//! `JoinHandle`, woken from tokio's threads.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use jero::{contract, endpoint, App, BoxError, Wiring};
+use jero_testing::TestClient;
+
+/// The app's tokio runtime: two threads of its own, started on first use.
+static TOKIO: LazyLock<tokio::runtime::Runtime> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+});
+
+#[contract(input)]
+struct Delay {
+    ms: u64,
+}
+
+#[contract]
+struct Waited {
+    ms: u64,
+    on_tokio: bool,
+}
+
+struct Slow;
+
+#[endpoint(path = "/slow")]
+impl Slow {
+    async fn get(&self, params: Delay) -> Waited {
+        let ms = params.ms;
+        // A tokio timer, as a tokio client library's IO would be: it
+        // panics outside a tokio runtime ("there is no reactor running").
+        let on_tokio = TOKIO.spawn(async move {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            tokio::runtime::Handle::try_current().is_ok()
+        });
+        Waited {
+            ms,
+            on_tokio: on_tokio.await.expect("the tokio task finished"),
+        }
+    }
+}
+
+struct MyApp;
+
+impl App for MyApp {
+    async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> {
+        w.include_endpoint(Slow);
+        Ok(())
+    }
+}
+
+#[test]
+fn a_handler_awaits_work_on_a_tokio_runtime() {
+    let client = TestClient::new(MyApp);
+    for ms in [0, 20] {
+        let res = client.get("/slow").query("ms", &ms.to_string()).send();
+        assert_eq!(res.status(), 200, "{}", res.text());
+        assert_eq!(
+            res.json::<serde_json::Value>(),
+            serde_json::json!({"ms": ms, "on_tokio": true})
+        );
+    }
+}
+
+#[test]
+fn over_a_socket_too() {
+    let bound = jero::serve(MyApp)
+        .addr("127.0.0.1:0")
+        .workers(1)
+        .handle_signals(false)
+        .bind()
+        .expect("bind");
+    let addr = bound.local_addr();
+    let stop = bound.shutdown_handle();
+    let server = std::thread::spawn(move || bound.run());
+    let body = get(addr, "/slow?ms=20");
+    assert!(body.ends_with(r#"{"ms":20,"on_tokio":true}"#), "{body}");
+    stop.shutdown();
+    server.join().expect("server thread").expect("server ran");
+}
+
+/// One GET over a fresh connection; the whole response as text.
+fn get(addr: std::net::SocketAddr, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(addr).expect("connect");
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        conn,
+        "GET {path} HTTP/1.1\r\nhost: t\r\nconnection: close\r\n\r\n"
+    )
+    .expect("send");
+    let mut out = String::new();
+    conn.read_to_string(&mut out).expect("read");
+    out
+}
