@@ -962,10 +962,19 @@ impl TestResponse {
     ///
     /// # Panics
     ///
-    /// If the body is not a problem (the message shows the body).
+    /// If the response is not a problem: the message gives its status,
+    /// content type and body.
     #[track_caller]
     pub fn problem(&self) -> ProblemDetails {
-        self.json()
+        match serde_json::from_slice(&self.body) {
+            Ok(problem) => problem,
+            Err(e) => panic!(
+                "the response is not a problem ({e}): status {}, content-type {:?}, body {:?}",
+                self.status,
+                first_header(&self.headers, "content-type"),
+                self.text()
+            ),
+        }
     }
 }
 
