@@ -7,7 +7,7 @@
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a jero contract",
     label = "not declared with #[jero::contract]",
-    note = "add `#[jero::contract]` above the declaration of `{Self}`; everything that crosses the wire is a declared contract"
+    note = "everything that crosses the wire is a declared contract: add `#[jero::contract]` above the declaration of `{Self}`, or, for a type of another crate (a number, a `String`), declare a #[jero::contract] struct with it as a field (a path or query argument names its values by its fields)"
 )]
 pub trait Contract: schemars::JsonSchema {
     /// Whether one of the fields, as a typed response header, may be

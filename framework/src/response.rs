@@ -172,7 +172,7 @@ pub struct Responses<'g> {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a jero handler",
     label = "not a response type",
-    note = "return a #[jero::contract] struct, a Vec of them, String, jero::Bytes, or Result<T, E> of those"
+    note = "return a #[jero::contract] struct, a Vec of them, String, jero::Bytes, a response wrapper (JsonResponse, Created, NoContent, ...), an enum of outcomes with #[derive(jero::IntoResponse)], or Result<T, E> of those with E a #[jero::error] type or such an enum"
 )]
 pub trait IntoResponse {
     /// Whether every value of the type is an error: `#[jero::error]` types,

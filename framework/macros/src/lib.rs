@@ -133,6 +133,13 @@ fn expand_impl(
         let Some(&(_, method, body_allowed)) = table.iter().find(|(n, _, _)| *n == name) else {
             let names: Vec<&str> = table.iter().map(|(n, _, _)| *n).collect();
             let msg = match kind {
+                _ if name == "options" || name == "head" => format!(
+                    "`{name}` is answered by the framework: {}. Remove the method",
+                    match name.as_str() {
+                        "head" => "HEAD is served from the GET handler, without the body",
+                        _ => "OPTIONS is 204 with `Allow`, the route's methods",
+                    }
+                ),
                 Kind::Resource => format!(
                     "`{name}` is not a resource operation; a resource's methods must be named one of {}. \
                      Move helper methods to a separate impl block, or use #[jero::endpoint] for other routes",
@@ -796,6 +803,11 @@ pub fn contract(args: TokenStream, input: TokenStream) -> TokenStream {
     });
     parse_macro_input!(args with parser);
     let item = parse_macro_input!(input as syn::DeriveInput);
+    // Said once, and the struct still declared (as input), so that its
+    // uses do not add errors of their own.
+    let part_error = ser.then(|| form_part_in_output(&item)).flatten();
+    ser &= part_error.is_none();
+    let part_error = part_error.map(|e| e.to_compile_error());
     let name = &item.ident;
     let (impl_g, ty_g, _) = item.generics.split_for_impl();
     let mut derives = vec![quote!(::jero::__private::schemars::JsonSchema)];
@@ -821,6 +833,7 @@ pub fn contract(args: TokenStream, input: TokenStream) -> TokenStream {
         quote!(Self: ::jero::__private::schemars::JsonSchema),
     );
     quote! {
+        #part_error
         #[derive(#(#derives),*)]
         #[serde(crate = "::jero::__private::serde")]
         #[schemars(crate = "::jero::__private::schemars")]
@@ -832,6 +845,42 @@ pub fn contract(args: TokenStream, input: TokenStream) -> TokenStream {
         }
     }
     .into()
+}
+
+/// An error for a field holding a form part (`FilePart`, `FormPart`, in
+/// any wrapper) of a contract that would also be serialized: a form is
+/// only read, and serde's error ("`FilePart` does not implement
+/// `Serialize`") pointed at a type the user does not own.
+fn form_part_in_output(item: &syn::DeriveInput) -> Option<syn::Error> {
+    fn names_a_part(ty: &Type) -> bool {
+        match ty {
+            Type::Path(p) => p.path.segments.iter().any(|seg| {
+                seg.ident == "FilePart"
+                    || seg.ident == "FormPart"
+                    || match &seg.arguments {
+                        syn::PathArguments::AngleBracketed(args) => args.args.iter().any(|a| match a {
+                            syn::GenericArgument::Type(t) => names_a_part(t),
+                            _ => false,
+                        }),
+                        _ => false,
+                    }
+            }),
+            Type::Array(a) => names_a_part(&a.elem),
+            Type::Group(g) => names_a_part(&g.elem),
+            Type::Paren(p) => names_a_part(&p.elem),
+            _ => false,
+        }
+    }
+    let fields: Vec<&syn::Field> = match &item.data {
+        syn::Data::Struct(s) => s.fields.iter().collect(),
+        syn::Data::Enum(e) => e.variants.iter().flat_map(|v| v.fields.iter()).collect(),
+        syn::Data::Union(_) => Vec::new(),
+    };
+    let field = fields.into_iter().find(|f| names_a_part(&f.ty))?;
+    Some(syn::Error::new_spanned(
+        &field.ty,
+        "a form part is only ever read: declare the form with #[jero::contract(input)]",
+    ))
 }
 
 /// Whether the type's JSON form is an object: a struct with named fields

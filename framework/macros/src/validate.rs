@@ -288,13 +288,14 @@ fn check_regex(p: &Expr) -> syn::Result<()> {
     match p {
         Expr::Lit(syn::ExprLit { lit: Lit::Str(s), .. }) => match regex::Regex::new(&s.value()) {
             Ok(_) => Ok(()),
-            Err(e) => Err(syn::Error::new(
+            Err(e @ regex::Error::CompiledTooBig(_)) => Err(syn::Error::new(
                 s.span(),
                 format!(
-                    "invalid pattern (simplify it: a counted repetition inside another, \
+                    "pattern too large (simplify it: a counted repetition inside another, \
                      like `(\\w{{100}}){{100}}`, multiplies its size): {e}"
                 ),
             )),
+            Err(e) => Err(syn::Error::new(s.span(), format!("invalid pattern: {e}"))),
         },
         other => Err(syn::Error::new(
             other.span(),
