@@ -1,7 +1,6 @@
 //! The complete example through the TestClient: every resource method,
 //! binding and its constraints, authentication, typed responses, the
-//! document, the lifecycle (the app's own store closed when it stops), and a
-//! stand-in store handed to the app.
+//! document, the lifecycle, and a stand-in store handed to the app.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -267,48 +266,4 @@ fn a_store_given_by_the_caller_is_not_torn_down_with_the_app() {
     drop(c);
     assert!(!store.is_closed(), "the caller's store is the caller's to close");
     assert_eq!(store.list("alice", 0, 10)[0].title, "kept");
-}
-
-/// Captured log output, for the teardown test below.
-#[derive(Clone, Default)]
-struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[test]
-fn the_app_s_own_store_closes_when_the_app_stops() {
-    // The store the app makes is managed: its teardown runs when the app
-    // stops (here, when the client is dropped), before the shutdown log
-    // step registered ahead of it (teardowns run in reverse order), and
-    // sees the notes written while the app ran.
-    let logs = Captured::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    tracing::subscriber::with_default(subscriber, || {
-        let c = client();
-        create(&c, ALICE, json!({"title": "one"}));
-        create(&c, BOB, json!({"title": "two"}));
-        let text = || String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-        assert!(!text().contains("note store closed"), "{}", text());
-        drop(c);
-        let text = text();
-        let stopped = text.find("notes service stopped").expect("the teardown step ran");
-        let closed = text.find("note store closed").expect("the store was closed");
-        assert!(
-            text[closed..].lines().next().unwrap().contains("notes=2"),
-            "{text}"
-        );
-        assert!(closed < stopped, "teardowns run in reverse order: {text}");
-    });
 }
