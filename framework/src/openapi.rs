@@ -577,10 +577,11 @@ fn resolve_doc(schema: &schemars::Schema, generator: &SchemaGenerator) -> schema
     resolved
 }
 
-/// The fields of a contract's schema (a struct's properties), in order:
-/// each wire name, whether it is required (no default, not optional) and
-/// its schema, as the document has it.
-fn fields(contract: &schemars::Schema, generator: &SchemaGenerator) -> Vec<(String, bool, Value)> {
+/// The fields of a contract whose values are header, query, path or
+/// cookie text (a struct's properties), in order: each wire name, whether
+/// it is required (no default, not optional) and its schema, as the
+/// document has it, without `null` ([`without_null`]).
+pub(crate) fn fields(contract: &schemars::Schema, generator: &SchemaGenerator) -> Vec<(String, bool, Value)> {
     let resolved = resolve_doc(contract, generator);
     let required: Vec<&str> = resolved
         .get("required")
@@ -592,8 +593,49 @@ fn fields(contract: &schemars::Schema, generator: &SchemaGenerator) -> Vec<(Stri
     };
     props
         .iter()
-        .map(|(field, schema)| (field.clone(), required.contains(&field.as_str()), schema.clone()))
+        .map(|(field, schema)| {
+            let required = required.contains(&field.as_str());
+            (field.clone(), required, without_null(schema.clone()))
+        })
         .collect()
+}
+
+/// A text value's schema without the `null` an `Option` adds to it:
+/// text (a header, a query or path parameter, a cookie) is never null,
+/// an absent value is no value (`required: false` says so). `type:
+/// ["string", "null"]` becomes `type: "string"`, and `anyOf: [X, {type:
+/// null}]` becomes `X` (with the schema's own keywords, a description
+/// say, kept beside it).
+fn without_null(mut schema: Value) -> Value {
+    let Some(obj) = schema.as_object_mut() else {
+        return schema;
+    };
+    if let Some(Value::Array(types)) = obj.get_mut("type") {
+        types.retain(|t| t != "null");
+        if let [only] = types.as_slice() {
+            let only = only.clone();
+            obj.insert("type".into(), only);
+        }
+    }
+    for key in ["anyOf", "oneOf"] {
+        let Some(Value::Array(options)) = obj.get_mut(key) else {
+            continue;
+        };
+        options.retain(|o| o.get("type") != Some(&Value::from("null")));
+        if let [only] = options.as_slice() {
+            let only = only.clone();
+            obj.remove(key);
+            match only {
+                // `$ref` with siblings is allowed in OpenAPI 3.1.
+                Value::Object(o) => obj.extend(o),
+                other => return other,
+            }
+        }
+    }
+    if obj.get("default") == Some(&Value::Null) {
+        obj.remove("default");
+    }
+    schema
 }
 
 /// A form's schema with its lists of parts not required (unless they have a

@@ -97,21 +97,12 @@ pub(crate) fn header_specs<H: crate::HeaderContract>(generator: &mut SchemaGener
     let Some(schema) = H::schema(generator) else {
         return Vec::new();
     };
-    let resolved = resolve(&schema, generator);
-    let required: Vec<&str> = resolved
-        .get("required")
-        .and_then(|r| r.as_array())
-        .map(|r| r.iter().filter_map(|v| v.as_str()).collect())
-        .unwrap_or_default();
-    let Some(properties) = resolved.get("properties").and_then(|p| p.as_object()) else {
-        return Vec::new();
-    };
-    properties
-        .iter()
-        .map(|(wire, schema)| HeaderSpec {
-            name: crate::headers::kebab(wire),
-            required: required.contains(&wire.as_str()),
-            schema: schema.clone(),
+    crate::openapi::fields(&schema, generator)
+        .into_iter()
+        .map(|(wire, required, schema)| HeaderSpec {
+            name: crate::headers::kebab(&wire),
+            required,
+            schema,
         })
         .collect()
 }

@@ -61,11 +61,21 @@ struct NotePath {
     note_id: String,
 }
 
+/// The order of a listing.
+#[contract]
+#[serde(rename_all = "lowercase")]
+enum Order {
+    Newest,
+    Oldest,
+}
+
 #[contract]
 struct Page {
     #[serde(default)]
     limit: u32,
     cursor: Option<String>,
+    /// Newest first unless asked.
+    order: Option<Order>,
 }
 
 #[contract]
@@ -230,7 +240,10 @@ fn parameters_come_from_path_query_and_header_contracts() {
         d["paths"]["/notes"]["get"]["parameters"],
         json!([
             {"name": "limit", "in": "query", "required": false, "schema": {"type": "integer", "format": "uint32", "minimum": 0, "default": 0}},
-            {"name": "cursor", "in": "query", "required": false, "schema": {"type": ["string", "null"]}},
+            // An Option's `null` is left out: a query value is text, never
+            // null (absent is `required: false`).
+            {"name": "cursor", "in": "query", "required": false, "schema": {"type": "string"}},
+            {"name": "order", "in": "query", "required": false, "schema": {"$ref": "#/components/schemas/Order", "description": "Newest first unless asked."}},
             {"name": "x-trace-id", "in": "header", "required": true, "schema": {"type": "string"}},
         ])
     );
@@ -1029,8 +1042,8 @@ fn a_form_parts_typed_headers_are_documented_in_its_encoding() {
     let media = &d["paths"]["/signed"]["post"]["requestBody"]["content"]["multipart/form-data"];
     let meta = json!({
         "x-checksum": {"required": true, "schema": {"type": "string", "minLength": 8, "maxLength": 8}},
-        "x-revision": {"required": false, "schema": {"type": ["integer", "null"], "format": "uint32", "minimum": 0}},
-        "x-request-id": {"required": false, "schema": {"type": ["string", "null"]}},
+        "x-revision": {"required": false, "schema": {"type": "integer", "format": "uint32", "minimum": 0}},
+        "x-request-id": {"required": false, "schema": {"type": "string"}},
     });
     let page = json!({
         "x-page-number": {"required": true, "schema": {"type": "integer", "format": "uint32", "minimum": 0}},
