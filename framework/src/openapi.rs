@@ -579,10 +579,11 @@ fn resolve_doc(schema: &schemars::Schema, generator: &SchemaGenerator) -> schema
 
 /// The fields of a contract whose values are header, query, path or
 /// cookie text (a struct's properties), in order: each wire name, whether
-/// it is required (no default, not optional) and its schema, as the
-/// document has it, without `null` ([`without_null`]).
+/// it is required (no default, not optional, not a list that may be
+/// empty: [`lists_optional`]) and its schema, as the document has it,
+/// without `null` ([`without_null`]).
 pub(crate) fn fields(contract: &schemars::Schema, generator: &SchemaGenerator) -> Vec<(String, bool, Value)> {
-    let resolved = resolve_doc(contract, generator);
+    let resolved = resolve_doc(&lists_optional(contract.clone(), generator), generator);
     let required: Vec<&str> = resolved
         .get("required")
         .and_then(Value::as_array)
@@ -640,7 +641,8 @@ fn without_null(mut schema: Value) -> Value {
 
 /// A form's schema with its lists of parts not required (unless they have a
 /// minimum length): a list binds zero parts when none is sent (where a JSON body's list is required
-/// unless it has a default). A copy of the definition, inline, when it
+/// unless it has a default), as a list of query parameters, headers or
+/// cookies binds zero entries. A copy of the definition, inline, when it
 /// lists one as required; else `form` itself.
 fn lists_optional(form: schemars::Schema, generator: &SchemaGenerator) -> schemars::Schema {
     let mut resolved = resolve_doc(&form, generator);

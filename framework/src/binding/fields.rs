@@ -123,9 +123,14 @@ fn is_not_utf8(v: &str) -> bool {
 }
 
 /// Deserializes a struct from named text entries.
+#[derive(Clone, Copy)]
 pub(crate) struct Fields<'a, 'e> {
     pub(crate) entries: &'e [Entry<'a>],
     pub(crate) matching: Match,
+    /// Fields handed over with no entries where they have none, instead of
+    /// left to serde as missing: a list takes that as empty (see
+    /// `binding::lists_missing`). Empty on the first pass.
+    pub(crate) empty: &'e [&'static str],
     /// The query's reading: a struct also sees the entries none of its
     /// fields takes (after its own, so that `deny_unknown_fields` and
     /// `alias` work), and a scalar field given twice is an error. Headers
@@ -287,7 +292,7 @@ impl<'de, 'a, 'e> MapAccess<'de> for StructAccess<'a, 'e> {
             let field = self.fields[self.next];
             self.next += 1;
             let values = self.src.values_of(field);
-            if values.is_empty() {
+            if values.is_empty() && !self.src.empty.contains(&field) {
                 continue;
             }
             self.current = Some((field, values));
@@ -626,6 +631,7 @@ mod tests {
         Fields {
             entries,
             matching: m,
+            empty: &[],
             strict: false,
         }
     }

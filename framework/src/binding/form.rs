@@ -134,7 +134,7 @@ pub struct FilePart {
 ///     form["encoding"]["scans"]["headers"],
 ///     serde_json::json!({
 ///         "x-checksum": {"required": true, "schema": {"type": "string", "minLength": 8, "maxLength": 8}},
-///         "x-page": {"required": false, "schema": {"type": ["integer", "null"], "format": "uint32", "minimum": 0}},
+///         "x-page": {"required": false, "schema": {"type": "integer", "format": "uint32", "minimum": 0}},
 ///     })
 /// );
 /// ```
@@ -216,8 +216,9 @@ impl<H: Contract + DeserializeOwned> PartHeaders for H {
             })
             .collect();
         let describe = |e| super::describe_field("header", e, crate::headers::kebab);
-        let bound = H::deserialize(super::fields::Fields {
+        let bound = super::from_fields::<H>(super::fields::Fields {
             entries: &entries,
+            empty: &[],
             matching: super::fields::Match::Header,
             strict: false,
         })

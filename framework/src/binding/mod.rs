@@ -206,6 +206,7 @@ pub fn bind_path<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T
     }
     let fields = Fields {
         entries: &entries,
+        empty: &[],
         matching: Match::Exact,
         strict: false,
     };
@@ -241,6 +242,7 @@ pub fn bind_params<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result
         .collect();
     let fields = Fields {
         entries: &entries,
+        empty: &[],
         matching: Match::Exact,
         strict: true,
     };
@@ -257,8 +259,48 @@ fn bind_fields<T: DeserializeOwned + Contract>(
     fields: Fields<'_, '_>,
     problem: impl Fn(FieldError) -> Problem,
 ) -> Result<T, Problem> {
-    let value = T::deserialize(fields).map_err(&problem)?;
+    let value = from_fields(fields).map_err(&problem)?;
     checked(value, problem)
+}
+
+/// `T` from `fields`, its lists zero or more ([`lists_missing`]).
+#[inline]
+pub(crate) fn from_fields<T: DeserializeOwned>(fields: Fields<'_, '_>) -> Result<T, FieldError> {
+    T::deserialize(fields).or_else(|e| lists_missing(fields, e))
+}
+
+/// `T` from `fields` once serde has called a field missing (`first`):
+/// each missing field that is a list (`Vec`, a set) binds empty, zero
+/// entries, as a form's lists of parts do, so that `tags: Vec<String>`
+/// takes a query without `tags`; a missing field of another type is the
+/// error, as serde said it. One more pass per missing list.
+#[cold]
+#[inline(never)]
+fn lists_missing<T: DeserializeOwned>(fields: Fields<'_, '_>, first: FieldError) -> Result<T, FieldError> {
+    let mut empty: SmallVec<[&'static str; 4]> = SmallVec::new();
+    let mut missing = first;
+    loop {
+        let named = missing
+            .message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.strip_suffix('`'));
+        let field = named
+            .filter(|_| missing.field.is_none())
+            .and_then(|name| fields::field_names::<T>().iter().copied().find(|f| *f == name))
+            .filter(|f| !empty.contains(f));
+        let Some(field) = field else { return Err(missing) };
+        empty.push(field);
+        match T::deserialize(Fields {
+            empty: &empty,
+            ..fields
+        }) {
+            Ok(value) => return Ok(value),
+            // Another field missing: it may be a list too.
+            Err(e) if e.field.is_none() && e.message.starts_with("missing field `") => missing = e,
+            // This one is not a list: serde's error stands.
+            Err(_) => return Err(missing),
+        }
+    }
 }
 
 /// `value` once its declared constraints hold; a violation becomes the
@@ -341,6 +383,7 @@ pub fn bind_headers<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
         .collect();
     let fields = Fields {
         entries: &entries,
+        empty: &[],
         matching: Match::Header,
         strict: false,
     };
@@ -375,6 +418,7 @@ pub fn bind_cookies<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Resul
     let entries = cookie_entries(cx);
     let fields = Fields {
         entries: &entries,
+        empty: &[],
         matching: Match::Exact,
         strict: false,
     };
