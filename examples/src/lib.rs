@@ -23,19 +23,32 @@ pub struct Options {
     pub workers: usize,
 }
 
+/// What `--help` prints, and bad input after its error.
+const USAGE: &str = "usage: [--addr HOST:PORT] [--workers N]
+  --addr HOST:PORT  the address to listen on (else JERO_ADDR, else 127.0.0.1:8000)
+  --workers N       worker threads (else JERO_WORKERS, else one per core)";
+
 impl Options {
-    /// Parses `std::env::args()`; exits with a usage message on bad input.
+    /// Parses `std::env::args()`; `--help` (or `-h`) prints the usage and
+    /// exits 0; bad input exits 2 with the error and the usage.
     pub fn from_args() -> Options {
-        match Options::parse(std::env::args().skip(1)) {
+        let args: Vec<String> = std::env::args().skip(1).collect();
+        if args.iter().any(|a| a == "--help" || a == "-h") {
+            println!("{USAGE}");
+            std::process::exit(0);
+        }
+        match Options::parse(args) {
             Ok(o) => o,
             Err(msg) => {
-                eprintln!("{msg}\nusage: [--addr HOST:PORT] [--workers N]");
+                eprintln!("{msg}\n{USAGE}");
                 std::process::exit(2);
             }
         }
     }
 
-    /// Parses the given arguments (without the program name).
+    /// Parses the given arguments (without the program name). A flag wins
+    /// over its environment variable, which is then not read; a variable
+    /// set empty counts as unset.
     ///
     /// ```
     /// let o = jero_examples::Options::parse(["--addr", "127.0.0.1:9", "--workers", "3"].map(String::from)).unwrap();
@@ -44,11 +57,8 @@ impl Options {
     /// assert!(jero_examples::Options::parse(["--workers", "x"].map(String::from)).is_err());
     /// ```
     pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Options, String> {
-        let mut addr = std::env::var("JERO_ADDR").ok();
-        let mut workers = match std::env::var("JERO_WORKERS") {
-            Ok(v) => Some(parse_workers(&v)?),
-            Err(_) => None,
-        };
+        let mut addr = None;
+        let mut workers = None;
         let mut args = args.into_iter();
         while let Some(arg) = args.next() {
             let (key, inline) = match arg.split_once('=') {
@@ -63,22 +73,30 @@ impl Options {
             };
             match key.as_str() {
                 "--addr" => addr = Some(value()?),
-                "--workers" => workers = Some(parse_workers(&value()?)?),
+                "--workers" => workers = Some(parse_workers("--workers", &value()?)?),
                 other => return Err(format!("unknown argument {other}")),
             }
         }
-        Ok(Options {
-            addr: addr.unwrap_or_else(|| "127.0.0.1:8000".to_owned()),
-            workers: workers
-                .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)),
-        })
+        let env = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+        let addr = match addr.or_else(|| env("JERO_ADDR")) {
+            Some(a) => a,
+            None => "127.0.0.1:8000".to_owned(),
+        };
+        let workers = match workers {
+            Some(n) => n,
+            None => match env("JERO_WORKERS") {
+                Some(v) => parse_workers("JERO_WORKERS", &v)?,
+                None => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            },
+        };
+        Ok(Options { addr, workers })
     }
 }
 
-fn parse_workers(v: &str) -> Result<usize, String> {
+fn parse_workers(source: &str, v: &str) -> Result<usize, String> {
     match v.parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!("--workers must be a positive integer, got {v:?}")),
+        _ => Err(format!("{source} must be a positive integer, got {v:?}")),
     }
 }
 

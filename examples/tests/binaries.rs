@@ -136,6 +136,70 @@ fn bad_flags_are_refused_with_usage() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("usage:"));
 }
 
+#[test]
+fn help_prints_the_usage_and_exits_zero() {
+    for flag in ["--help", "-h"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_demo"))
+            .arg(flag)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{flag}");
+        let usage = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            usage.starts_with("usage:") && usage.contains("JERO_ADDR"),
+            "{usage}"
+        );
+    }
+}
+
+#[test]
+fn a_flag_wins_over_its_variable_and_an_empty_variable_is_unset() {
+    let run = |vars: &[(&str, &str)], args: &[&str]| {
+        let _binding = binding();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hello"))
+            .envs(vars.iter().copied())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        (line, status.code(), err)
+    };
+    // A bad JERO_WORKERS is not read when --workers is given.
+    let (line, _, err) = run(
+        &[("JERO_WORKERS", "abc")],
+        &["--workers", "1", "--addr", "127.0.0.1:0"],
+    );
+    assert!(
+        line.starts_with("listening on http://127.0.0.1:"),
+        "{line:?} {err}"
+    );
+    // Set but empty: the default (one per core), not an error.
+    let (line, _, err) = run(
+        &[("JERO_WORKERS", ""), ("JERO_ADDR", "")],
+        &["--addr", "127.0.0.1:0"],
+    );
+    assert!(
+        line.starts_with("listening on http://127.0.0.1:"),
+        "{line:?} {err}"
+    );
+    // Read, and refused by its own name, when no flag is given.
+    let (line, code, err) = run(&[("JERO_WORKERS", "abc")], &["--addr", "127.0.0.1:0"]);
+    assert_eq!((line.as_str(), code), ("", Some(2)), "{err}");
+    assert!(
+        err.starts_with("JERO_WORKERS must be a positive integer"),
+        "{err}"
+    );
+}
+
 /// The body after the head of a `Connection: close` response.
 fn body_of(resp: &str) -> &str {
     resp.split_once("\r\n\r\n").map_or("", |(_, b)| b)
