@@ -129,7 +129,7 @@ pub(crate) struct Fields<'a, 'e> {
     pub(crate) matching: Match,
     /// Fields handed over with no entries where they have none, instead of
     /// left to serde as missing: a list takes that as empty (see
-    /// `binding::lists_missing`). Empty on the first pass.
+    /// `binding::from_fields`). Empty on the first pass.
     pub(crate) empty: &'e [&'static str],
     /// The query's reading: a struct also sees the entries none of its
     /// fields takes (after its own, so that `deny_unknown_fields` and
