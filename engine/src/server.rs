@@ -110,7 +110,9 @@ impl ServerBuilder {
     /// An address another socket listens on is an error
     /// ([`io::ErrorKind::AddrInUse`]), another server of this kind
     /// included: `SO_REUSEPORT` alone would let a second process of the
-    /// same user share the port and take part of its connections.
+    /// same user share the port and take part of its connections. The
+    /// check is made just before the listeners bind: two servers started
+    /// in the same instant can both pass it.
     ///
     /// ```
     /// let first = jero_engine::Server::builder().addr("127.0.0.1:0").bind().unwrap();

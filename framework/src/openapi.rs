@@ -627,11 +627,21 @@ fn without_null(mut schema: Value) -> Value {
             let only = only.clone();
             obj.remove(key);
             match only {
-                // `$ref` with siblings is allowed in OpenAPI 3.1.
-                Value::Object(o) => obj.extend(o),
+                // `$ref` with siblings is allowed in OpenAPI 3.1; the
+                // field's own keywords (its description) win.
+                Value::Object(o) => {
+                    for (k, v) in o {
+                        obj.entry(k).or_insert(v);
+                    }
+                }
                 other => return other,
             }
         }
+    }
+    // An inlined enum (or a `const`) of an `Option` lists null among its
+    // values.
+    if let Some(Value::Array(values)) = obj.get_mut("enum") {
+        values.retain(|v| !v.is_null());
     }
     if obj.get("default") == Some(&Value::Null) {
         obj.remove("default");

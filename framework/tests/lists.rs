@@ -50,10 +50,30 @@ impl Lists {
     }
 }
 
+/// An inlined enum: its `Option` lists null among the values, which a
+/// query value never is.
+#[contract]
+#[serde(rename_all = "lowercase")]
+#[schemars(inline)]
+enum Mode {
+    Fast,
+    Slow,
+}
+
 #[contract(input)]
 struct AtLeastOne {
     #[schemars(length(min = 1))]
     tag: Vec<String>,
+    mode: Option<Mode>,
+}
+
+/// A two-way contract may hold a form part serde never serializes.
+#[contract]
+#[allow(dead_code)]
+struct Skipped {
+    title: String,
+    #[serde(skip_serializing)]
+    doc: Option<jero::FilePart>,
 }
 
 struct Must;
@@ -184,5 +204,8 @@ fn the_document_does_not_require_them() {
             ("seen", false)
         ])
     );
-    assert_eq!(required("/must"), want(&[("tag", true)]));
+    assert_eq!(required("/must"), want(&[("tag", true), ("mode", false)]));
+    let mode = &doc["paths"]["/must"]["get"]["parameters"][1]["schema"];
+    assert_eq!(mode["enum"], json!(["fast", "slow"]), "{mode}");
+    assert_eq!(mode["type"], "string", "{mode}");
 }

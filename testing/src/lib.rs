@@ -280,7 +280,7 @@ impl TestClient {
     /// ([`with_cookie_jar`](TestClient::with_cookie_jar)), percent-decoded
     /// as [`TestResponse::cookie`] decodes it; `None` when the jar holds
     /// none (or there is no jar). With several of that name (on different
-    /// paths or hosts), the one set first.
+    /// paths or hosts), the first in the jar's order (by host, then path).
     pub fn saved_cookie(&self, name: &str) -> Option<String> {
         let jar = self.jar.as_ref()?.borrow();
         let value = jar
@@ -672,8 +672,9 @@ impl<'c> RequestBuilder<'c> {
             .filter_map(|pair| pair.split_once('=').map(|(n, _)| n.trim()))
             .collect();
         let mut cookies = jar.matches(url);
-        // Longer paths first, then in the order they were first set (RFC
-        // 6265 5.4): the sort is stable, and the jar keeps that order.
+        // Longer paths first (RFC 6265 5.4), then in the jar's order (by
+        // host, then path, then the order set; a cookie set again keeps
+        // its place): the sort is stable.
         cookies.sort_by_key(|c| std::cmp::Reverse(AsRef::<str>::as_ref(&c.path).len()));
         let pairs: Vec<String> = cookies
             .iter()

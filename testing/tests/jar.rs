@@ -244,22 +244,6 @@ fn raw_requests_neither_send_nor_keep_cookies() {
 }
 
 #[test]
-fn a_bad_host_sends_and_keeps_nothing() {
-    let client = TestClient::new(MyApp).with_cookie_jar();
-    set(&client, &["a=1"]);
-    // The app answers (400 for a bad Host), and the jar stays out of it.
-    let res = client.get("/echo").header("host", "a/b").send();
-    assert_eq!(res.status(), 400);
-    let res = client
-        .post("/set")
-        .header("host", "u@h")
-        .query("line", "b=2")
-        .send();
-    assert_eq!(res.status(), 400);
-    assert_eq!(client.saved_cookie("b"), None);
-}
-
-#[test]
 fn default_headers_go_with_every_request_unless_replaced() {
     let client = TestClient::new(MyApp)
         .with_header("x-tenant", "acme")

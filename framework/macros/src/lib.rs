@@ -876,7 +876,16 @@ fn form_part_in_output(item: &syn::DeriveInput) -> Option<syn::Error> {
         syn::Data::Enum(e) => e.variants.iter().flat_map(|v| v.fields.iter()).collect(),
         syn::Data::Union(_) => Vec::new(),
     };
-    let field = fields.into_iter().find(|f| names_a_part(&f.ty))?;
+    // A field serde never serializes, or serializes its own way, is fine.
+    let serialized = |f: &&syn::Field| {
+        !["skip", "skip_serializing", "serialize_with", "with"]
+            .iter()
+            .any(|flag| has_serde_flag(&f.attrs, flag))
+    };
+    let field = fields
+        .into_iter()
+        .filter(serialized)
+        .find(|f| names_a_part(&f.ty))?;
     Some(syn::Error::new_spanned(
         &field.ty,
         "a form part is only ever read: declare the form with #[jero::contract(input)]",
