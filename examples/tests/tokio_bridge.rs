@@ -48,11 +48,22 @@ impl Slow {
     }
 }
 
+/// The same timer awaited on the worker itself, as the README warns.
+struct Direct;
+
+#[endpoint(path = "/direct")]
+impl Direct {
+    async fn get(&self) -> String {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        "unreachable".to_owned()
+    }
+}
+
 struct MyApp;
 
 impl App for MyApp {
     async fn wire(&self, w: &mut Wiring) -> Result<(), BoxError> {
-        w.include_endpoint(Slow);
+        w.include_endpoint(Slow).include_endpoint(Direct);
         Ok(())
     }
 }
@@ -68,6 +79,17 @@ fn a_handler_awaits_work_on_a_tokio_runtime() {
             serde_json::json!({"ms": ms, "on_tokio": true})
         );
     }
+}
+
+#[test]
+fn a_tokio_timer_awaited_on_the_worker_is_the_generic_500() {
+    // "there is no reactor running": a panic in the handler, logged, and
+    // the client gets the generic problem; the worker goes on serving.
+    let client = TestClient::new(MyApp);
+    let res = client.get("/direct").send();
+    assert_eq!(res.status(), 500);
+    assert_eq!(res.problem().code, "internal-server-error");
+    assert_eq!(client.get("/slow?ms=0").send().status(), 200);
 }
 
 #[test]
