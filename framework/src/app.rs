@@ -1084,6 +1084,7 @@ impl Wiring {
         Ok((
             Router {
                 matcher,
+                server_allow: crate::router::server_allow(&routes),
                 routes,
                 ops,
                 shared: self.shared,

@@ -117,6 +117,11 @@ impl Route {
     }
 }
 
+/// The `Allow` value of `OPTIONS *`: every method some route allows.
+pub(crate) fn server_allow(routes: &[Route]) -> Bytes {
+    allow_value(|i| routes.iter().any(|r| r.ops[i].is_some()))
+}
+
 /// An `Allow` value: the methods of [`METHODS`] that `has` picks (by
 /// index), HEAD with GET, and OPTIONS, sorted.
 fn allow_value(has: impl Fn(usize) -> bool) -> Bytes {
@@ -190,6 +195,8 @@ pub struct Router {
     pub(crate) routes: Vec<Route>,
     pub(crate) ops: Vec<Op>,
     pub(crate) shared: AppShared,
+    /// The answer's `Allow` for `OPTIONS *` ([`server_allow`]).
+    pub(crate) server_allow: Bytes,
 }
 
 impl Router {
@@ -277,8 +284,7 @@ impl Router {
     #[cold]
     fn unrouted(&self, method: Method, path: &str) -> Response {
         if method == Method::Options && path == "*" {
-            let allow = allow_value(|i| self.routes.iter().any(|r| r.ops[i].is_some()));
-            return Response::new(204).with_header("allow", allow);
+            return Response::new(204).with_header("allow", self.server_allow.clone());
         }
         self.shared.render(Problem::not_found())
     }
