@@ -88,6 +88,16 @@ impl fmt::Display for FieldError {
 
 impl std::error::Error for FieldError {}
 
+impl FieldError {
+    /// The field serde calls missing (its own "missing field `x`", which
+    /// names no field of its own), if that is what this error is.
+    pub(crate) fn missing_field(&self) -> Option<&str> {
+        self.message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.strip_suffix('`'))
+    }
+}
+
 /// A broken constraint, as a binding error of its field.
 impl From<crate::validate::Violation> for FieldError {
     #[cold]
@@ -129,7 +139,7 @@ pub(crate) struct Fields<'a, 'e> {
     pub(crate) matching: Match,
     /// Fields handed over with no entries where they have none, instead of
     /// left to serde as missing: a list takes that as empty (see
-    /// `binding::from_fields`). Empty on the first pass.
+    /// `binding::zero_or_more`). Empty on the first pass.
     pub(crate) empty: &'e [&'static str],
     /// The query's reading: a struct also sees the entries none of its
     /// fields takes (after its own, so that `deny_unknown_fields` and

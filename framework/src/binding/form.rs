@@ -246,34 +246,10 @@ pub fn bind_form<T: DeserializeOwned + Contract>(cx: &RequestCx<'_>) -> Result<T
     let boundary = boundary(cx)?;
     let parts = parse(cx.req.body().clone(), boundary)?;
     // Fields with no part are left to serde (an `Option` is `None`, a
-    // default applies), except where serde then calls the field missing:
-    // such a field is handed over with no parts, which a list takes as
-    // empty (`attachments: Vec<FilePart>`, zero or more) and anything else
-    // refuses as missing. One more pass per such field, at most.
-    let mut empty: Vec<&'static str> = Vec::new();
-    loop {
-        let form = Form {
-            parts: &parts,
-            empty: &empty,
-        };
-        let missing = match T::deserialize(form) {
-            Ok(v) => return super::checked(v, part_violated),
-            Err(e) => e
-                .message
-                .strip_prefix("missing field `")
-                .and_then(|rest| rest.strip_suffix('`'))
-                .and_then(|name| {
-                    super::fields::field_names::<T>()
-                        .iter()
-                        .copied()
-                        .find(|f| *f == name)
-                })
-                .filter(|f| !empty.contains(f)),
-        };
-        match missing {
-            Some(field) => empty.push(field),
-            None => return Err(form_problem::<T>(&parts, &empty)),
-        }
+    // default applies); a list serde calls missing binds zero parts.
+    match super::zero_or_more::<T>(|empty| T::deserialize(Form { parts: &parts, empty })) {
+        Ok(v) => super::checked(v, part_violated),
+        Err(retried) => Err(form_problem::<T>(&parts, &retried.empty)),
     }
 }
 
@@ -300,15 +276,17 @@ fn form_problem<T: DeserializeOwned>(parts: &[Part], empty: &[&'static str]) -> 
         Err(e) => {
             let path = super::safe_path(e.path(), &e.inner().message);
             let inner = e.into_inner();
-            let message = sanitize(&inner.message);
+            if let Some(part) = inner.missing_field() {
+                return Problem::validation_failed(form_reason(
+                    None,
+                    &format!("missing part `{}`", sanitize(part)),
+                ));
+            }
             let at = match path.as_str() {
                 "" | "." => inner.field,
                 _ => Some(path),
             };
-            match message.starts_with("missing field") {
-                true => form_reason(None, &message.replacen("missing field", "missing part", 1)),
-                false => form_reason(at.as_deref(), &message),
-            }
+            form_reason(at.as_deref(), &sanitize(&inner.message))
         }
     };
     Problem::validation_failed(reason)

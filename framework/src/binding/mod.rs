@@ -267,71 +267,91 @@ fn bind_fields<T: DeserializeOwned + Contract>(
     checked(value, problem)
 }
 
-/// `T` from `fields`, its lists zero or more: once serde calls a field
-/// missing, the field is handed over with no entries on another pass,
-/// which a list (`Vec`, a set) takes as empty, as a form's lists of parts
-/// do, so that `tags: Vec<String>` takes a query without `tags`; a
-/// missing field of another type is the error, as serde said it. One more
-/// pass per missing list.
-///
-/// `T::deserialize` has this one call site, in the loop: a second one (in
-/// a function for the error path) kept LLVM from inlining it into the
-/// binding (`perf/instructions.sh`: `/widgets/abc123` +52 instructions).
-///
-/// The first pass carries no retry state (a null pointer): the state
-/// lives in a box made on the error path.
+/// `T` from `fields`, its lists zero or more ([`zero_or_more`]).
 #[inline]
 pub(crate) fn from_fields<T: DeserializeOwned>(fields: Fields<'_, '_>) -> Result<T, FieldError> {
-    let mut retry: Option<Box<Retry>> = None;
+    zero_or_more::<T>(|empty| T::deserialize(Fields { empty, ..fields })).map_err(|r| r.error)
+}
+
+/// `T` from passes of `pass`, which hands the fields it is given over with
+/// no entries (or parts): its lists are zero or more. Once serde calls a
+/// field missing, the next pass hands that field over empty, which a list
+/// (`Vec`, a set) takes as empty, so that `tags: Vec<String>` takes a
+/// query without `tags` and `attachments: Vec<FilePart>` a form without
+/// one; a missing field of another type is the error, as serde first said
+/// it. One more pass per missing list. Query parameters, headers, cookies,
+/// part headers and forms bind through it.
+///
+/// `pass` (`T::deserialize`) has this one call site, in the loop: a second
+/// one, in a function for the error path, kept LLVM from inlining it into
+/// the binding (`perf/instructions.sh`: `/widgets/abc123` +52
+/// instructions). The first pass carries no retry state (a null pointer):
+/// the state lives in a box made on the error path.
+#[inline]
+pub(crate) fn zero_or_more<T: DeserializeOwned>(
+    mut pass: impl FnMut(&[&'static str]) -> Result<T, FieldError>,
+) -> Result<T, Box<Retried>> {
+    let mut retry: Option<Box<Retried>> = None;
     loop {
         let empty = retry.as_ref().map_or(&[][..], |r| &r.empty[..]);
-        match T::deserialize(Fields { empty, ..fields }) {
+        match pass(empty) {
             Ok(value) => return Ok(value),
             Err(e) => list_to_retry::<T>(e, &mut retry)?,
         }
     }
 }
 
-/// What [`from_fields`] carries from a failed pass to the next.
-#[derive(Default)]
-struct Retry {
+/// What [`zero_or_more`] carries from a failed pass to the next, and
+/// gives back when it gives up.
+pub(crate) struct Retried {
     /// The fields handed over empty.
-    empty: SmallVec<[&'static str; 4]>,
-    /// serde's error for the last of them.
-    missing: Option<FieldError>,
+    pub(crate) empty: SmallVec<[&'static str; 4]>,
+    /// serde's error for the last of them; when given back, the error to
+    /// report.
+    pub(crate) error: FieldError,
 }
 
-/// After a pass of [`from_fields`] that failed with `e`: adds the field
-/// serde called missing to those the next pass hands over empty; or says
-/// the error to report: `e`, unless the last pass was a retry that failed
-/// another way (the field is not a list), when it is serde's word on the
-/// field.
+/// After a pass of [`zero_or_more`] that failed with `e`: adds the field
+/// serde called missing to those the next pass hands over empty; or gives
+/// up with the error to report: `e`, unless the last pass was a retry
+/// that failed another way (the field is not a list), when it is serde's
+/// first word on that field.
 #[cold]
 #[inline(never)]
 fn list_to_retry<T: DeserializeOwned>(
     e: FieldError,
-    retry: &mut Option<Box<Retry>>,
-) -> Result<(), FieldError> {
-    let named = e
-        .message
-        .strip_prefix("missing field `")
-        .and_then(|rest| rest.strip_suffix('`'))
-        .filter(|_| e.field.is_none());
-    let Some(name) = named else {
-        return Err(retry.as_mut().and_then(|r| r.missing.take()).unwrap_or(e));
-    };
-    let retry = retry.get_or_insert_with(Box::default);
-    let field = fields::field_names::<T>()
-        .iter()
-        .copied()
-        .find(|f| *f == name && !retry.empty.contains(f));
+    retry: &mut Option<Box<Retried>>,
+) -> Result<(), Box<Retried>> {
+    let retried = retry.is_some();
+    let r = retry.get_or_insert_with(|| {
+        Box::new(Retried {
+            empty: SmallVec::new(),
+            error: FieldError {
+                field: None,
+                message: String::new(),
+            },
+        })
+    });
+    let field = e.missing_field().and_then(|name| {
+        fields::field_names::<T>()
+            .iter()
+            .copied()
+            .find(|f| *f == name && !r.empty.contains(f))
+    });
     match field {
         Some(field) => {
-            retry.empty.push(field);
-            retry.missing = Some(e);
+            r.empty.push(field);
+            r.error = e;
             Ok(())
         }
-        None => Err(e),
+        None => {
+            let mut given_up = retry.take().expect("made above");
+            // A retry that failed some other way: its field is no list.
+            if !retried || e.missing_field().is_some() {
+                given_up.error = e;
+            }
+            Err(given_up)
+        }
     }
 }
 
@@ -429,11 +449,7 @@ fn describe_field(source: &str, e: FieldError, show: impl Fn(&str) -> String) ->
         Some(f) => format!("{source} `{}`: {}", show(f), e.message),
         None => {
             // serde's own "missing field `x`": name it as the source names it.
-            if let Some(name) = e
-                .message
-                .strip_prefix("missing field `")
-                .and_then(|r| r.strip_suffix('`'))
-            {
+            if let Some(name) = e.missing_field() {
                 format!("missing {source} `{}`", show(name))
             } else {
                 format!("{source}: {}", e.message)
