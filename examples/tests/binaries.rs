@@ -7,6 +7,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use common::get;
+
+mod common;
+
 /// Held while a server binds its port (`start`), and by a test that
 /// checks a port it freed stays unanswered: the tests run in parallel,
 /// and the kernel may hand a freed port to the next server that binds.
@@ -39,15 +43,6 @@ fn start(bin: &str) -> Running {
         .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
         .to_owned();
     Running { child, addr }
-}
-
-fn get(addr: &str, path: &str) -> String {
-    let mut s = TcpStream::connect(addr).expect("connect");
-    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    write!(s, "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
-    let mut out = String::new();
-    s.read_to_string(&mut out).expect("a response");
-    out
 }
 
 fn signal_and_wait(mut r: Running, signal: &str) -> i32 {

@@ -279,6 +279,7 @@ fn the_engines_refusals_are_problems_titled_like_the_frameworks() {
             "{body}"
         );
         if status != 413 {
+            assert!(body["detail"].is_string(), "{body}");
             assert_eq!(body["detail"], body["params"]["reason"], "{body}");
         }
     }
