@@ -78,10 +78,9 @@ impl Options {
             }
         }
         let env = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
-        let addr = match addr.or_else(|| env("JERO_ADDR")) {
-            Some(a) => a,
-            None => "127.0.0.1:8000".to_owned(),
-        };
+        let addr = addr
+            .or_else(|| env("JERO_ADDR"))
+            .unwrap_or_else(|| "127.0.0.1:8000".to_owned());
         let workers = match workers {
             Some(n) => n,
             None => match env("JERO_WORKERS") {

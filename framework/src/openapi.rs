@@ -226,9 +226,9 @@ fn add_produces(paths: &mut Map<String, Value>, p: &Produces) -> Result<(), Stri
         return Ok(());
     }
     Err(format!(
-        "OpenApi::produces names {}, which has no binary or streamed success to give the \
-         media type {}: only a BytesResponse or StreamingResponse success takes one; \
-         remove this produces",
+        "OpenApi::produces names {}, which has no binary or streamed success left to give the \
+         media type {}: only a BytesResponse or StreamingResponse success takes one, from \
+         the first produces that names the route; remove this produces",
         route_name(&p.method, &p.path),
         p.media_type
     ))
@@ -488,9 +488,7 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
     } else if let Some(info) = f.args.form {
         let info = info(generator);
         let encoding = part_encoding(&info.schema, generator);
-        let mut schema = lists_optional(info.schema, generator);
-        // An inline form schema carries its parts' headers itself.
-        schemars::transform::Transform::transform(&mut DropPartHeaders, &mut schema);
+        let schema = lists_optional(info.schema, generator);
         let mut media = json!({ "schema": schema });
         if !encoding.is_empty() {
             media["encoding"] = Value::Object(encoding);
@@ -570,20 +568,30 @@ pub(crate) fn operation(generator: &mut SchemaGenerator, f: OpFacts<'_>) -> OpDo
 
 /// The definition `schema` refers to (or `schema` itself), as the
 /// document will have it: a copy taken now, before the generator's
-/// transforms run on the definitions, with them applied.
+/// transforms ([`doc_transforms`]) run on the definitions, with them
+/// applied.
 fn resolve_doc(schema: &schemars::Schema, generator: &SchemaGenerator) -> schemars::Schema {
     let mut resolved = resolve(schema, generator);
-    schemars::transform::Transform::transform(&mut DropImpossibleNullDefaults, &mut resolved);
+    for mut t in doc_transforms() {
+        t.transform(&mut resolved);
+    }
     resolved
+}
+
+/// What the document's schemas go through: the generator's transforms,
+/// also applied to the copies [`resolve_doc`] inlines.
+fn doc_transforms() -> [Box<dyn schemars::generate::GenTransform>; 2] {
+    [Box::new(DropImpossibleNullDefaults), Box::new(DropPartHeaders)]
 }
 
 /// The fields of a contract whose values are header, query, path or
 /// cookie text (a struct's properties), in order: each wire name, whether
 /// it is required (no default, not optional, not a list that may be
-/// empty: [`lists_optional`]) and its schema, as the document has it,
+/// empty: [`optional_lists`]) and its schema, as the document has it,
 /// without `null` ([`without_null`]).
 pub(crate) fn fields(contract: &schemars::Schema, generator: &SchemaGenerator) -> Vec<(String, bool, Value)> {
-    let resolved = resolve_doc(&lists_optional(contract.clone(), generator), generator);
+    let mut resolved = resolve_doc(contract, generator);
+    optional_lists(&mut resolved);
     let required: Vec<&str> = resolved
         .get("required")
         .and_then(Value::as_array)
@@ -649,22 +657,30 @@ fn without_null(mut schema: Value) -> Value {
     schema
 }
 
-/// A form's schema with its lists of parts not required (unless they have a
-/// minimum length): a list binds zero parts when none is sent (where a JSON body's list is required
-/// unless it has a default), as a list of query parameters, headers or
-/// cookies binds zero entries. A copy of the definition, inline, when it
-/// lists one as required; else `form` itself.
+/// A form's schema with its lists of parts not required
+/// ([`optional_lists`]): a copy of the definition, inline, when it lists
+/// one as required; else `form` itself.
 fn lists_optional(form: schemars::Schema, generator: &SchemaGenerator) -> schemars::Schema {
     let mut resolved = resolve_doc(&form, generator);
-    // A list with a minimum length (`length(min = 1)`) is refused when
-    // none is sent: it stays required.
+    match optional_lists(&mut resolved) {
+        true => resolved,
+        false => form,
+    }
+}
+
+/// Takes the lists out of a resolved contract's `required`, unless they
+/// have a minimum length (`length(min = 1)`, refused when none is sent):
+/// a list binds zero parts of a form, or zero entries of a query, headers
+/// or cookies, when none is sent (where a JSON body's list is required
+/// unless it has a default). Whether one was taken out.
+fn optional_lists(resolved: &mut schemars::Schema) -> bool {
     let is_list = |name: &str| {
         let schema = resolved.get("properties").and_then(|p| p.get(name));
         let at_least = schema.and_then(|s| s.get("minItems")).and_then(Value::as_u64);
         schema.and_then(|s| s.get("type")) == Some(&json!("array")) && at_least.unwrap_or(0) == 0
     };
     let Some(required) = resolved.get("required").and_then(Value::as_array) else {
-        return form;
+        return false;
     };
     let kept: Vec<Value> = required
         .iter()
@@ -672,14 +688,14 @@ fn lists_optional(form: schemars::Schema, generator: &SchemaGenerator) -> schema
         .cloned()
         .collect();
     if kept.len() == required.len() {
-        return form;
+        return false;
     }
     if kept.is_empty() {
         resolved.remove("required");
     } else {
         resolved.insert("required".into(), kept.into());
     }
-    resolved
+    true
 }
 
 /// The key under which a [`FormPart`](crate::FormPart)'s schema carries the
@@ -701,13 +717,10 @@ fn part_encoding(form: &schemars::Schema, generator: &SchemaGenerator) -> Map<St
     for (part, schema) in props {
         let contract = part_headers(schema).cloned().map(schemars::Schema::try_from);
         let Some(Ok(contract)) = contract else { continue };
-        let headers: Map<String, Value> = fields(&contract, generator)
+        let headers: Map<String, Value> = crate::response::headers_of(&contract, generator)
             .into_iter()
-            .map(|(field, required, schema)| {
-                let name = crate::headers::kebab(&field);
-                (name, json!({"required": required, "schema": schema}))
-            })
-            .filter(|(name, _)| name != "content-type")
+            .filter(|h| h.name != "content-type")
+            .map(|h| (h.name, json!({"required": h.required, "schema": h.schema})))
             .collect();
         if !headers.is_empty() {
             encoding.insert(part.clone(), json!({ "headers": headers }));
@@ -1006,8 +1019,7 @@ pub(crate) fn generator() -> SchemaGenerator {
     schemars::generate::SchemaSettings::draft2020_12()
         .with(|s| {
             s.definitions_path = "/components/schemas".into();
-            s.transforms.push(Box::new(DropImpossibleNullDefaults));
-            s.transforms.push(Box::new(DropPartHeaders));
+            s.transforms.extend(doc_transforms());
         })
         .into_generator()
 }

@@ -94,10 +94,16 @@ pub struct HeaderSpec {
 /// The typed headers of `H`, for [`ResponseSpec::headers`]: each field of
 /// the header struct's schema under its header name.
 pub(crate) fn header_specs<H: crate::HeaderContract>(generator: &mut SchemaGenerator) -> Vec<HeaderSpec> {
-    let Some(schema) = H::schema(generator) else {
-        return Vec::new();
-    };
-    crate::openapi::fields(&schema, generator)
+    match H::schema(generator) {
+        Some(schema) => headers_of(&schema, generator),
+        None => Vec::new(),
+    }
+}
+
+/// Each field of a header contract's schema under its header name (a
+/// response's typed headers, a form part's).
+pub(crate) fn headers_of(contract: &Schema, generator: &SchemaGenerator) -> Vec<HeaderSpec> {
+    crate::openapi::fields(contract, generator)
         .into_iter()
         .map(|(wire, required, schema)| HeaderSpec {
             name: crate::headers::kebab(&wire),

@@ -46,11 +46,11 @@ pub(crate) trait ErasedHandler: Send + Sync {
     }
 }
 
-/// What an operation answers before the body is read: a refusal (the
-/// path's 404, the gate's 401), or `None` to go on.
-/// The `Some` is what the check keeps for the handler: the gate's answer
-/// (the user), so that the authenticator runs once; the request carries it
-/// from `before_body` to `dispatch`.
+/// What an operation answers before the body is read: `Err` with a
+/// refusal (the path's 404, the gate's 401), or `Ok` to go on, with
+/// `Some` of what the check keeps for the handler: the gate's answer (the
+/// user), so that the authenticator runs once; the request carries it
+/// from `before_body` to `dispatch`. `Ok(None)`: nothing kept.
 pub type BeforeBody<'a> =
     Pin<Box<dyn Future<Output = Result<Option<jero_engine::CarriedValue>, Response>> + 'a>>;
 
