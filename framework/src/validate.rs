@@ -618,16 +618,22 @@ impl<T: HoldsContracts> HoldsContracts for Option<T> {
 
 impl<K: fmt::Display, V: HoldsContracts, S> HoldsContracts for HashMap<K, V, S> {
     fn check_held(&self) -> Result<(), Violation> {
-        self.iter()
-            .try_for_each(|(k, v)| v.check_held().map_err(|e| e.within(&shown_key(k))))
+        entries_hold(self.iter())
     }
 }
 
 impl<K: fmt::Display, V: HoldsContracts> HoldsContracts for BTreeMap<K, V> {
     fn check_held(&self) -> Result<(), Violation> {
-        self.iter()
-            .try_for_each(|(k, v)| v.check_held().map_err(|e| e.within(&shown_key(k))))
+        entries_hold(self.iter())
     }
+}
+
+/// A map's values hold their contracts; a violation's path starts at its
+/// key.
+fn entries_hold<'a, K: fmt::Display + 'a, V: HoldsContracts + 'a>(
+    mut entries: impl Iterator<Item = (&'a K, &'a V)>,
+) -> Result<(), Violation> {
+    entries.try_for_each(|(k, v)| v.check_held().map_err(|e| e.within(&shown_key(k))))
 }
 
 /// A map key in a path, as [`crate::binding`] shows keys.

@@ -132,20 +132,19 @@ fn expand_impl(
         let name = f.sig.ident.to_string();
         let Some(&(_, method, body_allowed)) = table.iter().find(|(n, _, _)| *n == name) else {
             let names: Vec<&str> = table.iter().map(|(n, _, _)| *n).collect();
-            let msg = match kind {
-                _ if name == "options" || name == "head" => format!(
-                    "`{name}` is answered by the framework: {}. Remove the method",
-                    match name.as_str() {
-                        "head" => "HEAD is served from the GET handler, without the body",
-                        _ => "OPTIONS is 204 with `Allow`, the route's methods",
-                    }
-                ),
-                Kind::Resource => format!(
+            let msg = match (kind, name.as_str()) {
+                (Kind::Endpoint, "head") => "`head` is answered by the framework: HEAD is served from \
+                     the GET handler, without the body. Remove the method"
+                    .to_owned(),
+                (Kind::Endpoint, "options") => "`options` is answered by the framework: OPTIONS is 204 \
+                     with `Allow`, the route's methods. Remove the method"
+                    .to_owned(),
+                (Kind::Resource, _) => format!(
                     "`{name}` is not a resource operation; a resource's methods must be named one of {}. \
                      Move helper methods to a separate impl block, or use #[jero::endpoint] for other routes",
                     names.join(", ")
                 ),
-                Kind::Endpoint => format!(
+                (Kind::Endpoint, _) => format!(
                     "`{name}` is not an HTTP verb; an endpoint's methods must be named one of {}. \
                      Move helper methods to a separate impl block",
                     names.join(", ")

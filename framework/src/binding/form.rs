@@ -175,9 +175,10 @@ impl<T, H> FormPart<T, H> {
 /// The typed headers of a [`FormPart`]: `()` for none, or a contract whose
 /// fields bind the part's headers by name.
 pub trait PartHeaders: Sized {
+    #[doc(hidden)]
     /// Binds the part's headers (and checks the contract's constraints);
     /// the error names the header.
-    #[doc(hidden)]
+    ///
     /// `not_utf8` holds the indices of the headers whose value was not
     /// UTF-8 (in `headers` as lossy text): a field binding one is refused.
     fn from_part(headers: &[(String, String)], not_utf8: &[usize]) -> Result<Self, String>;

@@ -9,6 +9,10 @@ impl Health {
     async fn options(&self) -> String {
         "ok".to_owned()
     }
+
+    async fn head(&self) -> String {
+        "ok".to_owned()
+    }
 }
 
 fn main() {}
