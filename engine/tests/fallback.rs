@@ -55,7 +55,8 @@ fn child() {
         },
     );
     server.assert_alive();
-    println!("served by: epoll");
+    // What the worker itself says it runs on, for the parent to read.
+    println!("served by: {}", server.get_close("/driver").body_str());
     server.begin_shutdown();
     server
         .wait_stopped(std::time::Duration::from_secs(5))

@@ -147,6 +147,8 @@ fn a_path_is_sent_as_a_client_sends_it() {
     assert_eq!(seen(&c.get("/slots/café{1}").send()), json!("café{1}"));
     // The fragment stays with the client; a query still follows the path.
     assert_eq!(seen(&c.get("/slots/x#frag").query("q", "1").send()), json!("x"));
+    // A `?` in the dropped fragment does not make the query's `?` an `&`.
+    assert_eq!(seen(&c.get("/slots/x#a?b").query("q", "1").send()), json!("x"));
     // Escapes written by hand are kept.
     assert_eq!(seen(&c.get("/slots/a%2Fb").send()), json!("a/b"));
 }
