@@ -155,7 +155,7 @@ fn check_free(addr: SocketAddr) -> io::Result<()> {
     probe.bind(&addr.into()).map_err(|e| match e.kind() {
         io::ErrorKind::AddrInUse => io::Error::new(
             io::ErrorKind::AddrInUse,
-            format!("{addr} is in use: another server listens on it"),
+            format!("{addr} is in use: another server listens on it; stop that one, or give this one another address"),
         ),
         _ => e,
     })

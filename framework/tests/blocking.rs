@@ -120,7 +120,7 @@ impl Spawning {
         }
         let later = self.0.clone();
         jero::spawn(async move {
-            monoio::time::sleep(Duration::from_millis(5)).await;
+            monoio::time::sleep(Duration::from_millis(100)).await;
             later.fetch_add(1, Ordering::SeqCst);
         });
         Answer { value: 0 }
@@ -149,7 +149,7 @@ fn spawned_tasks_run_after_the_response_and_for_as_long_as_asked() {
     assert_eq!(c.post("/spawning").send().status(), 200);
     // The ready ones ran right after the response, as on a worker.
     assert_eq!(spawned.load(Ordering::SeqCst), 3);
-    c.run_background(Duration::from_millis(50));
+    c.run_background(Duration::from_millis(300));
     assert_eq!(spawned.load(Ordering::SeqCst), 4);
 }
 

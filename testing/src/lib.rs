@@ -283,12 +283,8 @@ impl TestClient {
     /// paths or hosts), the first in the jar's order (by host, then path).
     pub fn saved_cookie(&self, name: &str) -> Option<String> {
         let jar = self.jar.as_ref()?.borrow();
-        let value = jar
-            .iter_unexpired()
-            .find(|c| c.name() == name)?
-            .value()
-            .to_owned();
-        Some(decode_cookie_value(value.as_bytes()))
+        let cookie = jar.iter_unexpired().find(|c| c.name() == name)?;
+        Some(decode_cookie_value(cookie.value().as_bytes()))
     }
 
     /// Empties the jar (a browser that forgets its cookies); nothing
@@ -299,17 +295,11 @@ impl TestClient {
         }
     }
 
-    /// Keeps the cookies of the `set-cookie` headers in `headers`, a
-    /// response to a request for `url`; values that are not UTF-8 or not
-    /// cookies are ignored, as a browser ignores them.
+    /// Keeps the cookies of the `set-cookie` headers in `headers`
+    /// ([`set_cookies`]), a response to a request for `url`.
     fn keep_cookies(&self, url: &url::Url, headers: &[(String, Vec<u8>)]) {
         let Some(jar) = &self.jar else { return };
-        let cookies = headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
-            .filter_map(|(_, v)| std::str::from_utf8(v).ok())
-            .filter_map(|v| cookie_store::RawCookie::parse(v.to_owned()).ok());
-        jar.borrow_mut().store_response_cookies(cookies, url);
+        jar.borrow_mut().store_response_cookies(set_cookies(headers), url);
     }
 
     /// A request with any method.
@@ -631,7 +621,7 @@ impl<'c> RequestBuilder<'c> {
 
     /// The client's default headers this request does not replace, then
     /// its own.
-    fn all_headers(&self) -> impl Iterator<Item = &(String, String)> + '_ {
+    fn sent_headers(&self) -> impl Iterator<Item = &(String, String)> + '_ {
         let own = |name: &str| self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
         self.client
             .default_headers
@@ -642,15 +632,16 @@ impl<'c> RequestBuilder<'c> {
 
     /// The address the jar files this request's cookies under, when the
     /// client keeps a jar: `https://` (a secure origin), the request's
-    /// `host` (`testserver` unless it names another) and its path. `None`
-    /// when that is not a URL (a test of a bad `host` or target).
-    fn jar_url(&self) -> Option<url::Url> {
+    /// `host` (`testserver` unless it names another) and its `path` (as
+    /// sent, [`encode_path`]). `None` when that is not a URL (a test of a
+    /// bad `host` or target).
+    fn jar_url(&self, path: &str) -> Option<url::Url> {
         self.client.jar.as_ref()?;
         if !self.path.starts_with('/') {
             return None;
         }
         let host = self
-            .all_headers()
+            .sent_headers()
             .find(|(n, _)| n.eq_ignore_ascii_case("host"))
             .map_or("testserver", |(_, v)| v.as_str());
         // A host that is more than a host ("a/b", "u@h") would file the
@@ -658,7 +649,7 @@ impl<'c> RequestBuilder<'c> {
         if host.contains(['/', '\\', '@', '?', '#']) {
             return None;
         }
-        url::Url::parse(&format!("https://{host}{}", encode_path(&self.path))).ok()
+        url::Url::parse(&format!("https://{host}{path}")).ok()
     }
 
     /// The jar's cookies for `url` as one `cookie` line's value, without
@@ -666,7 +657,7 @@ impl<'c> RequestBuilder<'c> {
     fn jar_cookies(&self, url: &url::Url) -> Option<String> {
         let jar = self.client.jar.as_ref()?.borrow();
         let own: Vec<&str> = self
-            .all_headers()
+            .sent_headers()
             .filter(|(n, _)| n.eq_ignore_ascii_case("cookie"))
             .flat_map(|(_, v)| v.split(';'))
             .filter_map(|pair| pair.split_once('=').map(|(n, _)| n.trim()))
@@ -684,23 +675,22 @@ impl<'c> RequestBuilder<'c> {
         (!pairs.is_empty()).then(|| pairs.join("; "))
     }
 
-    /// The request as the bytes a client would send, with the jar's
-    /// cookies for `url`.
-    fn raw(&self, url: Option<&url::Url>) -> Vec<u8> {
+    /// The request as the bytes a client would send, for `path` (as sent,
+    /// [`encode_path`]), with the jar's cookies for `url`.
+    fn raw(&self, path: &str, url: Option<&url::Url>) -> Vec<u8> {
         let mut raw = String::new();
-        let path = encode_path(&self.path);
         let _ = write!(raw, "{} {path}", self.method);
         for (i, (k, v)) in self.query.iter().enumerate() {
             raw.push(if i == 0 && !path.contains('?') { '?' } else { '&' });
-            raw.extend(form_urlencoded::byte_serialize(k.as_bytes()));
+            raw.extend(url::form_urlencoded::byte_serialize(k.as_bytes()));
             raw.push('=');
-            raw.extend(form_urlencoded::byte_serialize(v.as_bytes()));
+            raw.extend(url::form_urlencoded::byte_serialize(v.as_bytes()));
         }
         raw.push_str(" HTTP/1.1\r\n");
-        if !self.all_headers().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
+        if !self.sent_headers().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
             raw.push_str("host: testserver\r\n");
         }
-        for (n, v) in self.all_headers() {
+        for (n, v) in self.sent_headers() {
             let _ = write!(raw, "{n}: {v}\r\n");
         }
         if let Some(cookies) = url.and_then(|url| self.jar_cookies(url)) {
@@ -749,8 +739,9 @@ impl<'c> RequestBuilder<'c> {
     /// drop(ticks); // disconnects
     /// ```
     pub fn stream(self) -> TestStream<'c> {
-        let url = self.jar_url();
-        let stream = self.client.stream_raw(self.raw(url.as_ref()));
+        let path = encode_path(&self.path);
+        let url = self.jar_url(&path);
+        let stream = self.client.stream_raw(self.raw(&path, url.as_ref()));
         if let Some(url) = &url {
             self.client.keep_cookies(url, &stream.headers);
         }
@@ -808,6 +799,17 @@ const NOT_IN_TARGET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b'|')
     .add(b'}');
 
+/// The cookies of the `set-cookie` headers among `headers`, in order;
+/// values that are not UTF-8 or not cookies are left out, as a browser
+/// ignores them.
+fn set_cookies(headers: &[(String, Vec<u8>)]) -> impl Iterator<Item = cookie_store::RawCookie<'static>> + '_ {
+    headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        .filter_map(|(_, v)| std::str::from_utf8(v).ok())
+        .filter_map(|v| cookie_store::RawCookie::parse(v.to_owned()).ok())
+}
+
 /// Every value of the header `name`, as text.
 fn all_headers<'s>(headers: &'s [(String, Vec<u8>)], name: &'s str) -> impl Iterator<Item = &'s str> + 's {
     headers
@@ -820,6 +822,8 @@ fn all_headers<'s>(headers: &'s [(String, Vec<u8>)], name: &'s str) -> impl Iter
 /// case-insensitive), as text.
 #[track_caller]
 fn first_header<'h>(headers: &'h [(String, Vec<u8>)], name: &str) -> Option<&'h str> {
+    // Not `all_headers(..).next()`: its iterator borrows `name` too, which
+    // the value returned here does not.
     headers
         .iter()
         .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -908,16 +912,10 @@ impl TestResponse {
     /// assert_eq!(res.cookie("theme"), None);
     /// ```
     pub fn cookie(&self, name: &str) -> Option<String> {
-        self.headers
-            .iter()
-            .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
-            .filter_map(|(_, v)| {
-                let pair = v.split(|&b| b == b';').next()?;
-                let eq = pair.iter().position(|&b| b == b'=')?;
-                let value = pair[eq + 1..].trim_ascii();
-                (pair[..eq].trim_ascii() == name.as_bytes()).then(|| decode_cookie_value(value))
-            })
-            .next_back()
+        set_cookies(&self.headers)
+            .filter(|c| c.name() == name)
+            .last()
+            .map(|c| decode_cookie_value(c.value().as_bytes()))
     }
 
     /// The body bytes.
@@ -1080,12 +1078,9 @@ impl TestStream<'_> {
                         self.body = Pending::Stream(stream);
                         Some(chunk)
                     }
-                    Some(Err(_)) => {
-                        self.failed = true;
-                        self.client.drop_on_runtime(stream);
-                        None
-                    }
-                    None => {
+                    // The end, or a failure (cut part way).
+                    ended => {
+                        self.failed = ended.is_some();
                         self.client.drop_on_runtime(stream);
                         None
                     }
