@@ -252,12 +252,7 @@ struct Quiet;
 impl Quiet {
     async fn get(&self) -> SseResponse<Movie> {
         // One event, then nothing for a long time.
-        let later = stream::once(async {
-            monoio::time::sleep(Duration::from_secs(3600)).await;
-            Movie { title: "late".into() }
-        });
-        SseResponse::new(stream::iter([Movie { title: "now".into() }]).chain(later))
-            .keep_alive(Duration::from_millis(30))
+        now_and_later(Duration::from_secs(3600))
     }
 }
 
@@ -267,13 +262,19 @@ struct Later;
 impl Later {
     async fn get(&self) -> SseResponse<Movie> {
         // One event, keep-alive comments for a while, then another.
-        let later = stream::once(async {
-            monoio::time::sleep(Duration::from_millis(150)).await;
-            Movie { title: "late".into() }
-        });
-        SseResponse::new(stream::iter([Movie { title: "now".into() }]).chain(later))
-            .keep_alive(Duration::from_millis(30))
+        now_and_later(Duration::from_millis(150))
     }
+}
+
+/// `now` at once, `late` after `pause`, keep-alive comments every 30 ms
+/// in between.
+fn now_and_later(pause: Duration) -> SseResponse<Movie> {
+    let later = stream::once(async move {
+        monoio::time::sleep(pause).await;
+        Movie { title: "late".into() }
+    });
+    SseResponse::new(stream::iter([Movie { title: "now".into() }]).chain(later))
+        .keep_alive(Duration::from_millis(30))
 }
 
 struct StreamApp {
