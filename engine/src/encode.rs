@@ -2,6 +2,7 @@
 
 use bytes::Bytes;
 
+use crate::framed::Framed;
 use crate::request::Version;
 use crate::response::{reason_phrase, Body, BodyStream, Response};
 
@@ -175,8 +176,8 @@ pub(crate) fn value_ok(v: &[u8]) -> bool {
 }
 
 /// Whether the 16 bytes of `words` may all stand in a field value: exact,
-/// tabs allowed. [`crate::LineBuf`] checks a value of 8 to 16 bytes with
-/// it, then stores the same two words as the value's bytes.
+/// tabs allowed. [`crate::ResponseBuf`] checks a value of 8 to 16 bytes
+/// with it, then stores the same two words as the value's bytes.
 ///
 /// With SSE2 this is one 16-byte compare: half the instructions of two
 /// [`has_control`] words, and no bytewise second look for a tab
@@ -361,20 +362,23 @@ pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, 
         keep_alive = false;
     }
 
+    // The engine's own headers first, then the service's: a framed body
+    // carries the service's lines before it, and goes out in one copy.
     push_status_line(out, status);
-    res.write_head_lines(out);
     push_date_and_connection(out, ctx, keep_alive);
 
     let rest = match body {
+        Body::Framed(framed) => push_framed(out, ctx, framed),
         Body::Empty => {
-            out.extend_from_slice(b"content-length: 0\r\n\r\n");
+            out.extend_from_slice(b"content-length: 0\r\n");
+            end_head(res, out);
             Rest::Done
         }
-        Body::Full(bytes) => match push_full(out, ctx, &bytes) {
+        Body::Full(bytes) => match push_full(out, ctx, res, &bytes) {
             true => Rest::Done,
             false => Rest::Large(bytes),
         },
-        Body::Owned(bytes) => match push_full(out, ctx, &bytes) {
+        Body::Owned(bytes) => match push_full(out, ctx, res, &bytes) {
             true => Rest::Done,
             false => Rest::Large(Bytes::from(bytes)),
         },
@@ -383,7 +387,7 @@ pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, 
             if chunked {
                 out.extend_from_slice(b"transfer-encoding: chunked\r\n");
             }
-            out.extend_from_slice(b"\r\n");
+            end_head(res, out);
             if ctx.is_head {
                 // HEAD never runs the stream: dropping it here runs its teardown.
                 Body::Stream(stream).discard();
@@ -406,13 +410,19 @@ fn encode_without_content(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (R
     let keep_alive = ctx.keep_alive && !res.wants_close();
     res.clear_content();
     push_status_line(out, status);
-    res.write_head_lines(out);
     push_date_and_connection(out, ctx, keep_alive);
-    out.extend_from_slice(match status {
-        205 => b"content-length: 0\r\n\r\n",
-        _ => b"\r\n",
-    });
+    if status == 205 {
+        out.extend_from_slice(b"content-length: 0\r\n");
+    }
+    end_head(res, out);
     (Rest::Done, keep_alive)
+}
+
+/// The service's header lines and the blank line that ends the head.
+#[inline(always)]
+fn end_head(res: &Response, out: &mut Vec<u8>) {
+    res.write_head_lines(out);
+    out.extend_from_slice(b"\r\n");
 }
 
 #[inline(always)]
@@ -443,8 +453,9 @@ fn push_date_and_connection(out: &mut Vec<u8>, ctx: Ctx, keep_alive: bool) {
 /// HEAD; `false` when it is too large to copy (it goes out after the head,
 /// as it is).
 #[inline(always)]
-fn push_full(out: &mut Vec<u8>, ctx: Ctx, body: &[u8]) -> bool {
-    full_length(out, body.len());
+fn push_full(out: &mut Vec<u8>, ctx: Ctx, res: &Response, body: &[u8]) -> bool {
+    push_length(out, body.len());
+    end_head(res, out);
     if ctx.is_head {
         return true;
     }
@@ -455,11 +466,32 @@ fn push_full(out: &mut Vec<u8>, ctx: Ctx, body: &[u8]) -> bool {
     true
 }
 
+/// Writes a framed body's length, then its header lines and the body
+/// after them in one copy (the lines alone for HEAD, and the body on its
+/// own after the head when it is too large to copy).
+#[inline(always)]
+fn push_framed(out: &mut Vec<u8>, ctx: Ctx, framed: Framed) -> Rest {
+    let (head, body) = framed.parts();
+    let (head_len, body_len) = (head.len(), body.len());
+    push_length(out, body_len);
+    if ctx.is_head || body_len >= COPY_BODY_MAX {
+        out.extend_from_slice(head);
+        if ctx.is_head {
+            return Rest::Done;
+        }
+        let (buf, body_at) = framed.into_parts();
+        debug_assert_eq!(body_at, head_len);
+        return Rest::Large(Bytes::from(buf).slice(head_len..));
+    }
+    out.extend_from_slice(framed.as_bytes());
+    Rest::Done
+}
+
 #[inline]
-fn full_length(out: &mut Vec<u8>, len: usize) {
+fn push_length(out: &mut Vec<u8>, len: usize) {
     out.extend_from_slice(b"content-length: ");
     push_usize(out, len);
-    out.extend_from_slice(b"\r\n\r\n");
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Whether the engine writes this header itself (a service's copy is
@@ -636,7 +668,7 @@ mod tests {
         );
         assert_eq!(
             s,
-            "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ndate: DATE\r\ncontent-length: 2\r\n\r\nhi"
+            "HTTP/1.1 200 OK\r\ndate: DATE\r\ncontent-length: 2\r\ncontent-type: text/plain\r\n\r\nhi"
         );
         assert!(ka);
     }
@@ -669,7 +701,7 @@ mod tests {
             res.append_static(&JSON);
             let (s, ka) = enc(res, KA11);
             let line = format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status));
-            assert_eq!(s, format!("{line}x-a: 1\r\nx-b: 2\r\ndate: DATE\r\n\r\n"));
+            assert_eq!(s, format!("{line}date: DATE\r\nx-a: 1\r\nx-b: 2\r\n\r\n"));
             assert!(ka);
         }
         // Other statuses keep theirs.

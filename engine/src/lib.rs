@@ -56,6 +56,7 @@ mod config;
 mod conn;
 mod date;
 mod encode;
+mod framed;
 mod header;
 mod panic;
 mod parse;
@@ -71,6 +72,7 @@ mod mutation_tests;
 pub use config::{Driver, Limits, Timeouts};
 pub use conn::yield_now;
 pub use encode::{encode_response, is_token};
+pub use framed::{Framed, ResponseBuf};
 pub use header::{HeaderBytes, HeaderName, LinePrefix};
 pub use panic::{
     blocking_runtime, catch_unwind, panic_message, spawn, spawn_blocking, CatchUnwind, PanicPayload,
@@ -79,7 +81,7 @@ pub use panic::{
 pub use parse::ParseError;
 pub use request::{text, CarriedValue, Method, Request, Version};
 pub use response::{
-    reason_phrase, Body, BodyStream, BoxError, GuardedStream, HeaderLine, LineBuf, Response, StaticHeader,
+    reason_phrase, Body, BodyStream, BoxError, GuardedStream, HeaderLine, Response, StaticHeader,
 };
 pub use server::{Server, ServerBuilder, ShutdownHandle};
 pub use service::{

@@ -5,6 +5,7 @@ use std::pin::Pin;
 use bytes::Bytes;
 use futures_core::Stream;
 
+use crate::framed::Framed;
 use crate::header::{HeaderBytes, HeaderName, LinePrefix};
 
 /// The error type a body stream may fail with.
@@ -31,6 +32,10 @@ pub enum Body {
     /// as soon as it is produced. The stream is dropped when it ends, fails,
     /// or the client goes away, so its `Drop` is the place for teardown.
     Stream(BodyStream),
+    /// A body written after its response's header lines, in one buffer
+    /// (see [`ResponseBuf`](crate::ResponseBuf)); sent like
+    /// [`Body::Owned`]. [`Body::bytes`] gives the body alone.
+    Framed(Framed),
 }
 
 impl std::fmt::Debug for Body {
@@ -40,6 +45,7 @@ impl std::fmt::Debug for Body {
             Body::Full(b) => f.debug_tuple("Body::Full").field(&b.len()).finish(),
             Body::Owned(b) => f.debug_tuple("Body::Owned").field(&b.len()).finish(),
             Body::Stream(_) => f.write_str("Body::Stream(..)"),
+            Body::Framed(b) => f.debug_tuple("Body::Framed").field(&b.body().len()).finish(),
         }
     }
 }
@@ -58,6 +64,7 @@ impl Body {
             Body::Empty => Some(&[]),
             Body::Full(b) => Some(b),
             Body::Owned(b) => Some(b),
+            Body::Framed(b) => Some(b.body()),
             Body::Stream(_) => None,
         }
     }
@@ -190,7 +197,7 @@ impl From<String> for Body {
 /// is 128 bytes: x86-64 code moves that in a few register copies, where the
 /// 176 bytes of the earlier layout took a `memcpy` call on every move
 /// (handler, router, panic guard, connection: up to nine per request).
-const HEAD_INLINE: usize = 63;
+pub(crate) const HEAD_INLINE: usize = 63;
 
 /// An HTTP response: status, header fields, body.
 ///
@@ -237,8 +244,7 @@ pub struct Response {
     /// `lines`.
     fixed: Option<&'static StaticHeader>,
     /// Where `fixed` goes among `lines` (the length of `lines` when it was
-    /// added), so headers go out in the order they were added; [`LAST`]
-    /// for after all of them.
+    /// added), so headers go out in the order they were added.
     fixed_at: u16,
     /// `name: value\r\n` lines, validated.
     lines: Lines,
@@ -246,10 +252,6 @@ pub struct Response {
 }
 
 const _: () = assert!(std::mem::size_of::<Response>() <= 128);
-
-/// `Response::fixed_at` for a static line that goes after every other
-/// line, those added later included ([`Response::assemble`]'s `last`).
-const LAST: u16 = u16::MAX;
 
 impl std::fmt::Debug for Response {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -393,7 +395,12 @@ impl Lines {
 /// Writes the line `prefix`, `value`, CRLF into `buf` at `at`: its end,
 /// or `None` (nothing written) when it does not fit.
 #[inline(always)]
-fn put_prefixed(buf: &mut [u8; HEAD_INLINE], at: usize, prefix: &[u8], value: &[u8]) -> Option<usize> {
+pub(crate) fn put_prefixed(
+    buf: &mut [u8; HEAD_INLINE],
+    at: usize,
+    prefix: &[u8],
+    value: &[u8],
+) -> Option<usize> {
     let value_at = at + prefix.len();
     let crlf_at = value_at + value.len();
     let end = crlf_at + 2;
@@ -409,7 +416,7 @@ fn put_prefixed(buf: &mut [u8; HEAD_INLINE], at: usize, prefix: &[u8], value: &[
 /// [`put_prefixed`] for `n` in decimal, after a `-` when `negative`; the
 /// digits are written in place.
 #[inline(always)]
-fn put_prefixed_decimal(
+pub(crate) fn put_prefixed_decimal(
     buf: &mut [u8; HEAD_INLINE],
     at: usize,
     prefix: &[u8],
@@ -432,57 +439,44 @@ fn put_prefixed_decimal(
     Some(end)
 }
 
-/// Header lines written before their response: up to 63 bytes (what a
-/// [`Response`] holds inline, in one of these), each value checked as it
-/// is added, then handed to [`Response::assemble`], which makes the
-/// response in one piece around them.
-///
-/// What it is for: a response filled in line by line and then returned is
-/// copied whole (128 bytes) on its way out, while one assembled from its
-/// parts is built where it is returned. Typed response headers go here
-/// first; an append that does not fit, or a value that would be refused,
-/// returns `false` and appends nothing, and the caller then writes its
-/// lines into a [`Response`] the usual way (which spills to the heap, or
-/// refuses the value and answers 500).
-///
-/// ```
-/// use jero_engine::{Body, LineBuf, LinePrefix, Response, StaticHeader};
-/// const RATE: Option<LinePrefix> = LinePrefix::from_static(b"x-rate-limit: ");
-/// const ID: Option<LinePrefix> = LinePrefix::from_static(b"x-request-id: ");
-/// const JSON: StaticHeader = StaticHeader::new("content-type", "application/json");
-/// let mut lines = LineBuf::new();
-/// assert!(lines.append_prefixed_u64(RATE.unwrap(), 100));
-/// assert!(lines.append_prefixed(ID.unwrap(), b"req-7f3a"));
-/// assert!(!lines.append_prefixed(ID.unwrap(), b"split\r\nx-injected: 1"));
-/// assert_eq!(lines.as_bytes(), b"x-rate-limit: 100\r\nx-request-id: req-7f3a\r\n");
-/// let res = Response::assemble(200, &lines, Some(&JSON), Body::from("{}"));
-/// let names: Vec<_> = res.headers().map(|(n, _)| n).collect();
-/// assert_eq!(names, [&b"x-rate-limit"[..], b"x-request-id", b"content-type"]);
-/// ```
+/// Writes the line `prefix`, a value of `n` (8 to 16) bytes that begin
+/// with `first` and end with `last`, and CRLF into `buf` at `at`: the value
+/// is stored as the two words it was loaded (and checked) as. Its end, or
+/// `None` when it does not fit.
+#[inline(always)]
+pub(crate) fn put_words(
+    buf: &mut [u8; HEAD_INLINE],
+    at: usize,
+    prefix: &[u8],
+    n: usize,
+    first: [u8; 8],
+    last: [u8; 8],
+) -> Option<usize> {
+    debug_assert!((8..=16).contains(&n));
+    let value_at = at + prefix.len();
+    let crlf_at = value_at + n;
+    let end = crlf_at + 2;
+    if end > HEAD_INLINE {
+        return None;
+    }
+    buf[at..value_at].copy_from_slice(prefix);
+    buf[value_at..value_at + 8].copy_from_slice(&first);
+    buf[crlf_at - 8..crlf_at].copy_from_slice(&last);
+    buf[crlf_at..end].copy_from_slice(b"\r\n");
+    Some(end)
+}
+
+/// A response's header lines while they fit inline: up to 63 bytes.
 #[derive(Clone, Copy)]
-pub struct LineBuf {
+pub(crate) struct LineBuf {
     bytes: [u8; HEAD_INLINE],
     len: u8,
-}
-
-impl Default for LineBuf {
-    fn default() -> LineBuf {
-        LineBuf::new()
-    }
-}
-
-impl std::fmt::Debug for LineBuf {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("LineBuf")
-            .field(&String::from_utf8_lossy(self.as_bytes()))
-            .finish()
-    }
 }
 
 impl LineBuf {
     /// No lines.
     #[inline(always)]
-    pub const fn new() -> LineBuf {
+    pub(crate) const fn new() -> LineBuf {
         LineBuf {
             bytes: [0; HEAD_INLINE],
             len: 0,
@@ -491,68 +485,8 @@ impl LineBuf {
 
     /// The lines, `name: value\r\n` each.
     #[inline]
-    pub fn as_bytes(&self) -> &[u8] {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len as usize]
-    }
-
-    /// Appends `prefix`, `value` and CRLF; `false` (nothing appended) when
-    /// the value has control bytes or the line does not fit.
-    #[inline(always)]
-    pub fn append_prefixed(&mut self, prefix: LinePrefix, value: &[u8]) -> bool {
-        // 8 to 16 bytes, in one compare.
-        if value.len().wrapping_sub(8) <= 8 {
-            if let (Some(first), Some(last)) = (value.first_chunk(), value.last_chunk()) {
-                return self.append_words(prefix.as_bytes(), value.len(), *first, *last);
-            }
-        }
-        if !crate::encode::value_ok(value) {
-            return false;
-        }
-        let line = put_prefixed(&mut self.bytes, self.len as usize, prefix.as_bytes(), value);
-        self.put(line)
-    }
-
-    /// [`LineBuf::append_prefixed`] for an unsigned number, in decimal.
-    #[inline(always)]
-    pub fn append_prefixed_u64(&mut self, prefix: LinePrefix, n: u64) -> bool {
-        self.append_decimal(prefix, false, n)
-    }
-
-    /// [`LineBuf::append_prefixed`] for a signed number, in decimal.
-    #[inline(always)]
-    pub fn append_prefixed_i64(&mut self, prefix: LinePrefix, n: i64) -> bool {
-        self.append_decimal(prefix, n < 0, n.unsigned_abs())
-    }
-
-    /// [`LineBuf::append_prefixed`] for a value of `n` (8 to 16) bytes
-    /// that begin with `first` and end with `last`: checked and stored as
-    /// those two words, loaded once (13 instructions fewer per two typed
-    /// headers than checking the value, then copying it).
-    #[inline(always)]
-    fn append_words(&mut self, prefix: &[u8], n: usize, first: [u8; 8], last: [u8; 8]) -> bool {
-        debug_assert!((8..=16).contains(&n));
-        if !crate::encode::words_valid([u64::from_le_bytes(first), u64::from_le_bytes(last)]) {
-            return false;
-        }
-        let at = self.len as usize;
-        let value_at = at + prefix.len();
-        let crlf_at = value_at + n;
-        let end = crlf_at + 2;
-        if end > HEAD_INLINE {
-            return false;
-        }
-        self.bytes[at..value_at].copy_from_slice(prefix);
-        self.bytes[value_at..value_at + 8].copy_from_slice(&first);
-        self.bytes[crlf_at - 8..crlf_at].copy_from_slice(&last);
-        self.bytes[crlf_at..end].copy_from_slice(b"\r\n");
-        self.len = end as u8;
-        true
-    }
-
-    #[inline(always)]
-    fn append_decimal(&mut self, prefix: LinePrefix, negative: bool, n: u64) -> bool {
-        let line = put_prefixed_decimal(&mut self.bytes, self.len as usize, prefix.as_bytes(), negative, n);
-        self.put(line)
     }
 
     #[inline(always)]
@@ -597,12 +531,12 @@ pub(crate) fn push_prefix<const N: usize>(out: &mut Vec<u8>, block: &[u8; N], le
 
 /// How much of a static header's line [`push_static_line`] copies as one
 /// block.
-const STATIC_BLOCK: usize = 64;
+pub(crate) const STATIC_BLOCK: usize = 64;
 
 /// Appends a static header's line to `out`: as one fixed-size block when
 /// it is at most [`STATIC_BLOCK`] bytes (every usual content type is).
 #[inline(always)]
-fn push_static_line(out: &mut Vec<u8>, h: &StaticHeader) {
+pub(crate) fn push_static_line(out: &mut Vec<u8>, h: &StaticHeader) {
     let len = h.line_len as usize;
     match h.line.first_chunk::<STATIC_BLOCK>() {
         Some(block) if len <= STATIC_BLOCK => push_prefix(out, block, len),
@@ -736,6 +670,16 @@ impl StaticHeader {
         &self.line[..self.line_len as usize]
     }
 
+    /// The line in a block of [`STATIC_BLOCK`] bytes, when it leaves at
+    /// least two of them after it (for a CRLF).
+    #[inline(always)]
+    pub(crate) fn line_block(&self) -> Option<&[u8; STATIC_BLOCK]> {
+        match self.line.first_chunk() {
+            Some(block) if (self.line_len as usize) + 2 <= STATIC_BLOCK => Some(block),
+            _ => None,
+        }
+    }
+
     /// The name.
     pub const fn name(&self) -> &'static str {
         self.name
@@ -763,35 +707,46 @@ impl Response {
         }
     }
 
-    /// A response made in one piece from its parts: `lines` (written
-    /// beforehand, see [`LineBuf`]), then `last` (a content type, say)
-    /// after them, and `body`. Being built where it is returned, it is not
-    /// copied on its way out as a response filled in line by line is.
-    ///
-    /// ```
-    /// use jero_engine::{Body, LineBuf, Response};
-    /// let res = Response::assemble(204, &LineBuf::new(), None, Body::Empty);
-    /// assert_eq!((res.status(), res.headers().count()), (204, 0));
-    /// ```
+    /// A response whose header lines and body are `framed`'s (see
+    /// [`ResponseBuf`](crate::ResponseBuf)).
     #[inline(always)]
-    pub fn assemble(
-        status: u16,
-        lines: &LineBuf,
-        last: Option<&'static StaticHeader>,
-        body: Body,
-    ) -> Response {
+    pub(crate) fn from_framed(status: u16, framed: Framed) -> Response {
         Response {
             status,
             close: false,
             invalid: false,
             open: false,
-            fixed: last,
-            fixed_at: LAST,
-            lines: Lines {
-                inline: *lines,
-                heap: None,
-            },
-            body,
+            fixed: None,
+            fixed_at: 0,
+            lines: Lines::new(),
+            body: Body::Framed(framed),
+        }
+    }
+
+    /// Marks the response invalid: the engine answers a bare 500.
+    #[cold]
+    pub(crate) fn set_invalid(&mut self) {
+        self.invalid = true;
+    }
+
+    /// Before the lines or the body change: a framed body's header lines
+    /// become the response's own lines, and the body its own buffer, so
+    /// that what is added goes after them (a framed response has no other
+    /// lines: it is made with none, and every change comes here first).
+    #[inline(always)]
+    fn unframe(&mut self) {
+        if matches!(self.body, Body::Framed(_)) {
+            self.unframe_lines();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn unframe_lines(&mut self) {
+        if let Body::Framed(framed) = std::mem::take(&mut self.body) {
+            debug_assert!(self.lines.len() == 0 && self.fixed.is_none());
+            self.lines.push(framed.lines());
+            self.body = Body::Owned(framed.into_body());
         }
     }
 
@@ -839,10 +794,11 @@ impl Response {
     /// straight from the constant.
     #[inline]
     pub fn append_static(&mut self, header: &'static StaticHeader) {
+        self.unframe();
         self.note_forgotten_line();
         let at = self.lines.len();
         match u16::try_from(at) {
-            Ok(at) if at != LAST && self.fixed.is_none() && !self.open => {
+            Ok(at) if self.fixed.is_none() && !self.open => {
                 self.fixed = Some(header);
                 self.fixed_at = at;
             }
@@ -885,6 +841,7 @@ impl Response {
     #[inline(always)]
     pub fn append_prefixed(&mut self, prefix: LinePrefix, value: &[u8]) {
         // A line forgotten before this one left unchecked bytes behind.
+        self.unframe();
         self.note_forgotten_line();
         if crate::encode::value_ok(value) {
             self.lines.push_prefixed(prefix.as_bytes(), value);
@@ -896,6 +853,7 @@ impl Response {
     /// [`Response::append_prefixed`] for an unsigned number, in decimal.
     #[inline(always)]
     pub fn append_prefixed_u64(&mut self, prefix: LinePrefix, n: u64) {
+        self.unframe();
         self.note_forgotten_line();
         self.lines.push_prefixed_decimal(prefix.as_bytes(), false, n);
     }
@@ -903,6 +861,7 @@ impl Response {
     /// [`Response::append_prefixed`] for a signed number, in decimal.
     #[inline(always)]
     pub fn append_prefixed_i64(&mut self, prefix: LinePrefix, n: i64) {
+        self.unframe();
         self.note_forgotten_line();
         self.lines
             .push_prefixed_decimal(prefix.as_bytes(), n < 0, n.unsigned_abs());
@@ -921,6 +880,7 @@ impl Response {
     /// ```
     #[inline(always)]
     pub fn header_line_prefixed(&mut self, prefix: LinePrefix) -> HeaderLine<'_> {
+        self.unframe();
         self.note_forgotten_line();
         let start = self.lines.len();
         self.lines.push(prefix.as_bytes());
@@ -961,6 +921,7 @@ impl Response {
     #[inline]
     pub fn header_line<'r>(&'r mut self, name: &'r [u8]) -> HeaderLine<'r> {
         // A line forgotten before this one left unchecked bytes behind.
+        self.unframe();
         self.note_forgotten_line();
         let start = self.lines.len();
         let ok = crate::encode::is_token(name);
@@ -998,6 +959,7 @@ impl Response {
     pub fn header_line_named(&mut self, name: &HeaderName) -> HeaderLine<'_> {
         let name = name.as_bytes();
         // A line forgotten before this one left unchecked bytes behind.
+        self.unframe();
         self.note_forgotten_line();
         let start = self.lines.len();
         self.lines.push(name);
@@ -1042,11 +1004,11 @@ impl Response {
     /// Removes every header named `name` (ASCII case-insensitive). A header
     /// that was refused was never kept, so removing it does not undo the 500.
     pub fn remove_header(&mut self, name: &str) {
+        self.unframe();
         let doomed = |n: &[u8]| n.eq_ignore_ascii_case(name.as_bytes());
         if self.fixed.is_some_and(|h| doomed(h.name.as_bytes())) {
             self.fixed = None;
         }
-        let last = self.fixed_at == LAST;
         let [before, _, after] = self.head_lines();
         let mut kept = Lines::new();
         for (n, v) in (HeaderLines { rest: before }) {
@@ -1061,7 +1023,7 @@ impl Response {
                 kept.push_line(n, v);
             }
         }
-        self.fixed_at = if last { LAST } else { fixed_at };
+        self.fixed_at = fixed_at;
         self.lines = kept;
     }
 
@@ -1074,12 +1036,14 @@ impl Response {
     /// Replaces the body.
     #[inline]
     pub fn set_body(&mut self, body: impl Into<Body>) {
+        self.unframe();
         self.body = body.into();
     }
 
     /// Builder form of [`Response::set_body`].
     #[inline]
     pub fn with_body(mut self, body: impl Into<Body>) -> Response {
+        self.unframe();
         self.body = body.into();
         self
     }
@@ -1105,6 +1069,7 @@ impl Response {
             self.body.discard();
             return (500, Vec::new(), Body::Empty);
         }
+        self.unframe();
         self.clear_content();
         let headers = self
             .headers()
@@ -1117,14 +1082,13 @@ impl Response {
     /// slot's, its line, and the lines added after it.
     #[inline]
     pub(crate) fn head_lines(&self) -> [&[u8]; 3] {
+        if let Body::Framed(framed) = &self.body {
+            return [&[], &[], framed.lines()];
+        }
         let lines = self.lines.as_slice();
         match self.fixed {
             Some(h) => {
-                let at = match self.fixed_at {
-                    LAST => lines.len(),
-                    at => (at as usize).min(lines.len()),
-                };
-                let (before, after) = lines.split_at(at);
+                let (before, after) = lines.split_at((self.fixed_at as usize).min(lines.len()));
                 [before, h.line(), after]
             }
             None => [&[], &[], lines],
@@ -1138,14 +1102,9 @@ impl Response {
     /// block from its constant and `out` cut back to its length: a few
     /// vector moves instead of a `memcpy` call for a run-time length
     /// (`benches/encode`: the plain struct 87.6 -> 79.1 ns). The inline
-    /// lines are copied the same way, as one 63-byte block. That once made
-    /// the loads wait for the small stores that had just written the lines
-    /// (a wrapped response with one typed header went from 88 to 102 ns);
-    /// today a wrapper's lines reach the response in one block copy (see
-    /// [`Response::assemble`]) or long before it is encoded, and the block
-    /// is 4 instructions fewer per wrapped response than a copy by length
-    /// (`perf/probes/encode-ab`; the times of the two could not be told
-    /// apart).
+    /// lines are copied the same way, as one 63-byte block, 4 instructions
+    /// fewer than a copy by length (`perf/probes/encode-ab`). A framed
+    /// response's lines are not here: they go out with its body.
     #[inline(always)]
     pub(crate) fn write_head_lines(&self, out: &mut Vec<u8>) {
         if self.lines.spilled() {
@@ -1207,6 +1166,7 @@ impl Response {
         if !crate::encode::without_content(self.status) {
             return false;
         }
+        self.unframe();
         self.take_body().discard();
         if self.status != 205 {
             self.remove_header("content-type");
@@ -1606,200 +1566,283 @@ mod tests {
     }
 
     #[test]
-    fn line_buf_lines_are_response_lines_up_to_the_inline_room() {
-        let rate = LinePrefix::from_static(b"x-rate: ").unwrap();
-        let (mut buf, mut res) = (LineBuf::new(), Response::new(200));
+    fn response_buf_lines_are_response_lines() {
+        // Numbers growing to 20 digits, with prefixes short and long enough
+        // that lines cross the 63-byte block: each one the response's line,
+        // byte for byte.
+        let short = LinePrefix::from_static(b"x-rate: ").unwrap();
+        let long = LinePrefix::from_static(b"x-a-forty-one-byte-long-name-for-it-all: ").unwrap();
+        assert_eq!(long.as_bytes().len() + 20 + 2, HEAD_INLINE);
+        let (mut buf, mut res) = (crate::ResponseBuf::new(), Response::new(200));
         let mut n = 0u64;
-        // Lines until the next one does not fit: each one that fits is
-        // the response's line, byte for byte.
-        while buf.append_prefixed_u64(rate, n) {
-            res.append_prefixed_u64(rate, n);
-            assert_eq!(buf.as_bytes(), &res.head_bytes_for_tests()[..]);
-            n = n * 10 + 7;
+        while let Some(next) = n.checked_mul(10).and_then(|n| n.checked_add(7)) {
+            for prefix in [short, long] {
+                buf.append_prefixed_u64(prefix, n);
+                res.append_prefixed_u64(prefix, n);
+                buf.append_prefixed_i64(prefix, -(n as i64 % i64::MAX));
+                res.append_prefixed_i64(prefix, -(n as i64 % i64::MAX));
+            }
+            assert_eq!(buf.lines(), &res.head_bytes_for_tests()[..]);
+            n = next;
         }
-        let full = buf.as_bytes().to_vec();
-        let next = "x-rate: ".len() + n.to_string().len() + 2;
-        assert!(full.len() <= HEAD_INLINE && full.len() + next > HEAD_INLINE);
-        // A refused append leaves the lines as they were.
-        assert!(!buf.append_prefixed(rate, b"this does not fit in what is left"));
-        assert!(!buf.append_prefixed_i64(rate, i64::MIN));
-        assert_eq!(buf.as_bytes(), &full[..]);
-        // Exactly the room: 63 bytes fit, 64 do not.
+        for n in [i64::MIN, i64::MAX] {
+            buf.append_prefixed_i64(long, n);
+            res.append_prefixed_i64(long, n);
+        }
+        buf.append_prefixed_u64(long, u64::MAX);
+        res.append_prefixed_u64(long, u64::MAX);
+        assert_eq!(buf.lines(), &res.head_bytes_for_tests()[..]);
+        // Exactly the block (63 bytes) and one past it.
         let name = LinePrefix::from_static(b"x-a: ").unwrap();
-        let mut exact = LineBuf::new();
-        assert!(!exact.append_prefixed(name, &[b'v'; HEAD_INLINE - 6]));
-        assert!(exact.append_prefixed(name, &[b'v'; HEAD_INLINE - 7]));
-        assert_eq!(exact.as_bytes().len(), HEAD_INLINE);
-        // Control bytes are refused, tabs are not.
-        let mut buf = LineBuf::new();
+        for len in [HEAD_INLINE - 8, HEAD_INLINE - 7, HEAD_INLINE - 6, 300] {
+            let mut buf = crate::ResponseBuf::new();
+            assert!(buf.append_prefixed(name, &vec![b'v'; len]));
+            assert_eq!(buf.lines().len(), len + 7);
+            assert!(buf.lines().ends_with(b"v\r\n"));
+        }
+        // Control bytes are refused with nothing appended, tabs are not.
+        let mut buf = crate::ResponseBuf::new();
         for bad in [&b"a\rb"[..], b"a\nb", b"\0", b"a\x7fb", b"a\x1b[0m"] {
             assert!(!buf.append_prefixed(name, bad), "{bad:?}");
         }
-        assert!(buf.as_bytes().is_empty());
+        assert!(buf.lines().is_empty());
         assert!(buf.append_prefixed(name, b"a\tb"));
-        assert!(buf.append_prefixed_i64(name, -12));
-        assert_eq!(buf.as_bytes(), b"x-a: a\tb\r\nx-a: -12\r\n");
-        assert_eq!(format!("{buf:?}"), r#"LineBuf("x-a: a\tb\r\nx-a: -12\r\n")"#);
-        // The longest numbers right at the room, as a response writes them.
-        let long = LinePrefix::from_static(b"x-a-forty-one-byte-long-name-for-it-all: ").unwrap();
-        for (n, text) in [(i64::MIN, i64::MIN.to_string()), (i64::MAX, i64::MAX.to_string())] {
-            let mut buf = LineBuf::new();
-            assert!(buf.append_prefixed_i64(long, n));
-            assert_eq!(
-                buf.as_bytes(),
-                format!("x-a-forty-one-byte-long-name-for-it-all: {text}\r\n").as_bytes()
-            );
-        }
-        let mut buf = LineBuf::new();
-        assert!(buf.append_prefixed_u64(long, u64::MAX));
-        assert_eq!(buf.as_bytes().len(), HEAD_INLINE);
-        assert!(!buf.append_prefixed_u64(name, 0));
+        buf.append_prefixed_i64(name, -12);
+        assert_eq!(buf.lines(), b"x-a: a\tb\r\nx-a: -12\r\n");
     }
 
     #[test]
-    fn line_buf_values_around_eight_to_sixteen_bytes_at_every_offset() {
+    fn response_buf_values_around_eight_to_sixteen_bytes() {
         // Values of 8 to 16 bytes are checked and stored as two words:
-        // every length from 0 to 24 (both sides of that path), at every
-        // offset up to the end of the room, each line the one a response
-        // writes, or refused with nothing appended.
-        let name = LinePrefix::from_static(b"x-a: ").unwrap();
-        for len in 0..=24 {
-            let value: Vec<u8> = (0..len as u8).map(|i| b'A' + i).collect();
-            for pad in 0..HEAD_INLINE {
-                let mut buf = LineBuf::new();
-                if pad >= 7 {
-                    assert!(buf.append_prefixed(name, &vec![b'p'; pad - 7]));
-                }
-                let before = buf.as_bytes().to_vec();
-                let fits = before.len() + 5 + len + 2 <= HEAD_INLINE;
-                assert_eq!(buf.append_prefixed(name, &value), fits, "{len} after {pad}");
-                let mut want = before.clone();
-                if fits {
-                    want.extend_from_slice(b"x-a: ");
-                    want.extend_from_slice(&value);
-                    want.extend_from_slice(b"\r\n");
-                }
-                assert_eq!(buf.as_bytes(), &want[..], "{len} after {pad}");
-            }
-            // A bad byte anywhere refuses the value and leaves the lines
-            // before it as they were; a tab or a non-ASCII byte does not.
-            let mut buf = LineBuf::new();
-            assert!(buf.append_prefixed(name, b"first"));
-            for at in 0..len {
-                for (b, ok) in [
-                    (b'\r', false),
-                    (0, false),
-                    (0x7f, false),
-                    (b'\t', true),
-                    (0xe9, true),
-                ] {
-                    let mut v = value.clone();
-                    v[at] = b;
-                    let mut after = buf;
-                    assert_eq!(after.append_prefixed(name, &v), ok, "{b:#04x} at {at} of {len}");
-                    let mut want = b"x-a: first\r\n".to_vec();
-                    if ok {
-                        want.extend_from_slice(b"x-a: ");
-                        want.extend_from_slice(&v);
-                        want.extend_from_slice(b"\r\n");
+        // every length from 0 to 24 (both sides of that path), after
+        // prefixes that put the line's end on both sides of the block's,
+        // each line the one a response writes, or refused with nothing
+        // appended.
+        let prefixes = [
+            LinePrefix::from_static(b"x-a: ").unwrap(),
+            LinePrefix::from_static(b"x-a-forty-one-byte-long-name-for-it-all: ").unwrap(),
+            LinePrefix::from_static(b"x-a-forty-nine-byte-long-name-for-it-all-of-it: ").unwrap(),
+        ];
+        for prefix in prefixes {
+            for len in 0..=24 {
+                let value: Vec<u8> = (0..len as u8).map(|i| b'A' + i).collect();
+                let mut buf = crate::ResponseBuf::new();
+                let mut res = Response::new(200);
+                assert!(buf.append_prefixed(prefix, b"first"));
+                res.append_prefixed(prefix, b"first");
+                assert!(buf.append_prefixed(prefix, &value));
+                res.append_prefixed(prefix, &value);
+                assert_eq!(buf.lines(), &res.head_bytes_for_tests()[..], "{len}");
+                // A bad byte anywhere refuses the value and leaves the
+                // lines before it as they were; a tab or a non-ASCII byte
+                // does not.
+                for at in 0..len {
+                    for (b, ok) in [
+                        (b'\r', false),
+                        (0, false),
+                        (0x7f, false),
+                        (b'\t', true),
+                        (0xe9, true),
+                    ] {
+                        let mut v = value.clone();
+                        v[at] = b;
+                        let mut after = crate::ResponseBuf::new();
+                        assert!(after.append_prefixed(prefix, b"first"));
+                        assert!(after.append_prefixed(prefix, &value));
+                        let start = after.lines().to_vec();
+                        assert_eq!(after.append_prefixed(prefix, &v), ok, "{b:#04x} at {at} of {len}");
+                        let mut want = start;
+                        if ok {
+                            want.extend_from_slice(prefix.as_bytes());
+                            want.extend_from_slice(&v);
+                            want.extend_from_slice(b"\r\n");
+                        }
+                        assert_eq!(after.lines(), &want[..], "{b:#04x} at {at} of {len}");
                     }
-                    assert_eq!(after.as_bytes(), &want[..], "{b:#04x} at {at} of {len}");
                 }
             }
         }
     }
 
-    #[test]
-    fn an_assembled_response_is_a_response_like_any_other() {
+    fn framed_response(status: u16, body: &[u8]) -> Response {
         const JSON: StaticHeader = StaticHeader::new("content-type", "application/json");
         let rate = LinePrefix::from_static(b"x-rate: ").unwrap();
-        let mut buf = LineBuf::new();
-        assert!(buf.append_prefixed_u64(rate, 10));
-        let mut res = Response::assemble(201, &buf, Some(&JSON), Body::from("{}"));
+        let mut buf = crate::ResponseBuf::new();
+        buf.append_prefixed_u64(rate, 10);
+        buf.respond(status, Some(&JSON), |out| {
+            out.extend_from_slice(body);
+            Ok::<_, ()>(())
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_framed_response_is_a_response_like_any_other() {
+        let mut res = framed_response(201, b"{}");
         assert_eq!(res.status(), 201);
         assert_eq!(res.header("X-Rate"), Some(&b"10"[..]));
+        assert_eq!(res.body().bytes(), Some(&b"{}"[..]));
         assert!(!res.is_invalid() && !res.wants_close());
-        // The static line stays last, also after lines added later.
+        assert_eq!(format!("{:?}", res.body()), "Body::Framed(2)");
+        // Lines added later go after its lines, the body stays.
         res.append_header("x-later", "1");
         let names: Vec<String> = lines(&res).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names, ["x-rate", "x-later", "content-type"]);
+        assert_eq!(names, ["x-rate", "content-type", "x-later"]);
+        assert!(matches!(res.body(), Body::Owned(b) if b == b"{}"));
         res.remove_header("x-rate");
-        let names: Vec<String> = lines(&res).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names, ["x-later", "content-type"]);
         let mut out = Vec::new();
         assert!(crate::encode_response(&mut res, false, &mut out).is_none());
         let text = String::from_utf8(out).unwrap();
-        assert!(text
-            .starts_with("HTTP/1.1 201 Created\r\nx-later: 1\r\ncontent-type: application/json\r\ndate: "));
-        assert!(text.ends_with("content-length: 2\r\n\r\n{}"));
-    }
+        assert!(text.starts_with("HTTP/1.1 201 Created\r\ndate: "));
+        assert!(text.ends_with("content-length: 2\r\ncontent-type: application/json\r\nx-later: 1\r\n\r\n{}"));
 
-    #[test]
-    fn an_assembled_static_line_stays_after_every_line() {
-        const JSON: StaticHeader = StaticHeader::new("content-type", "application/json");
-        const X_STATIC: StaticHeader = StaticHeader::new("x-static", "1");
-        let mut res = Response::assemble(200, &LineBuf::new(), Some(&JSON), Body::Empty);
-        assert_eq!(
-            lines(&res),
-            [("content-type".to_owned(), "application/json".to_owned())]
-        );
-        for i in 0..12 {
-            res.append_header(format!("x-{i}"), "v");
+        // Each way of changing it keeps its lines and body.
+        type Change = (&'static str, fn(&mut Response));
+        let changes: [Change; 6] = [
+            ("append_static", |r| {
+                const STATIC: StaticHeader = StaticHeader::new("x-s", "1");
+                r.append_static(&STATIC)
+            }),
+            ("append_prefixed", |r| {
+                r.append_prefixed(LinePrefix::from_static(b"x-p: ").unwrap(), b"1")
+            }),
+            ("append_prefixed_u64", |r| {
+                r.append_prefixed_u64(LinePrefix::from_static(b"x-p: ").unwrap(), 1)
+            }),
+            ("append_prefixed_i64", |r| {
+                r.append_prefixed_i64(LinePrefix::from_static(b"x-p: ").unwrap(), 1)
+            }),
+            ("header_line_named", |r| {
+                let name = HeaderName::new(b"x-p").unwrap();
+                let mut line = r.header_line_named(&name);
+                line.push(b"1");
+                line.finish();
+            }),
+            ("header_line_prefixed", |r| {
+                let mut line = r.header_line_prefixed(LinePrefix::from_static(b"x-p: ").unwrap());
+                line.push(b"1");
+                line.finish();
+            }),
+        ];
+        for (what, change) in changes {
+            let mut res = framed_response(200, b"[1]");
+            change(&mut res);
+            let names: Vec<String> = lines(&res).into_iter().map(|(n, _)| n).collect();
+            assert_eq!(names[..2], ["x-rate", "content-type"], "{what}");
+            assert_eq!(names.len(), 3, "{what}");
+            assert_eq!(res.body().bytes(), Some(&b"[1]"[..]), "{what}");
         }
-        res.remove_header("x-3");
-        res.append_header("x-last", "v");
-        let names: Vec<String> = lines(&res).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names.last().map(String::as_str), Some("content-type"));
-        assert_eq!(names.len(), 13);
-        assert!(!names.contains(&"x-3".to_owned()));
-        assert!(res.lines.spilled());
-        let mut out = Vec::new();
-        res.write_head_lines(&mut out);
-        assert!(out.ends_with(b"x-last: v\r\ncontent-type: application/json\r\n"));
-        // A second static header is a line in order, the first stays last.
-        res.append_static(&X_STATIC);
-        res.append_header("x-after", "v");
-        let names: Vec<String> = lines(&res).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names[names.len() - 3..], ["x-static", "x-after", "content-type"]);
-        // Removed, the slot takes the next static header in order.
-        res.remove_header("content-type");
-        res.append_static(&JSON);
-        res.append_header("x-end", "v");
-        let names: Vec<String> = lines(&res).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names[names.len() - 3..], ["x-after", "content-type", "x-end"]);
-        // Assembled without one, a static header takes its place in order.
-        let mut res = Response::assemble(200, &LineBuf::new(), None, Body::Empty);
-        res.append_header("x-before", "v");
-        res.append_static(&JSON);
-        res.append_header("x-after", "v");
-        let names: Vec<String> = lines(&res).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names, ["x-before", "content-type", "x-after"]);
+        // A new body keeps the lines.
+        let mut res = framed_response(200, b"[1]");
+        res.set_body("x");
+        assert_eq!(lines(&res).len(), 2);
+        assert_eq!(res.body().bytes(), Some(&b"x"[..]));
+        let res = framed_response(200, b"[1]").with_body("y");
+        assert_eq!(lines(&res).len(), 2);
+        // Its parts are the body alone, and its lines.
+        let (status, headers, body) = framed_response(202, b"[2]").into_parts();
+        assert_eq!((status, headers.len()), (202, 2));
+        assert!(matches!(body, Body::Owned(b) if b == b"[2]"));
     }
 
     #[test]
-    fn a_static_line_set_last_stays_last_past_64_kib_of_lines() {
-        // The offset that means "last" is also a byte offset the lines can
-        // reach: past it, the static line must still go out last, never
-        // inside a value (where it would split it into a header of its own).
+    fn a_framed_response_encodes_with_its_lines_after_the_engines() {
+        let head_of = |res: &mut Response, is_head: bool| {
+            let mut out = Vec::new();
+            let rest = crate::encode_response(res, is_head, &mut out);
+            (String::from_utf8(out).unwrap(), rest.is_none())
+        };
+        let lines = "x-rate: 10\r\ncontent-type: application/json\r\n\r\n";
+        let (text, done) = head_of(&mut framed_response(200, b"{}"), false);
+        assert!(done && text.starts_with("HTTP/1.1 200 OK\r\ndate: "), "{text}");
+        assert!(
+            text.ends_with(&format!("\r\ncontent-length: 2\r\n{lines}{{}}")),
+            "{text}"
+        );
+        // HEAD: the same length and lines, no body.
+        let (text, _) = head_of(&mut framed_response(200, b"{}"), true);
+        assert!(
+            text.ends_with(&format!("\r\ncontent-length: 2\r\n{lines}")),
+            "{text}"
+        );
+        // Empty.
+        let (text, _) = head_of(&mut framed_response(200, b""), false);
+        assert!(
+            text.ends_with(&format!("\r\ncontent-length: 0\r\n{lines}")),
+            "{text}"
+        );
+        // 204 and 304: neither length nor content type nor body; 205 no body.
+        for status in [204, 304] {
+            let (text, _) = head_of(&mut framed_response(status, b"{}"), false);
+            assert!(text.contains("\r\nx-rate: 10\r\n"), "{text}");
+            assert!(
+                !text.contains("content-type") && !text.contains("content-length"),
+                "{text}"
+            );
+            assert!(text.ends_with("\r\n\r\n"), "{text}");
+        }
+        let (text, _) = head_of(&mut framed_response(205, b"{}"), false);
+        assert!(
+            text.ends_with("content-length: 0\r\nx-rate: 10\r\ncontent-type: application/json\r\n\r\n"),
+            "{text}"
+        );
+        // A large body goes out after the head, as it is.
+        let big = vec![b'x'; crate::encode::COPY_BODY_MAX + 1];
+        let mut res = framed_response(200, &big);
+        let mut out = Vec::new();
+        let (rest, keep) = crate::encode::encode(
+            &mut res,
+            crate::encode::Ctx {
+                version: crate::Version::Http11,
+                is_head: false,
+                keep_alive: true,
+            },
+            &mut out,
+        );
+        assert!(keep);
+        let text = String::from_utf8(out).unwrap();
+        assert!(
+            text.ends_with(&format!("content-length: {}\r\n{lines}", big.len())),
+            "{text}"
+        );
+        assert!(matches!(rest, crate::encode::Rest::Large(b) if b[..] == big[..]));
+        // A body that cut into the lines: a bare 500.
+        let mut res = crate::ResponseBuf::new()
+            .respond(200, None, |out| {
+                out.truncate(1);
+                Ok::<_, ()>(())
+            })
+            .unwrap();
+        assert!(res.is_invalid());
+        let (text, _) = head_of(&mut res, false);
+        assert!(
+            text.starts_with("HTTP/1.1 500 Internal Server Error\r\n"),
+            "{text}"
+        );
+        assert!(text.ends_with("content-length: 0\r\n\r\n"), "{text}");
+    }
+
+    #[test]
+    fn a_static_line_after_64_kib_of_lines_goes_in_order() {
+        // Past 64 KiB of lines the static slot's offset no longer fits:
+        // the static header is a line in order, never inside a value.
         const JSON: StaticHeader = StaticHeader::new("content-type", "application/json");
-        let mut res = Response::assemble(200, &LineBuf::new(), Some(&JSON), Body::Empty);
+        let mut res = Response::new(200);
         let value = format!("{}set-cookie: session=attacker", "a".repeat(65_528));
         res.append_header("x-big", &value);
+        res.append_static(&JSON);
         res.append_header("x-after", "v");
-        assert!(res.lines.len() > LAST as usize);
+        assert!(res.lines.len() > u16::MAX as usize);
         assert!(!res.is_invalid());
         let names: Vec<String> = lines(&res).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names, ["x-big", "x-after", "content-type"]);
+        assert_eq!(names, ["x-big", "content-type", "x-after"]);
         assert_eq!(res.header("x-big"), Some(value.as_bytes()));
         let mut out = Vec::new();
         assert!(crate::encode_response(&mut res, false, &mut out).is_none());
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text.matches("content-type").count(), 1);
-        assert!(text.contains("\r\nx-after: v\r\ncontent-type: application/json\r\n"));
+        assert!(text.contains("\r\ncontent-type: application/json\r\nx-after: v\r\n"));
         assert!(!text.contains("\r\nset-cookie"));
-        res.remove_header("x-after");
-        let names: Vec<String> = lines(&res).into_iter().map(|(n, _)| n).collect();
-        assert_eq!(names, ["x-big", "content-type"]);
     }
 
     #[test]

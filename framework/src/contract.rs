@@ -40,7 +40,7 @@ pub trait Contract: schemars::JsonSchema {
     /// the stable API.
     #[doc(hidden)]
     #[inline]
-    fn __write_header_lines(&self, _lines: &mut jero_engine::LineBuf) -> bool {
+    fn __write_header_lines(&self, _lines: &mut jero_engine::ResponseBuf) -> bool {
         false
     }
 
@@ -71,7 +71,7 @@ macro_rules! pointer_contract {
             }
 
             #[inline]
-            fn __write_header_lines(&self, lines: &mut jero_engine::LineBuf) -> bool {
+            fn __write_header_lines(&self, lines: &mut jero_engine::ResponseBuf) -> bool {
                 (**self).__write_header_lines(lines)
             }
 

@@ -25,7 +25,7 @@
 
 use std::fmt::Write as _;
 
-use jero_engine::{HeaderLine, LineBuf, LinePrefix, Response};
+use jero_engine::{HeaderLine, LinePrefix, Response, ResponseBuf};
 use serde::ser::{self, Impossible, Serialize, SerializeStruct};
 
 /// Types usable as a response's typed headers: `()` (none) or a contract struct.
@@ -36,32 +36,32 @@ use serde::ser::{self, Impossible, Serialize, SerializeStruct};
 pub trait HeaderContract {
     /// Whether one of the headers may be `content-type` (`true` unless it
     /// is known at compile time that none can): when none can, a JSON
-    /// wrapper may assemble its response around lines written beforehand
-    /// ([`HeaderContract::write_lines`]) with its own content type last.
+    /// wrapper may write its response front to back, lines first
+    /// ([`HeaderContract::write_lines`]), with its own content type last.
     const MAY_SET_CONTENT_TYPE: bool = true;
     /// Appends the headers to `res`; returns whether one of them was `content-type`.
     fn write_headers(&self, res: &mut Response) -> bool;
-    /// Appends the headers to `lines`, for a response assembled around them
-    /// ([`Response::assemble`]): `false`, with `lines` left as it may be,
+    /// Appends the headers to `lines`, for a response written front to
+    /// back ([`ResponseBuf`]): `false`, with `lines` left as it may be,
     /// when they cannot all go there (a value written through serde, a
-    /// `content-type` or a name the engine keeps, a value that does not fit
-    /// or that would be refused); the caller then uses
-    /// [`HeaderContract::write_headers`]. The default: `false`.
+    /// `content-type` or a name the engine keeps, a value that would be
+    /// refused); the caller then uses [`HeaderContract::write_headers`].
+    /// The default: `false`.
     ///
     /// ```
     /// use jero::HeaderContract;
-    /// use jero::engine::LineBuf;
+    /// use jero::engine::ResponseBuf;
     /// #[jero::contract]
     /// struct Rate { x_rate_limit: u32, x_request_id: String }
-    /// let mut lines = LineBuf::new();
+    /// let mut lines = ResponseBuf::new();
     /// let rate = Rate { x_rate_limit: 100, x_request_id: "r-1".into() };
     /// assert!(rate.write_lines(&mut lines));
-    /// assert_eq!(lines.as_bytes(), b"x-rate-limit: 100\r\nx-request-id: r-1\r\n");
+    /// assert_eq!(lines.lines(), b"x-rate-limit: 100\r\nx-request-id: r-1\r\n");
     /// let split = Rate { x_rate_limit: 1, x_request_id: "r\r\nx-injected: 1".into() };
-    /// assert!(!split.write_lines(&mut LineBuf::new()));
+    /// assert!(!split.write_lines(&mut ResponseBuf::new()));
     /// ```
     #[inline]
-    fn write_lines(&self, _lines: &mut LineBuf) -> bool {
+    fn write_lines(&self, _lines: &mut ResponseBuf) -> bool {
         false
     }
     /// The schema of the headers (for OpenAPI), `None` for `()`.
@@ -77,7 +77,7 @@ impl HeaderContract for () {
     }
 
     #[inline(always)]
-    fn write_lines(&self, _lines: &mut LineBuf) -> bool {
+    fn write_lines(&self, _lines: &mut ResponseBuf) -> bool {
         true
     }
 
@@ -98,7 +98,7 @@ impl<T: crate::Contract + Serialize> HeaderContract for T {
     }
 
     #[inline(always)]
-    fn write_lines(&self, lines: &mut LineBuf) -> bool {
+    fn write_lines(&self, lines: &mut ResponseBuf) -> bool {
         self.__write_header_lines(lines)
     }
 
@@ -312,8 +312,8 @@ pub trait HeaderScalar {
     /// Writes the value into a started line; `false` when it is absent.
     fn push(&self, line: &mut HeaderLine<'_>) -> bool;
     /// Appends the header `prefix` + value to `lines` (nothing when the
-    /// value is absent); `false` when it did not fit or was refused.
-    fn append_to(&self, lines: &mut LineBuf, prefix: LinePrefix) -> bool;
+    /// value is absent); `false` when it was refused.
+    fn append_to(&self, lines: &mut ResponseBuf, prefix: LinePrefix) -> bool;
 }
 
 macro_rules! scalar_ints {
@@ -332,8 +332,9 @@ macro_rules! scalar_ints {
             }
 
             #[inline(always)]
-            fn append_to(&self, lines: &mut LineBuf, prefix: LinePrefix) -> bool {
-                lines.$append(prefix, *self as $wide)
+            fn append_to(&self, lines: &mut ResponseBuf, prefix: LinePrefix) -> bool {
+                lines.$append(prefix, *self as $wide);
+                true
             }
         }
     )*};
@@ -356,7 +357,7 @@ impl HeaderScalar for bool {
     }
 
     #[inline(always)]
-    fn append_to(&self, lines: &mut LineBuf, prefix: LinePrefix) -> bool {
+    fn append_to(&self, lines: &mut ResponseBuf, prefix: LinePrefix) -> bool {
         lines.append_prefixed(prefix, if *self { b"true" } else { b"false" })
     }
 }
@@ -377,7 +378,7 @@ macro_rules! scalar_text {
             }
 
             #[inline(always)]
-            fn append_to(&self, lines: &mut LineBuf, prefix: LinePrefix) -> bool {
+            fn append_to(&self, lines: &mut ResponseBuf, prefix: LinePrefix) -> bool {
                 lines.append_prefixed(prefix, self.as_bytes())
             }
         }
@@ -405,7 +406,7 @@ impl<T: HeaderScalar + ?Sized> HeaderScalar for &T {
     }
 
     #[inline(always)]
-    fn append_to(&self, lines: &mut LineBuf, prefix: LinePrefix) -> bool {
+    fn append_to(&self, lines: &mut ResponseBuf, prefix: LinePrefix) -> bool {
         (**self).append_to(lines, prefix)
     }
 }
@@ -428,7 +429,7 @@ impl<T: HeaderScalar> HeaderScalar for Option<T> {
     }
 
     #[inline(always)]
-    fn append_to(&self, lines: &mut LineBuf, prefix: LinePrefix) -> bool {
+    fn append_to(&self, lines: &mut ResponseBuf, prefix: LinePrefix) -> bool {
         match self {
             Some(v) => v.append_to(lines, prefix),
             None => true,
@@ -448,7 +449,7 @@ pub trait ScalarField {
     fn write_field(&self, res: &mut Response, field: &FieldHeader) -> bool;
     /// Appends the header to `lines`; `false` when it cannot go there (see
     /// [`HeaderContract::write_lines`]).
-    fn write_line(&self, lines: &mut LineBuf, field: &FieldHeader) -> bool;
+    fn write_line(&self, lines: &mut ResponseBuf, field: &FieldHeader) -> bool;
 }
 
 impl<T: HeaderScalar + ?Sized> ScalarField for &HeaderField<'_, T> {
@@ -463,7 +464,7 @@ impl<T: HeaderScalar + ?Sized> ScalarField for &HeaderField<'_, T> {
     }
 
     #[inline(always)]
-    fn write_line(&self, lines: &mut LineBuf, field: &FieldHeader) -> bool {
+    fn write_line(&self, lines: &mut ResponseBuf, field: &FieldHeader) -> bool {
         match field.prefix {
             Some(p) if !field.content_type => self.0.append_to(lines, p),
             _ => false,
@@ -485,8 +486,8 @@ fn scalar_unchecked<T: HeaderScalar + ?Sized>(res: &mut Response, name: &[u8], v
 pub trait SerdeField {
     /// Writes the header; returns whether it was written.
     fn write_field(&self, res: &mut Response, field: &FieldHeader) -> bool;
-    /// `false`: a value written through serde never goes to a [`LineBuf`].
-    fn write_line(&self, lines: &mut LineBuf, field: &FieldHeader) -> bool;
+    /// `false`: a value written through serde never goes to a [`ResponseBuf`].
+    fn write_line(&self, lines: &mut ResponseBuf, field: &FieldHeader) -> bool;
 }
 
 impl<T: Serialize + ?Sized> SerdeField for HeaderField<'_, T> {
@@ -496,7 +497,7 @@ impl<T: Serialize + ?Sized> SerdeField for HeaderField<'_, T> {
     }
 
     #[inline(always)]
-    fn write_line(&self, _lines: &mut LineBuf, _field: &FieldHeader) -> bool {
+    fn write_line(&self, _lines: &mut ResponseBuf, _field: &FieldHeader) -> bool {
         false
     }
 }
@@ -1094,7 +1095,7 @@ mod tests {
         assert!(head(&fast).iter().all(|(n, _)| n != b"x-injected"));
     }
 
-    /// Scalars only, short enough for a [`LineBuf`].
+    /// Scalars only.
     #[crate::contract]
     struct Few {
         x_rate_limit: u32,
@@ -1118,16 +1119,16 @@ mod tests {
     fn header_lines_are_the_response_path_lines() {
         use crate::Contract;
         let value = few();
-        let mut lines = LineBuf::new();
+        let mut lines = ResponseBuf::new();
         assert!(value.__write_header_lines(&mut lines));
         let mut res = Response::new(200);
         assert_eq!(value.__write_headers(&mut res), Some(false));
-        let assembled = Response::assemble(200, &lines, None, jero_engine::Body::Empty);
-        assert_eq!(head(&assembled), head(&res));
         assert_eq!(
-            lines.as_bytes(),
+            lines.lines(),
             b"x-rate-limit: 100\r\nx-request-id: r1\r\nx-flag: true\r\nx-neg: -7\r\n"
         );
+        let framed = lines.respond(200, None, |_| Ok::<_, ()>(())).unwrap();
+        assert_eq!(head(&framed), head(&res));
     }
 
     #[test]
@@ -1138,31 +1139,36 @@ mod tests {
             x_request_id: "1\r\nx-injected: 1".into(),
             ..few()
         };
-        assert!(!bad.__write_header_lines(&mut LineBuf::new()));
-        // Lines longer than a response holds inline: the response spills.
+        assert!(!bad.__write_header_lines(&mut ResponseBuf::new()));
+        // Lines longer than a response holds inline go to the buffer too.
         let long = Few {
-            x_request_id: "r".repeat(40),
+            x_request_id: "r".repeat(70),
             ..few()
         };
-        assert!(!long.__write_header_lines(&mut LineBuf::new()));
+        let mut lines = ResponseBuf::new();
+        assert!(long.__write_header_lines(&mut lines));
+        let mut res = Response::new(200);
+        long.__write_headers(&mut res);
+        let framed = lines.respond(200, None, |_| Ok::<_, ()>(())).unwrap();
+        assert_eq!(head(&framed), head(&res));
         // A field written through serde, a name the engine keeps, a
         // content type: each needs the response path.
         let marked = WithMarked {
             x_marked: Marked,
             x_list: vec![1],
         };
-        assert!(!marked.__write_header_lines(&mut LineBuf::new()));
+        assert!(!marked.__write_header_lines(&mut ResponseBuf::new()));
         let framing = Framing {
             connection: "close".into(),
         };
-        assert!(!framing.__write_header_lines(&mut LineBuf::new()));
+        assert!(!framing.__write_header_lines(&mut ResponseBuf::new()));
         let mut res = Response::new(200);
         assert_eq!(framing.__write_headers(&mut res), Some(false));
         assert!(res.wants_close() && res.headers().count() == 0);
         let typed = ContentTyped {
             content_type: "text/csv".into(),
         };
-        assert!(!typed.__write_header_lines(&mut LineBuf::new()));
+        assert!(!typed.__write_header_lines(&mut ResponseBuf::new()));
         const { assert!(<ContentTyped as HeaderContract>::MAY_SET_CONTENT_TYPE) };
         const { assert!(!<Few as HeaderContract>::MAY_SET_CONTENT_TYPE) };
     }
@@ -1211,7 +1217,7 @@ mod tests {
             line.push(b"scalar");
             true
         }
-        fn append_to(&self, lines: &mut LineBuf, prefix: LinePrefix) -> bool {
+        fn append_to(&self, lines: &mut ResponseBuf, prefix: LinePrefix) -> bool {
             lines.append_prefixed(prefix, b"scalar")
         }
     }

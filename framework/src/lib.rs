@@ -173,7 +173,7 @@ pub mod __private {
     pub use crate::openapi::{credentials_of, security_schemes, Credential};
     pub use crate::response::{contract_info, describe_variant};
     pub use crate::{ArgSpec, BeforeBody, BoxFuture, OpKind, OperationDef, RequestCx};
-    pub use jero_engine::{HeaderName, LineBuf, LinePrefix, Method, Response, StaticHeader};
+    pub use jero_engine::{HeaderName, LinePrefix, Method, Response, ResponseBuf, StaticHeader};
     pub use schemars;
     pub use serde;
     pub use serde_json;

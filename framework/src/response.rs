@@ -191,15 +191,7 @@ pub trait IntoResponse {
 /// case escaping of every string before writing it (six bytes per byte, plus
 /// 35), so with its default of 128 bytes a small object already reallocates
 /// once; 256 bytes hold the usual small response in one allocation.
-const JSON_BODY_CAPACITY: usize = 256;
-
-/// Serializes `value` as a JSON body.
-#[inline]
-pub(crate) fn json_bytes<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, sonic_rs::Error> {
-    let mut body = Vec::with_capacity(JSON_BODY_CAPACITY);
-    sonic_rs::to_writer(&mut body, value)?;
-    Ok(body)
-}
+pub(crate) const JSON_BODY_CAPACITY: usize = 256;
 
 /// Logs a response body that failed to serialize; the generic 500.
 #[cold]
@@ -209,9 +201,14 @@ pub(crate) fn json_failed<T: ?Sized>(cx: &RequestCx<'_>, e: sonic_rs::Error) -> 
     cx.reject(Problem::internal())
 }
 
+/// A JSON response: the content type and the body written front to back
+/// in one buffer, which the engine sends in one copy (see
+/// [`ResponseBuf`](jero_engine::ResponseBuf)).
+#[inline]
 pub(crate) fn json_response<T: Serialize + ?Sized>(cx: &RequestCx<'_>, value: &T) -> Response {
-    match json_bytes(value) {
-        Ok(body) => with_content(cx.default_status(), &JSON_CONTENT, body),
+    let json = |out: &mut Vec<u8>| sonic_rs::to_writer(out, value);
+    match jero_engine::ResponseBuf::new().respond(cx.default_status(), Some(&JSON_CONTENT), json) {
+        Ok(res) => res,
         Err(e) => json_failed::<T>(cx, e),
     }
 }
@@ -466,7 +463,7 @@ pub fn contract_info<T: JsonSchema>(generator: &mut SchemaGenerator) -> Contract
 
 #[cfg(test)]
 mod tests {
-    use super::json_bytes;
+    use super::json_response;
 
     #[test]
     fn json_bodies_match_sonic_at_every_size() {
@@ -474,9 +471,13 @@ mod tests {
         // make sonic-rs reserve the most.
         for n in [0, 1, 100, 250, 256, 300, 5000] {
             let value = vec!["\"\\\n\u{1}é".repeat(n / 8), "x".repeat(n)];
+            let res = crate::__private::with_detached_cx(200, |cx| json_response(cx, &value));
+            let want = sonic_rs::to_vec(&value).unwrap();
+            assert_eq!(res.body().bytes(), Some(&want[..]), "n = {n}");
+            let headers: Vec<_> = res.headers().collect();
             assert_eq!(
-                json_bytes(&value).unwrap(),
-                sonic_rs::to_vec(&value).unwrap(),
+                headers,
+                [(&b"content-type"[..], &b"application/json"[..])],
                 "n = {n}"
             );
         }

@@ -9,7 +9,7 @@
 use std::fmt::Write as _;
 
 use bytes::Bytes;
-use jero_engine::{Body, HeaderBytes, LineBuf, Response, StaticHeader};
+use jero_engine::{Body, HeaderBytes, Response, ResponseBuf, StaticHeader};
 use schemars::Schema;
 use serde::Serialize;
 
@@ -35,6 +35,24 @@ enum ContentType {
     note = "use a #[jero::contract] struct, a Vec of them, or () for no body"
 )]
 pub trait JsonBody {
+    /// Whether there is a body: `false` for `()`, whose responses carry
+    /// neither a body nor a content type.
+    const HAS_BODY: bool = true;
+
+    /// Appends the body, serialized, to `out` (nothing for `()`).
+    ///
+    /// ```
+    /// use jero::JsonBody;
+    /// #[jero::contract]
+    /// struct Id { id: u32 }
+    /// let mut out = b"lines before it\r\n\r\n".to_vec();
+    /// Id { id: 7 }.write_json(&mut out).unwrap();
+    /// assert_eq!(out, b"lines before it\r\n\r\n{\"id\":7}");
+    /// ().write_json(&mut out).unwrap();
+    /// assert!(out.ends_with(b"{\"id\":7}"));
+    /// ```
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), sonic_rs::Error>;
+
     /// Serializes the body into `res`; returns whether there is one
     /// (`false` for `()`).
     ///
@@ -48,36 +66,23 @@ pub trait JsonBody {
     /// assert!(!().write_body(&mut res).unwrap());
     /// ```
     fn write_body(&self, res: &mut Response) -> Result<bool, sonic_rs::Error> {
-        Ok(match self.to_json()? {
-            Some(bytes) => {
-                res.set_body(Body::Owned(bytes));
-                true
-            }
-            None => false,
-        })
+        if !Self::HAS_BODY {
+            return Ok(false);
+        }
+        let mut bytes = Vec::with_capacity(crate::response::JSON_BODY_CAPACITY);
+        self.write_json(&mut bytes)?;
+        res.set_body(Body::Owned(bytes));
+        Ok(true)
     }
-
-    /// The serialized body; `None` for no body (`()`). Wrappers serialize
-    /// the body first and build their response around it, so the response
-    /// is made in one place instead of being filled in and then moved.
-    ///
-    /// ```
-    /// use jero::JsonBody;
-    /// #[jero::contract]
-    /// struct Id { id: u32 }
-    /// assert_eq!(Id { id: 7 }.to_json().unwrap(), Some(br#"{"id":7}"#.to_vec()));
-    /// assert_eq!(().to_json().unwrap(), None);
-    /// ```
-    fn to_json(&self) -> Result<Option<Vec<u8>>, sonic_rs::Error>;
 
     /// The body's schema; `None` for no body.
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<Schema>;
 }
 
 impl<T: Contract + Serialize> JsonBody for T {
-    #[inline]
-    fn to_json(&self) -> Result<Option<Vec<u8>>, sonic_rs::Error> {
-        crate::response::json_bytes(self).map(Some)
+    #[inline(always)]
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), sonic_rs::Error> {
+        sonic_rs::to_writer(out, self)
     }
 
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<Schema> {
@@ -86,9 +91,9 @@ impl<T: Contract + Serialize> JsonBody for T {
 }
 
 impl<T: Contract + Serialize> JsonBody for Vec<T> {
-    #[inline]
-    fn to_json(&self) -> Result<Option<Vec<u8>>, sonic_rs::Error> {
-        crate::response::json_bytes(self).map(Some)
+    #[inline(always)]
+    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), sonic_rs::Error> {
+        sonic_rs::to_writer(out, self)
     }
 
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<Schema> {
@@ -97,9 +102,11 @@ impl<T: Contract + Serialize> JsonBody for Vec<T> {
 }
 
 impl JsonBody for () {
-    #[inline]
-    fn to_json(&self) -> Result<Option<Vec<u8>>, sonic_rs::Error> {
-        Ok(None)
+    const HAS_BODY: bool = false;
+
+    #[inline(always)]
+    fn write_json(&self, _out: &mut Vec<u8>) -> Result<(), sonic_rs::Error> {
+        Ok(())
     }
 
     fn schema(_: &mut schemars::SchemaGenerator) -> Option<Schema> {
@@ -318,17 +325,15 @@ options!(JsonResponse<T>);
 /// JSON content type after the headers unless one of them set it; a
 /// serialization failure is logged and answered with the generic 500.
 ///
-/// Shaped for `benches/encode` (a wrapper with two typed headers against a
-/// plain return). When the typed headers cannot be `content-type` (known
-/// at compile time: `HeaderContract::MAY_SET_CONTENT_TYPE`) and all go
-/// into a [`LineBuf`] (scalar values, names checked at compile time, lines
-/// that fit and that the engine would not refuse), they are written there
-/// first, the body is serialized, and the response is assembled from the
-/// parts where it is returned ([`Response::assemble`]): a response filled
-/// in line by line is copied whole on its way out. Otherwise the headers
-/// are written into the response, then the body: written before the
-/// body's serialization, the lines have long reached the cache when the
-/// response is moved, and a move right after them would wait on them.
+/// When the typed headers cannot be `content-type` (known at compile
+/// time: `HeaderContract::MAY_SET_CONTENT_TYPE`) and all are scalars
+/// (names checked at compile time, values the engine would not refuse),
+/// the response is written front to back in one buffer
+/// ([`ResponseBuf`]): the header lines, the content type, then the body,
+/// which the engine sends in one copy, as it does a plain struct's. The
+/// headers' cost over a plain return is then their lines alone
+/// (`benches/encode`). Otherwise the headers are written into a
+/// [`Response`] the usual way, and the body after them.
 #[inline(always)]
 fn json_wrapper<T: JsonBody, H: HeaderContract>(
     cx: &RequestCx<'_>,
@@ -341,29 +346,39 @@ fn json_wrapper<T: JsonBody, H: HeaderContract>(
     if !extras.items.is_empty() {
         return json_with_items(Response::new(status), cx, body, headers, extras);
     }
-    if !H::MAY_SET_CONTENT_TYPE {
-        let mut lines = LineBuf::new();
-        if headers.write_lines(&mut lines) {
-            return match body.to_json() {
-                Ok(Some(bytes)) => {
-                    Response::assemble(status, &lines, Some(&JSON_CONTENT), Body::Owned(bytes))
-                }
-                Ok(None) => Response::assemble(status, &lines, None, Body::Empty),
-                Err(e) => crate::response::json_failed::<T>(cx, e),
-            };
-        }
+    if H::MAY_SET_CONTENT_TYPE {
+        return json_with_headers(Response::new(status), Vec::new(), cx, body, headers);
     }
-    let mut res = Response::new(status);
+    let mut buf = ResponseBuf::new();
+    if !headers.write_lines(&mut buf) {
+        return json_with_headers(Response::new(status), buf.into_vec(), cx, body, headers);
+    }
+    let content_type = T::HAS_BODY.then_some(&JSON_CONTENT);
+    match buf.respond(status, content_type, |out| body.write_json(out)) {
+        Ok(res) => res,
+        Err(e) => crate::response::json_failed::<T>(cx, e),
+    }
+}
+
+/// [`json_wrapper`] with typed headers written into the response (and
+/// the body serialized into `bytes`, emptied, whose capacity is reused).
+#[inline(never)]
+fn json_with_headers<T: JsonBody, H: HeaderContract>(
+    mut res: Response,
+    mut bytes: Vec<u8>,
+    cx: &RequestCx<'_>,
+    body: &T,
+    headers: &H,
+) -> Response {
     let typed_content_type = headers.write_headers(&mut res);
-    match body.to_json() {
-        Ok(Some(bytes)) => {
-            res.set_body(Body::Owned(bytes));
-            if !typed_content_type {
-                res.append_static(&JSON_CONTENT);
-            }
+    if T::HAS_BODY {
+        if let Err(e) = body.write_json(&mut bytes) {
+            return crate::response::json_failed::<T>(cx, e);
         }
-        Ok(None) => {}
-        Err(e) => res = crate::response::json_failed::<T>(cx, e),
+        res.set_body(Body::Owned(bytes));
+        if !typed_content_type {
+            res.append_static(&JSON_CONTENT);
+        }
     }
     res
 }

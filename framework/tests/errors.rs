@@ -688,8 +688,8 @@ fn unit_error_headers_are_problem_json_and_length() {
     assert_eq!(
         headers,
         vec![
-            ("content-type", "application/problem+json".to_owned()),
             ("content-length", resp.body().len().to_string()),
+            ("content-type", "application/problem+json".to_owned()),
         ]
     );
 }

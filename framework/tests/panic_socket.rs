@@ -409,13 +409,13 @@ fn header_order_on_the_wire() {
     assert_eq!(
         names,
         [
+            ("date", "DATE"),
+            ("content-length", "25"),
             ("x-rate-limit", "10"),
             ("set-cookie", "a=1; Path=/; Secure; HttpOnly; SameSite=Lax"),
             ("X-Trace-Id", "t-1"),
             ("X-Trace-Id", "t-2"),
             ("content-type", "application/json"),
-            ("date", "DATE"),
-            ("content-length", "25"),
         ]
     );
     server.stop();

@@ -867,8 +867,8 @@ fn json_response_exact_headers() {
     assert_eq!(
         headers(&resp),
         vec![
-            h("content-type", "application/json"),
-            h("content-length", &len(&resp))
+            h("content-length", &len(&resp)),
+            h("content-type", "application/json")
         ]
     );
 }
@@ -881,7 +881,7 @@ fn an_application_response_type_needs_only_into_response() {
         assert_eq!(&resp.body()[..], b"short and stout");
         assert_eq!(
             headers(&resp),
-            vec![h("content-type", "text/plain"), h("content-length", "15")]
+            vec![h("content-length", "15"), h("content-type", "text/plain")]
         );
     }
 }
@@ -905,8 +905,8 @@ fn bytes_response_defaults_to_octet_stream() {
     assert_eq!(
         headers(&resp),
         vec![
-            h("content-type", "application/octet-stream"),
-            h("content-length", "9")
+            h("content-length", "9"),
+            h("content-type", "application/octet-stream")
         ]
     );
 }
@@ -918,7 +918,7 @@ fn bytes_response_content_type_is_set() {
     assert_eq!(resp.text(), "id,name\nw1,gear\n");
     assert_eq!(
         headers(&resp),
-        vec![h("content-type", "text/csv"), h("content-length", "16")]
+        vec![h("content-length", "16"), h("content-type", "text/csv")]
     );
 }
 
@@ -965,9 +965,9 @@ fn created_with_a_body_is_201_json() {
     assert_eq!(
         headers(&resp),
         vec![
-            h("Location", "/widgets/m1"),
-            h("content-type", "application/json"),
             h("content-length", &len(&resp)),
+            h("Location", "/widgets/m1"),
+            h("content-type", "application/json")
         ]
     );
 }
@@ -979,7 +979,7 @@ fn created_empty_is_201_without_body_or_content_type() {
     assert!(resp.body().is_empty());
     assert_eq!(
         headers(&resp),
-        vec![h("Location", "/widgets/m2"), h("content-length", "0")]
+        vec![h("content-length", "0"), h("Location", "/widgets/m2")]
     );
 }
 
@@ -1016,6 +1016,7 @@ fn typed_headers_every_kind_in_field_order() {
     assert_eq!(
         headers(&resp),
         vec![
+            h("content-length", &len(&resp)),
             h("x-rate-limit", "10"),
             h("x-offset", "-3"),
             h("x-ratio", "0.5"),
@@ -1026,8 +1027,7 @@ fn typed_headers_every_kind_in_field_order() {
             h("x-placement", r#"{"region":"eu","shard":3}"#),
             h("x-tags", r#"["a","b"]"#),
             h("x-present", "7"),
-            h("content-type", "application/json"),
-            h("content-length", &len(&resp)),
+            h("content-type", "application/json")
         ]
     );
 }
@@ -1046,10 +1046,10 @@ fn typed_scalar_headers_short_long_and_refused() {
         assert_eq!(
             headers(&resp),
             vec![
+                h("content-length", &len(&resp)),
                 h("x-rate-limit", "100"),
                 h("x-request-id", &id),
-                h("content-type", "application/json"),
-                h("content-length", &len(&resp)),
+                h("content-type", "application/json")
             ],
             "an id of {} bytes",
             id.len()
@@ -1093,10 +1093,10 @@ fn typed_header_camel_case_rename_is_still_kebab_cased() {
     assert_eq!(
         headers(&resp),
         vec![
+            h("content-length", &len(&resp)),
             h("x-rate-limit", "10"),
             h("retry-after-seconds", "30"),
-            h("content-type", "application/json"),
-            h("content-length", &len(&resp)),
+            h("content-type", "application/json")
         ]
     );
 }
@@ -1108,10 +1108,10 @@ fn typed_header_serde_rename_is_honored() {
     assert_eq!(
         headers(&resp),
         vec![
+            h("content-length", &len(&resp)),
             h("x-ratelimit-limit", "100"),
             h("etag", "\"v7\""),
-            h("content-type", "application/json"),
-            h("content-length", &len(&resp)),
+            h("content-type", "application/json")
         ]
     );
 }
@@ -1126,14 +1126,14 @@ fn typed_headers_then_cookies_then_raw_headers() {
     assert_eq!(
         headers(&resp),
         vec![
+            h("content-length", &len(&resp)),
             h("x-rate-limit", "10"),
             h("set-cookie", "a=1; Path=/; Secure; HttpOnly; SameSite=Lax"),
             h("set-cookie", "b=2; Path=/; Secure; HttpOnly; SameSite=Lax"),
             h("X-Trace-Id", "t-1"),
             h("x-MiXeD-CaSe", "v"),
             h("X-Trace-Id", "t-2"),
-            h("content-type", "application/json"),
-            h("content-length", &len(&resp)),
+            h("content-type", "application/json")
         ]
     );
 }
@@ -1145,11 +1145,11 @@ fn bytes_response_emits_in_the_same_order() {
     assert_eq!(
         headers(&resp),
         vec![
+            h("content-length", "3"),
             h("x-rate-limit", "10"),
             h("set-cookie", "a=1; Path=/; Secure; HttpOnly; SameSite=Lax"),
             h("X-Trace-Id", "t-1"),
-            h("content-type", "application/octet-stream"),
-            h("content-length", "3"),
+            h("content-type", "application/octet-stream")
         ]
     );
 }
@@ -1201,8 +1201,8 @@ fn raw_content_type_overrides_the_json_default() {
     assert_eq!(
         headers(&resp),
         vec![
-            h("Content-Type", "application/vnd.widget+json"),
             h("content-length", &len(&resp)),
+            h("Content-Type", "application/vnd.widget+json")
         ]
     );
 }
@@ -1221,7 +1221,7 @@ fn typed_content_type_overrides_the_bytes_default() {
     assert_eq!(resp.text(), "<svg/>");
     assert_eq!(
         headers(&resp),
-        vec![h("content-type", "image/svg+xml"), h("content-length", "6")]
+        vec![h("content-length", "6"), h("content-type", "image/svg+xml")]
     );
 }
 
@@ -1246,8 +1246,8 @@ fn a_raw_content_type_replaces_a_typed_one() {
         assert_eq!(
             headers(&resp),
             vec![
-                h("Content-Type", "application/vnd.widget+json"),
                 h("content-length", &len(&resp)),
+                h("Content-Type", "application/vnd.widget+json")
             ]
         );
         assert_eq!(resp.json::<Value>(), json!({"id": "b1", "name": "gear"}));
@@ -1256,8 +1256,8 @@ fn a_raw_content_type_replaces_a_typed_one() {
     assert_eq!(
         headers(&resp),
         vec![
-            h("Content-Type", "image/svg+xml; charset=utf-8"),
-            h("content-length", "6")
+            h("content-length", "6"),
+            h("Content-Type", "image/svg+xml; charset=utf-8")
         ]
     );
 }
@@ -1428,8 +1428,8 @@ fn typed_headers_are_dropped_with_a_body_that_fails_to_serialize() {
     assert_eq!(
         headers(&resp),
         vec![
-            h("content-type", "application/problem+json"),
             h("content-length", &len(&resp)),
+            h("content-type", "application/problem+json")
         ]
     );
 }
@@ -1441,7 +1441,7 @@ fn accepted_empty_with_typed_headers_has_no_content_type() {
     assert!(resp.body().is_empty());
     assert_eq!(
         headers(&resp),
-        vec![h("x-rate-limit", "3"), h("content-length", "0")]
+        vec![h("content-length", "0"), h("x-rate-limit", "3")]
     );
 }
 
@@ -1497,7 +1497,7 @@ fn json_response_on_205_sends_length_zero_and_no_body() {
     assert!(resp.body().is_empty());
     assert_eq!(
         headers(&resp),
-        vec![h("content-type", "application/json"), h("content-length", "0")]
+        vec![h("content-length", "0"), h("content-type", "application/json")]
     );
 }
 
@@ -1515,19 +1515,19 @@ fn typed_header_optional_nested_struct_is_json_or_omitted() {
     assert_eq!(
         headers(&resp),
         vec![
+            h("content-length", &len(&resp)),
             h("x-placement", r#"{"region":"eu","shard":3}"#),
             h("x-rate-limit", "5"),
-            h("content-type", "application/json"),
-            h("content-length", &len(&resp)),
+            h("content-type", "application/json")
         ]
     );
     let resp = c.get("/nested").query("placed", "false").send();
     assert_eq!(
         headers(&resp),
         vec![
-            h("x-rate-limit", "5"),
-            h("content-type", "application/json"),
             h("content-length", &len(&resp)),
+            h("x-rate-limit", "5"),
+            h("content-type", "application/json")
         ]
     );
 }
@@ -1568,11 +1568,11 @@ fn typed_headers_with_flattened_fields_are_all_sent() {
     assert_eq!(
         headers(&resp),
         vec![
+            h("content-length", &len(&resp)),
             h("x-outer", "1"),
             h("x-inner", "2"),
             h("x-extra", "3"),
-            h("content-type", "application/json"),
-            h("content-length", &len(&resp)),
+            h("content-type", "application/json")
         ]
     );
 }
@@ -1584,12 +1584,12 @@ fn typed_header_names_written_as_headers_keep_their_words() {
     assert_eq!(
         headers(&resp),
         vec![
+            h("content-length", &len(&resp)),
             h("x-request-id", "r-1"),
             h("etag", "\"v1\""),
             h("www-authenticate", "Bearer"),
             h("content-md5", "Q2hlY2s="),
-            h("content-type", "application/json"),
-            h("content-length", &len(&resp)),
+            h("content-type", "application/json")
         ]
     );
     let resp = c.post("/named-headers").send();
@@ -1607,11 +1607,11 @@ fn flattened_map_entries_that_are_not_headers_are_left_out() {
     assert_eq!(
         headers(&resp),
         vec![
+            h("content-length", &len(&resp)),
             h("x-a", "1"),
             h("x-ratelimit-remaining", "4"),
             h("x-b", "2"),
-            h("content-type", "application/json"),
-            h("content-length", &len(&resp)),
+            h("content-type", "application/json")
         ]
     );
 }

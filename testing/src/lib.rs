@@ -460,6 +460,8 @@ impl TestClient {
             Body::Empty => Pending::Whole(Bytes::new()),
             Body::Full(b) => Pending::Whole(b),
             Body::Owned(v) => Pending::Whole(Bytes::from(v)),
+            // `into_parts` hands a framed body back as its own bytes.
+            Body::Framed(f) => Pending::Whole(Bytes::from(f.into_body())),
             Body::Stream(stream) => Pending::Stream(jero_engine::GuardedStream::new(stream)),
         };
         let stream = matches!(body, Pending::Stream(_));
@@ -467,20 +469,24 @@ impl TestClient {
         if stream && http10 && !bodiless {
             keep_alive = false;
         }
+        // The engine's headers go before the service's.
+        let mut framing: Vec<(String, Vec<u8>)> = Vec::with_capacity(2 + headers.len());
         if !keep_alive {
-            headers.push(("connection".into(), b"close".to_vec()));
+            framing.push(("connection".into(), b"close".to_vec()));
         } else if http10 {
-            headers.push(("connection".into(), b"keep-alive".to_vec()));
+            framing.push(("connection".into(), b"keep-alive".to_vec()));
         }
         match &body {
             Pending::Whole(b) if !bodiless => {
-                headers.push(("content-length".into(), b.len().to_string().into_bytes()))
+                framing.push(("content-length".into(), b.len().to_string().into_bytes()))
             }
             Pending::Stream(_) if !bodiless && !http10 => {
-                headers.push(("transfer-encoding".into(), b"chunked".to_vec()))
+                framing.push(("transfer-encoding".into(), b"chunked".to_vec()))
             }
             _ => {}
         }
+        framing.append(&mut headers);
+        let headers = framing;
         TestStream {
             client: self,
             status,

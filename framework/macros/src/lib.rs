@@ -1041,7 +1041,7 @@ fn header_fast_path(item: &syn::DeriveInput) -> Option<TokenStream2> {
         }
 
         #[inline(always)]
-        fn __write_header_lines(&self, lines: &mut ::jero::__private::LineBuf) -> bool {
+        fn __write_header_lines(&self, lines: &mut ::jero::__private::ResponseBuf) -> bool {
             true #(#lines)*
         }
     })
