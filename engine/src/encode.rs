@@ -369,35 +369,68 @@ pub(crate) fn encode(res: &mut Response, ctx: Ctx, out: &mut Vec<u8>) -> (Rest, 
 
     let rest = match body {
         Body::Framed(framed) => push_framed(out, ctx, framed),
+        Body::Stream(stream) => stream_head(res, ctx, stream, out),
         Body::Empty => {
-            out.extend_from_slice(b"content-length: 0\r\n");
-            end_head(res, out);
+            push_whole(out, ctx, res, &[]);
             Rest::Done
         }
-        Body::Full(bytes) => match push_full(out, ctx, res, &bytes) {
+        Body::Full(bytes) => match push_whole(out, ctx, res, &bytes) {
             true => Rest::Done,
             false => Rest::Large(bytes),
         },
-        Body::Owned(bytes) => match push_full(out, ctx, res, &bytes) {
+        Body::Owned(bytes) => match push_whole(out, ctx, res, &bytes) {
             true => Rest::Done,
             false => Rest::Large(Bytes::from(bytes)),
         },
-        Body::Stream(stream) => {
-            let chunked = ctx.version == Version::Http11;
-            if chunked {
-                out.extend_from_slice(b"transfer-encoding: chunked\r\n");
-            }
-            end_head(res, out);
-            if ctx.is_head {
-                // HEAD never runs the stream: dropping it here runs its teardown.
-                Body::Stream(stream).discard();
-                Rest::Done
-            } else {
-                Rest::Stream { stream, chunked }
-            }
-        }
     };
     (rest, keep_alive)
+}
+
+/// Writes the length of a body whose bytes are all known, the service's
+/// lines, then the body, unless the request is HEAD; `false` when it is
+/// too large to copy (it goes out after the head, as it is). One copy of
+/// this in `encode` serves every such kind of body.
+#[inline]
+fn push_whole(out: &mut Vec<u8>, ctx: Ctx, res: &Response, body: &[u8]) -> bool {
+    push_length(out, body.len());
+    end_head(res, out);
+    if ctx.is_head {
+        return true;
+    }
+    if body.len() >= COPY_BODY_MAX {
+        return false;
+    }
+    out.extend_from_slice(body);
+    true
+}
+
+/// A framed body's bytes after its lines, without a copy (a body too
+/// large to copy goes out after the head as it is).
+#[cold]
+#[inline(never)]
+fn framed_body(framed: Framed) -> Bytes {
+    let (buf, body_at) = framed.into_parts();
+    let body_at = body_at.min(buf.len());
+    Bytes::from(buf).slice(body_at..)
+}
+
+/// The head of a streamed response: its coding (chunked on HTTP/1.1; on
+/// HTTP/1.0 the stream ends where the connection does), the service's
+/// lines; HEAD drops the stream unstarted, which runs its teardown.
+#[cold]
+#[inline(never)]
+fn stream_head(res: &Response, ctx: Ctx, stream: BodyStream, out: &mut Vec<u8>) -> Rest {
+    let chunked = ctx.version == Version::Http11;
+    if chunked {
+        out.extend_from_slice(b"transfer-encoding: chunked\r\n");
+    }
+    end_head(res, out);
+    if ctx.is_head {
+        Body::Stream(stream).discard();
+        Rest::Done
+    } else {
+        Rest::Stream { stream, chunked }
+    }
 }
 
 /// [`encode`] for the statuses without content (see [`without_content`]):
@@ -449,49 +482,37 @@ fn push_date_and_connection(out: &mut Vec<u8>, ctx: Ctx, keep_alive: bool) {
     }
 }
 
-/// Writes a whole body's length, then the body, unless the request is
-/// HEAD; `false` when it is too large to copy (it goes out after the head,
-/// as it is).
-#[inline(always)]
-fn push_full(out: &mut Vec<u8>, ctx: Ctx, res: &Response, body: &[u8]) -> bool {
-    push_length(out, body.len());
-    end_head(res, out);
-    if ctx.is_head {
-        return true;
-    }
-    if body.len() >= COPY_BODY_MAX {
-        return false;
-    }
-    out.extend_from_slice(body);
-    true
-}
-
 /// Writes a framed body's length, then its header lines and the body
 /// after them in one copy (the lines alone for HEAD, and the body on its
 /// own after the head when it is too large to copy).
 #[inline(always)]
 fn push_framed(out: &mut Vec<u8>, ctx: Ctx, framed: Framed) -> Rest {
     let (head, body) = framed.parts();
-    let (head_len, body_len) = (head.len(), body.len());
-    push_length(out, body_len);
-    if ctx.is_head || body_len >= COPY_BODY_MAX {
+    push_length(out, body.len());
+    if ctx.is_head || body.len() >= COPY_BODY_MAX {
         out.extend_from_slice(head);
         if ctx.is_head {
             return Rest::Done;
         }
-        let (buf, body_at) = framed.into_parts();
-        debug_assert_eq!(body_at, head_len);
-        return Rest::Large(Bytes::from(buf).slice(head_len..));
+        return Rest::Large(framed_body(framed));
     }
     out.extend_from_slice(framed.as_bytes());
     Rest::Done
 }
 
-#[inline]
+/// `content-length: {len}\r\n`, written as one block (the digits in
+/// place, no formatting buffer and no copy of a run-time length).
+#[inline(always)]
 fn push_length(out: &mut Vec<u8>, len: usize) {
-    out.extend_from_slice(b"content-length: ");
-    push_usize(out, len);
-    out.extend_from_slice(b"\r\n");
+    use crate::response::{block_at, close_block, open_block, put_prefixed_decimal};
+    let at = open_block(out);
+    let end = put_prefixed_decimal(block_at(out, at), 0, b"content-length: ", false, len as u64);
+    // 16 + 20 + 2 bytes always fit a block.
+    if !close_block(out, at, end) {
+        out.extend_from_slice(b"content-length: ");
+        push_usize(out, len);
+        out.extend_from_slice(b"\r\n");
+    }
 }
 
 /// Whether the engine writes this header itself (a service's copy is

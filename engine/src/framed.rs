@@ -2,7 +2,8 @@
 
 use crate::header::LinePrefix;
 use crate::response::{
-    put_prefixed, put_prefixed_decimal, put_words, StaticHeader, HEAD_INLINE, STATIC_BLOCK,
+    block_at, close_block, open_block, put_prefixed, put_prefixed_decimal, put_words, StaticHeader,
+    HEAD_INLINE, STATIC_BLOCK,
 };
 use crate::Response;
 
@@ -145,9 +146,7 @@ impl ResponseBuf {
     #[inline(always)]
     fn open_block(&mut self) -> usize {
         self.reserve(HEAD_INLINE);
-        let at = self.buf.len();
-        self.buf.extend_from_slice(&[0; HEAD_INLINE]);
-        at
+        open_block(&mut self.buf)
     }
 
     /// Makes room for `n` more bytes. The buffer is handed to the cold
@@ -162,19 +161,14 @@ impl ResponseBuf {
         }
     }
 
-    /// The block [`ResponseBuf::open_block`] appended at `at`.
     #[inline(always)]
     fn block(&mut self, at: usize) -> &mut [u8; HEAD_INLINE] {
-        let block = self.buf[at..].first_chunk_mut();
-        block.expect("a block was appended at `at`")
+        block_at(&mut self.buf, at)
     }
 
-    /// Cuts the buffer back to the end of the line written in the block at
-    /// `at`, or to `at` when it did not fit (`false`).
     #[inline(always)]
     fn close_block(&mut self, at: usize, end: Option<usize>) -> bool {
-        self.buf.truncate(at + end.unwrap_or(0));
-        end.is_some()
+        close_block(&mut self.buf, at, end)
     }
 
     #[cold]
@@ -185,8 +179,9 @@ impl ResponseBuf {
 
     /// Ends the header lines with `content_type`'s line (when there is
     /// one) and the blank line, lets `body` append the body, and makes the
-    /// response. An error from `body` is handed back, and the buffer
-    /// dropped.
+    /// response from the buffer, which is left empty (it is taken by
+    /// reference so that it is not moved on its way to the serializer). An
+    /// error from `body` is handed back.
     ///
     /// `body` is given the buffer to append to. It must leave the bytes
     /// before the body as they are: a buffer it cuts shorter than where

@@ -23,19 +23,6 @@ pub(crate) const TEXT_CONTENT: StaticHeader = StaticHeader::new("content-type", 
 /// `content-type: application/octet-stream`.
 pub(crate) const OCTET_CONTENT: StaticHeader = StaticHeader::new("content-type", OCTET_STREAM);
 
-/// A response with this status, content type and body.
-#[inline]
-pub(crate) fn with_content(
-    status: u16,
-    content_type: &'static StaticHeader,
-    body: impl Into<jero_engine::Body>,
-) -> Response {
-    let mut res = Response::new(status);
-    res.append_static(content_type);
-    res.set_body(body);
-    res
-}
-
 /// The body kind of one documented response.
 #[derive(Debug, Clone)]
 pub enum ContentSpec {
@@ -247,7 +234,7 @@ impl<T: Contract + Serialize> IntoResponse for Vec<T> {
 
 impl IntoResponse for String {
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
-        with_content(cx.default_status(), &TEXT_CONTENT, self)
+        Response::with_content(cx.default_status(), &TEXT_CONTENT, self)
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -257,7 +244,7 @@ impl IntoResponse for String {
 
 impl IntoResponse for &'static str {
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
-        with_content(cx.default_status(), &TEXT_CONTENT, self)
+        Response::with_content(cx.default_status(), &TEXT_CONTENT, self)
     }
 
     fn describe(r: &mut Responses<'_>) {
@@ -267,7 +254,7 @@ impl IntoResponse for &'static str {
 
 impl IntoResponse for Bytes {
     fn into_response(self, cx: &RequestCx<'_>) -> Response {
-        with_content(cx.default_status(), &OCTET_CONTENT, self)
+        Response::with_content(cx.default_status(), &OCTET_CONTENT, self)
     }
 
     fn describe(r: &mut Responses<'_>) {

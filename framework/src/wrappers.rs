@@ -372,6 +372,7 @@ fn json_with_headers<T: JsonBody, H: HeaderContract>(
 ) -> Response {
     let typed_content_type = headers.write_headers(&mut res);
     if T::HAS_BODY {
+        bytes.reserve(crate::response::JSON_BODY_CAPACITY);
         if let Err(e) = body.write_json(&mut bytes) {
             return crate::response::json_failed::<T>(cx, e);
         }
