@@ -265,6 +265,22 @@ fn with_line(mut buf: Vec<u8>, prefix: &[u8], value: &[u8]) -> Vec<u8> {
 
 /// A [`ResponseBuf`]'s buffer in a response's [`Body::Framed`](crate::Body::Framed): the
 /// response's header lines, a blank line, then the body.
+///
+/// ```
+/// use jero_engine::{Body, LinePrefix, ResponseBuf};
+/// const ID: Option<LinePrefix> = LinePrefix::from_static(b"x-id: ");
+/// let mut buf = ResponseBuf::new();
+/// assert!(buf.append_prefixed(ID.unwrap(), b"7"));
+/// let res = buf
+///     .respond(200, None, |out| {
+///         out.extend_from_slice(b"seven");
+///         Ok::<_, ()>(())
+///     })
+///     .unwrap();
+/// let Body::Framed(framed) = res.body() else { unreachable!() };
+/// assert_eq!(framed.lines(), b"x-id: 7\r\n");
+/// assert_eq!(framed.body(), b"seven");
+/// ```
 pub struct Framed {
     buf: Vec<u8>,
     /// Where the body starts (after the blank line).
