@@ -4,7 +4,9 @@
 # on real sockets):
 #
 # * `encode::words_valid`: the SSE2 check of short header values, through
-#   `value_ok` (every response value check) and through `LineBuf`;
+#   `value_ok` (every response value check) and through `ResponseBuf`;
+# * `BodyWriter::advance`: a framed body's bytes written into the spare
+#   capacity (as sonic-rs writes), then made part of the body;
 # * `request::text`: request text handed out after an ASCII check.
 #
 # Needs a nightly toolchain with the miri component
@@ -16,7 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo +nightly miri test -p jero-engine --lib -- \
     encode::tests::value_ok \
-    response::tests::line_buf_values_around \
+    response::tests::response_buf_values_around \
+    framed::tests::body_writer \
     request::tests::is_ascii \
     request::tests::text_validates \
     request::tests::non_ascii_targets

@@ -544,7 +544,9 @@ const fn eq_ignore_case(a: &[u8], lower: &[u8]) -> bool {
 }
 
 /// Encodes a response exactly as the server writes it to an HTTP/1.1
-/// keep-alive connection: head, framing headers, `date`, and a full body.
+/// keep-alive connection: the status line, the engine's headers (`date`,
+/// then the length or the coding), the service's headers, and a full
+/// body.
 /// A streamed body is handed back unpolled (the head announces chunked
 /// coding). For tests, benchmarks and in-process drivers.
 ///

@@ -15,9 +15,10 @@ const START_CAPACITY: usize = 256;
 /// its body, which the engine sends with a single copy after its own
 /// framing headers (`date`, `connection`, `content-length`).
 ///
-/// A handler's JSON response is written this way: typed header lines go
-/// straight into the buffer, then the content type and the blank line,
-/// then the serializer appends the body. Nothing is copied on the way to
+/// The framework writes JSON responses this way (a contract returned
+/// as is, and the JSON wrappers whose typed headers are all scalars):
+/// typed header lines go straight into the buffer, then the content type
+/// and the blank line, then the serializer appends the body. Nothing is copied on the way to
 /// the connection's output but that one block, where a [`Response`] built
 /// header by header has its lines copied into it and then out of it, and
 /// its body copied on its own.
@@ -39,7 +40,7 @@ const START_CAPACITY: usize = 256;
 /// assert_eq!(buf.lines(), b"x-rate-limit: 100\r\nx-request-id: req-7f3a\r\n");
 ///
 /// let mut res = buf
-///     .respond(200, Some(&JSON), |body| {
+///     .respond(200, Some(&JSON), |mut body| {
 ///         body.extend_from_slice(br#"{"ok":true}"#);
 ///         Ok::<_, std::convert::Infallible>(())
 ///     })
@@ -180,34 +181,37 @@ impl ResponseBuf {
     /// Ends the header lines with `content_type`'s line (when there is
     /// one) and the blank line, lets `body` append the body, and makes the
     /// response from the buffer, which is left empty (it is taken by
-    /// reference so that it is not moved on its way to the serializer). An
-    /// error from `body` is handed back.
+    /// reference so that it is not moved on its way to the serializer).
     ///
-    /// `body` is given the buffer to append to. It must leave the bytes
-    /// before the body as they are: a buffer it cuts shorter than where
-    /// the body starts makes the response invalid (the engine answers a
-    /// bare 500, see [`Response::is_invalid`]).
+    /// `body` writes through a [`BodyWriter`], which only appends: the
+    /// lines before the body are out of its reach. An error from `body` is
+    /// handed back, and the buffer holds its lines again, as before the
+    /// call (what `body` wrote, and the content type, are cut off).
     ///
     /// ```
-    /// let res = jero_engine::ResponseBuf::new()
-    ///     .respond(201, None, |_| Ok::<_, ()>(()))
-    ///     .unwrap();
+    /// use jero_engine::{LinePrefix, ResponseBuf};
+    /// const ID: Option<LinePrefix> = LinePrefix::from_static(b"x-id: ");
+    /// let res = ResponseBuf::new().respond(201, None, |_| Ok::<_, ()>(())).unwrap();
     /// assert_eq!((res.status(), res.headers().count()), (201, 0));
     /// assert_eq!(res.body().bytes(), Some(&b""[..]));
     ///
-    /// let res = jero_engine::ResponseBuf::new().respond(200, None, |buf| {
-    ///     buf.clear();
-    ///     Ok::<_, ()>(())
+    /// let mut buf = ResponseBuf::new();
+    /// assert!(buf.append_prefixed(ID.unwrap(), b"7"));
+    /// let failed = buf.respond(200, None, |mut out| {
+    ///     out.extend_from_slice(b"{\"partial");
+    ///     Err("the serializer failed")
     /// });
-    /// assert!(res.unwrap().is_invalid());
+    /// assert!(failed.is_err());
+    /// assert_eq!(buf.lines(), b"x-id: 7\r\n");
     /// ```
     #[inline(always)]
     pub fn respond<E>(
         &mut self,
         status: u16,
         content_type: Option<&'static StaticHeader>,
-        body: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+        body: impl FnOnce(BodyWriter<'_>) -> Result<(), E>,
     ) -> Result<Response, E> {
+        let lines_len = self.buf.len();
         // The content type's line and the blank line: one block copied
         // from the constant, the blank line stored after the line in it.
         self.reserve(STATIC_BLOCK);
@@ -226,14 +230,12 @@ impl ResponseBuf {
             None => self.buf.extend_from_slice(b"\r\n"),
         }
         let body_at = self.buf.len();
-        body(&mut self.buf)?;
-        let cut = self.buf.len() < body_at;
-        let buf = std::mem::take(&mut self.buf);
-        let mut res = Response::from_framed(status, Framed { buf, body_at });
-        if cut {
-            res.set_invalid();
+        if let Err(e) = body(BodyWriter { buf: &mut self.buf }) {
+            self.buf.truncate(lines_len);
+            return Err(e);
         }
-        Ok(res)
+        let buf = std::mem::take(&mut self.buf);
+        Ok(Response::from_framed(status, Framed { buf, body_at }))
     }
 
     /// The buffer, emptied, for a body written another way (its capacity
@@ -242,6 +244,95 @@ impl ResponseBuf {
     pub fn into_vec(mut self) -> Vec<u8> {
         self.buf.clear();
         self.buf
+    }
+}
+
+/// Where [`ResponseBuf::respond`]'s body is written: the end of the
+/// buffer, after the head, which it cannot reach (it only appends).
+///
+/// A serializer writes through [`std::io::Write`], or into the spare
+/// capacity ([`BodyWriter::spare`]) and then marks what it wrote
+/// ([`BodyWriter::advance`]), which is how sonic-rs writes without a
+/// bounds check per byte.
+///
+/// ```
+/// use std::io::Write;
+/// let res = jero_engine::ResponseBuf::new()
+///     .respond(200, None, |mut out| {
+///         out.extend_from_slice(b"[1,");
+///         write!(out, "{}", 2)?;
+///         let spare = out.spare(1);
+///         spare[0].write(b']');
+///         // SAFETY: the first byte of the spare capacity was just written.
+///         unsafe { out.advance(1) };
+///         Ok::<_, std::io::Error>(())
+///     })
+///     .unwrap();
+/// assert_eq!(res.body().bytes(), Some(&b"[1,2]"[..]));
+/// ```
+pub struct BodyWriter<'a> {
+    buf: &'a mut Vec<u8>,
+}
+
+impl std::fmt::Debug for BodyWriter<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BodyWriter").finish_non_exhaustive()
+    }
+}
+
+impl BodyWriter<'_> {
+    /// Appends `bytes`.
+    #[inline(always)]
+    pub fn extend_from_slice(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// Room for at least `additional` more bytes: the first `additional`
+    /// bytes of the spare capacity, not yet part of the body (see
+    /// [`BodyWriter::advance`]).
+    #[inline(always)]
+    pub fn spare(&mut self, additional: usize) -> &mut [std::mem::MaybeUninit<u8>] {
+        self.buf.reserve(additional);
+        &mut self.buf.spare_capacity_mut()[..additional]
+    }
+
+    /// Makes the next `n` bytes of the spare capacity part of the body.
+    ///
+    /// # Safety
+    ///
+    /// Those `n` bytes must have been written, through the slice
+    /// [`BodyWriter::spare`] returned since the last change to the body
+    /// (so they are within the spare capacity).
+    #[inline(always)]
+    pub unsafe fn advance(&mut self, n: usize) {
+        let len = self.buf.len();
+        // Checked in debug builds only: sonic-rs calls this after every
+        // piece it writes, and a check here cost it 34 instructions per
+        // response (`perf/encode-instructions.sh`).
+        debug_assert!(n <= self.buf.capacity() - len, "advance past the spare capacity");
+        // SAFETY: the caller guarantees that the `n` bytes after `len`
+        // were written through `spare`'s slice, so they are within the
+        // capacity and initialized.
+        unsafe { self.buf.set_len(len + n) };
+    }
+}
+
+impl std::io::Write for BodyWriter<'_> {
+    #[inline(always)]
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    #[inline(always)]
+    fn write_all(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.buf.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -272,7 +363,7 @@ fn with_line(mut buf: Vec<u8>, prefix: &[u8], value: &[u8]) -> Vec<u8> {
 /// let mut buf = ResponseBuf::new();
 /// assert!(buf.append_prefixed(ID.unwrap(), b"7"));
 /// let res = buf
-///     .respond(200, None, |out| {
+///     .respond(200, None, |mut out| {
 ///         out.extend_from_slice(b"seven");
 ///         Ok::<_, ()>(())
 ///     })
@@ -332,5 +423,56 @@ impl Framed {
     #[inline]
     pub(crate) fn into_parts(self) -> (Vec<u8>, usize) {
         (self.buf, self.body_at)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Exercises `BodyWriter::advance`'s `unsafe` block (also under Miri:
+    /// `bash scripts/miri.sh`): bytes written into the spare capacity and
+    /// then advanced over are the body, after lines and appends, across
+    /// the buffer's growth.
+    #[test]
+    fn body_writer_spare_capacity_becomes_the_body() {
+        let prefix = LinePrefix::from_static(b"x-a: ").unwrap();
+        for len in [0, 1, 200, 1000] {
+            let mut buf = ResponseBuf::new();
+            buf.append_prefixed_u64(prefix, 7);
+            let res = buf
+                .respond(200, None, |mut out| {
+                    out.extend_from_slice(b"<");
+                    let spare = out.spare(len);
+                    assert_eq!(spare.len(), len);
+                    for (i, b) in spare.iter_mut().enumerate() {
+                        b.write(b'a' + (i % 26) as u8);
+                    }
+                    // SAFETY: all `len` bytes were written just above.
+                    unsafe { out.advance(len) };
+                    out.extend_from_slice(b">");
+                    Ok::<_, ()>(())
+                })
+                .unwrap();
+            let want: Vec<u8> = std::iter::once(b'<')
+                .chain((0..len).map(|i| b'a' + (i % 26) as u8))
+                .chain(std::iter::once(b'>'))
+                .collect();
+            assert_eq!(res.body().bytes(), Some(&want[..]), "{len}");
+            assert_eq!(res.header("x-a"), Some(&b"7"[..]));
+        }
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    #[should_panic(expected = "advance past the spare capacity")]
+    fn body_writer_does_not_advance_past_its_capacity() {
+        let _ = ResponseBuf::new().respond(200, None, |mut out| {
+            let room = out.spare(0).len() + 1_000_000;
+            // SAFETY: not upheld on purpose; `advance`'s debug check
+            // refuses before anything is read.
+            unsafe { out.advance(room) };
+            Ok::<_, ()>(())
+        });
     }
 }

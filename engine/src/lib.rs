@@ -72,7 +72,7 @@ mod mutation_tests;
 pub use config::{Driver, Limits, Timeouts};
 pub use conn::yield_now;
 pub use encode::{encode_response, is_token};
-pub use framed::{Framed, ResponseBuf};
+pub use framed::{BodyWriter, Framed, ResponseBuf};
 pub use header::{HeaderBytes, HeaderName, LinePrefix};
 pub use panic::{
     blocking_runtime, catch_unwind, panic_message, spawn, spawn_blocking, CatchUnwind, PanicPayload,

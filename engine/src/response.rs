@@ -790,12 +790,6 @@ impl Response {
         }
     }
 
-    /// Marks the response invalid: the engine answers a bare 500.
-    #[cold]
-    pub(crate) fn set_invalid(&mut self) {
-        self.invalid = true;
-    }
-
     /// Before the lines or the body change: a framed body's header lines
     /// become the response's own lines, and the body its own buffer, so
     /// that what is added goes after them (a framed response has no other
@@ -1744,7 +1738,7 @@ mod tests {
         let rate = LinePrefix::from_static(b"x-rate: ").unwrap();
         let mut buf = crate::ResponseBuf::new();
         buf.append_prefixed_u64(rate, 10);
-        buf.respond(status, Some(&JSON), |out| {
+        buf.respond(status, Some(&JSON), |mut out| {
             out.extend_from_slice(body);
             Ok::<_, ()>(())
         })
@@ -1881,20 +1875,28 @@ mod tests {
             "{text}"
         );
         assert!(matches!(rest, crate::encode::Rest::Large(b) if b[..] == big[..]));
-        // A body that cut into the lines: a bare 500.
-        let mut res = crate::ResponseBuf::new()
-            .respond(200, None, |out| {
-                out.truncate(1);
+        // A body that failed halfway leaves the buffer with its lines
+        // alone: answered again, it is a whole response.
+        const JSON: StaticHeader = StaticHeader::new("content-type", "application/json");
+        let mut buf = crate::ResponseBuf::new();
+        buf.append_prefixed_u64(LinePrefix::from_static(b"x-rate: ").unwrap(), 1);
+        let failed = buf.respond(200, Some(&JSON), |mut out| {
+            out.extend_from_slice(b"{\"partial");
+            Err(())
+        });
+        assert!(failed.is_err());
+        assert_eq!(buf.lines(), b"x-rate: 1\r\n");
+        let mut res = buf
+            .respond(500, Some(&JSON), |mut out| {
+                out.extend_from_slice(b"{}");
                 Ok::<_, ()>(())
             })
             .unwrap();
-        assert!(res.is_invalid());
         let (text, _) = head_of(&mut res, false);
         assert!(
-            text.starts_with("HTTP/1.1 500 Internal Server Error\r\n"),
+            text.ends_with("content-length: 2\r\nx-rate: 1\r\ncontent-type: application/json\r\n\r\n{}"),
             "{text}"
         );
-        assert!(text.ends_with("content-length: 0\r\n\r\n"), "{text}");
     }
 
     #[test]

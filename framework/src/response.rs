@@ -1,7 +1,7 @@
 //! What handlers return: plain values and the responses they become.
 
 use bytes::Bytes;
-use jero_engine::{Response, StaticHeader};
+use jero_engine::{BodyWriter, Response, StaticHeader};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 
@@ -180,6 +180,39 @@ pub trait IntoResponse {
 /// once; 256 bytes hold the usual small response in one allocation.
 pub(crate) const JSON_BODY_CAPACITY: usize = 256;
 
+/// sonic-rs writing into a framed response's body ([`BodyWriter`]), as it
+/// writes into a `Vec`: into the spare capacity, then marking what it
+/// wrote.
+pub(crate) struct JsonOut<'a>(pub(crate) BodyWriter<'a>);
+
+impl std::io::Write for JsonOut<'_> {
+    #[inline(always)]
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        std::io::Write::write(&mut self.0, bytes)
+    }
+
+    #[inline(always)]
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl sonic_rs::writer::WriteExt for JsonOut<'_> {
+    #[inline(always)]
+    fn reserve_with(&mut self, additional: usize) -> std::io::Result<&mut [std::mem::MaybeUninit<u8>]> {
+        Ok(self.0.spare(additional))
+    }
+
+    #[inline(always)]
+    unsafe fn flush_len(&mut self, additional: usize) -> std::io::Result<()> {
+        // SAFETY: `WriteExt`'s contract: sonic-rs calls this after
+        // `reserve_with`, having written the first `additional` bytes of
+        // the slice it returned, which is `BodyWriter::advance`'s.
+        unsafe { self.0.advance(additional) };
+        Ok(())
+    }
+}
+
 /// Logs a response body that failed to serialize; the generic 500.
 #[cold]
 #[inline(never)]
@@ -193,7 +226,7 @@ pub(crate) fn json_failed<T: ?Sized>(cx: &RequestCx<'_>, e: sonic_rs::Error) -> 
 /// [`ResponseBuf`](jero_engine::ResponseBuf)).
 #[inline]
 pub(crate) fn json_response<T: Serialize + ?Sized>(cx: &RequestCx<'_>, value: &T) -> Response {
-    let json = |out: &mut Vec<u8>| sonic_rs::to_writer(out, value);
+    let json = |out: BodyWriter<'_>| sonic_rs::to_writer(JsonOut(out), value);
     match jero_engine::ResponseBuf::new().respond(cx.default_status(), Some(&JSON_CONTENT), json) {
         Ok(res) => res,
         Err(e) => json_failed::<T>(cx, e),

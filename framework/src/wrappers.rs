@@ -39,19 +39,20 @@ pub trait JsonBody {
     /// neither a body nor a content type.
     const HAS_BODY: bool = true;
 
-    /// Appends the body, serialized, to `out` (nothing for `()`).
+    /// Appends the body, serialized, to `out` (nothing for `()`): a
+    /// `&mut Vec<u8>`, or any writer sonic-rs writes into.
     ///
     /// ```
     /// use jero::JsonBody;
     /// #[jero::contract]
     /// struct Id { id: u32 }
-    /// let mut out = b"lines before it\r\n\r\n".to_vec();
+    /// let mut out = b"before it: ".to_vec();
     /// Id { id: 7 }.write_json(&mut out).unwrap();
-    /// assert_eq!(out, b"lines before it\r\n\r\n{\"id\":7}");
+    /// assert_eq!(out, b"before it: {\"id\":7}");
     /// ().write_json(&mut out).unwrap();
     /// assert!(out.ends_with(b"{\"id\":7}"));
     /// ```
-    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), sonic_rs::Error>;
+    fn write_json<W: sonic_rs::writer::WriteExt>(&self, out: W) -> Result<(), sonic_rs::Error>;
 
     /// Serializes the body into `res`; returns whether there is one
     /// (`false` for `()`).
@@ -81,7 +82,7 @@ pub trait JsonBody {
 
 impl<T: Contract + Serialize> JsonBody for T {
     #[inline(always)]
-    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), sonic_rs::Error> {
+    fn write_json<W: sonic_rs::writer::WriteExt>(&self, out: W) -> Result<(), sonic_rs::Error> {
         sonic_rs::to_writer(out, self)
     }
 
@@ -92,7 +93,7 @@ impl<T: Contract + Serialize> JsonBody for T {
 
 impl<T: Contract + Serialize> JsonBody for Vec<T> {
     #[inline(always)]
-    fn write_json(&self, out: &mut Vec<u8>) -> Result<(), sonic_rs::Error> {
+    fn write_json<W: sonic_rs::writer::WriteExt>(&self, out: W) -> Result<(), sonic_rs::Error> {
         sonic_rs::to_writer(out, self)
     }
 
@@ -105,7 +106,7 @@ impl JsonBody for () {
     const HAS_BODY: bool = false;
 
     #[inline(always)]
-    fn write_json(&self, _out: &mut Vec<u8>) -> Result<(), sonic_rs::Error> {
+    fn write_json<W: sonic_rs::writer::WriteExt>(&self, _out: W) -> Result<(), sonic_rs::Error> {
         Ok(())
     }
 
@@ -354,7 +355,8 @@ fn json_wrapper<T: JsonBody, H: HeaderContract>(
         return json_with_headers(Response::new(status), buf.into_vec(), cx, body, headers);
     }
     let content_type = T::HAS_BODY.then_some(&JSON_CONTENT);
-    match buf.respond(status, content_type, |out| body.write_json(out)) {
+    let json = |out: jero_engine::BodyWriter<'_>| body.write_json(crate::response::JsonOut(out));
+    match buf.respond(status, content_type, json) {
         Ok(res) => res,
         Err(e) => crate::response::json_failed::<T>(cx, e),
     }

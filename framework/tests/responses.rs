@@ -282,8 +282,8 @@ impl Jobs {
     }
 }
 
-/// Typed scalar headers: short ones (assembled around a `LineBuf`),
-/// long ones (the response path), one with control bytes (refused).
+/// Typed scalar headers: short and long ones (written into the response's
+/// buffer ahead of its body), one with control bytes (refused).
 struct TypedScalars;
 
 #[endpoint(path = "/typed-scalars")]
