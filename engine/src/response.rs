@@ -736,15 +736,23 @@ impl Response {
     /// A response with the given status, no headers and no body.
     #[inline]
     pub fn new(status: u16) -> Response {
+        Response::made(status, None, Body::Empty)
+    }
+
+    /// A response with no lines but `fixed`'s, and `body`, built as one
+    /// value (built from another response, the other's body would be
+    /// dropped, a call: see [`drop_body`]).
+    #[inline(always)]
+    fn made(status: u16, fixed: Option<&'static StaticHeader>, body: Body) -> Response {
         Response {
             status,
             close: false,
             invalid: false,
             open: false,
-            fixed: None,
+            fixed,
             fixed_at: 0,
             lines: Lines::new(),
-            body: Body::Empty,
+            body,
         }
     }
 
@@ -762,32 +770,14 @@ impl Response {
     /// ```
     #[inline(always)]
     pub fn with_content(status: u16, header: &'static StaticHeader, body: impl Into<Body>) -> Response {
-        Response {
-            status,
-            close: false,
-            invalid: false,
-            open: false,
-            fixed: Some(header),
-            fixed_at: 0,
-            lines: Lines::new(),
-            body: body.into(),
-        }
+        Response::made(status, Some(header), body.into())
     }
 
     /// A response whose header lines and body are `framed`'s (see
     /// [`ResponseBuf`](crate::ResponseBuf)).
     #[inline(always)]
     pub(crate) fn from_framed(status: u16, framed: Framed) -> Response {
-        Response {
-            status,
-            close: false,
-            invalid: false,
-            open: false,
-            fixed: None,
-            fixed_at: 0,
-            lines: Lines::new(),
-            body: Body::Framed(framed),
-        }
+        Response::made(status, None, Body::Framed(framed))
     }
 
     /// Before the lines or the body change: a framed body's header lines
@@ -1389,16 +1379,7 @@ impl<'a> Iterator for HeaderLines<'a> {
 
 impl From<Body> for Response {
     fn from(body: Body) -> Response {
-        Response {
-            status: 200,
-            close: false,
-            invalid: false,
-            open: false,
-            fixed: None,
-            fixed_at: 0,
-            lines: Lines::new(),
-            body,
-        }
+        Response::made(200, None, body)
     }
 }
 
