@@ -257,15 +257,48 @@ const fn valid_long_value(v: &[u8]) -> bool {
     true
 }
 
-/// Status line bytes for the most common codes, to skip formatting.
+/// A status line in a block of [`STATUS_BLOCK`] bytes, and its length:
+/// copied as the whole block and cut back, a few vector moves where a
+/// line of its own length took a `memcpy` call.
+struct StatusLine {
+    block: [u8; STATUS_BLOCK],
+    len: usize,
+}
+
+/// The longest common status line fits: `HTTP/1.1 400 Bad Request\r\n` is
+/// 26 bytes.
+const STATUS_BLOCK: usize = 32;
+
+impl StatusLine {
+    const fn new(line: &[u8]) -> StatusLine {
+        assert!(line.len() <= STATUS_BLOCK, "status line longer than its block");
+        let mut block = [0u8; STATUS_BLOCK];
+        let mut i = 0;
+        while i < line.len() {
+            block[i] = line[i];
+            i += 1;
+        }
+        StatusLine {
+            block,
+            len: line.len(),
+        }
+    }
+}
+
+/// Status lines for the most common codes, to skip formatting.
 #[inline]
-fn status_line(status: u16) -> Option<&'static [u8]> {
+fn status_line(status: u16) -> Option<&'static StatusLine> {
+    const OK: StatusLine = StatusLine::new(b"HTTP/1.1 200 OK\r\n");
+    const CREATED: StatusLine = StatusLine::new(b"HTTP/1.1 201 Created\r\n");
+    const NO_CONTENT: StatusLine = StatusLine::new(b"HTTP/1.1 204 No Content\r\n");
+    const BAD_REQUEST: StatusLine = StatusLine::new(b"HTTP/1.1 400 Bad Request\r\n");
+    const NOT_FOUND: StatusLine = StatusLine::new(b"HTTP/1.1 404 Not Found\r\n");
     Some(match status {
-        200 => b"HTTP/1.1 200 OK\r\n",
-        201 => b"HTTP/1.1 201 Created\r\n",
-        204 => b"HTTP/1.1 204 No Content\r\n",
-        400 => b"HTTP/1.1 400 Bad Request\r\n",
-        404 => b"HTTP/1.1 404 Not Found\r\n",
+        200 => &OK,
+        201 => &CREATED,
+        204 => &NO_CONTENT,
+        400 => &BAD_REQUEST,
+        404 => &NOT_FOUND,
         _ => return None,
     })
 }
@@ -461,7 +494,7 @@ fn end_head(res: &Response, out: &mut Vec<u8>) {
 #[inline(always)]
 fn push_status_line(out: &mut Vec<u8>, status: u16) {
     match status_line(status) {
-        Some(line) => out.extend_from_slice(line),
+        Some(line) => crate::response::push_prefix(out, &line.block, line.len),
         None => {
             out.extend_from_slice(b"HTTP/1.1 ");
             push_usize(out, status as usize);
