@@ -928,6 +928,19 @@ mod tests {
     }
 
     #[test]
+    fn common_status_lines_are_the_formatted_ones() {
+        for status in 200..600u16 {
+            let (s, _) = enc(Response::new(status), KA11);
+            let want = format!("HTTP/1.1 {status} {}\r\ndate: ", reason_phrase(status));
+            assert!(s.starts_with(&want), "{status}: {s}");
+            if let Some(line) = status_line(status) {
+                assert_eq!(&line.block[..line.len], &want.as_bytes()[..line.len], "{status}");
+                assert!(line.block[line.len..].iter().all(|&b| b == 0));
+            }
+        }
+    }
+
+    #[test]
     fn numbers() {
         let mut v = Vec::new();
         push_usize(&mut v, 0);
