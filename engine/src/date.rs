@@ -2,7 +2,7 @@
 //! worker's tick task. No locks and no unsafe: every worker owns its copy.
 
 use std::cell::Cell;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Length of an IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`.
 const DATE_LEN: usize = 29;
@@ -22,35 +22,47 @@ const BLOCK: usize = 48;
 const EMPTY: [u8; BLOCK] = [0; BLOCK];
 
 thread_local! {
-    /// The line (read on every response), and the second it was made for
-    /// (0 before the first refresh). Apart, the line is read straight
-    /// into vector registers: as one `(line, second)` value it was copied
-    /// to the stack twice first (12 moves a response).
+    /// The line (read on every response), and one more than the second
+    /// it was made for (0 before the first refresh). Apart, the line is
+    /// read straight into vector registers: as one `(line, second)` value
+    /// it was copied to the stack twice first (12 moves a response).
     static LINE: Cell<[u8; BLOCK]> = const { Cell::new(EMPTY) };
-    static SECS: Cell<u64> = const { Cell::new(0) };
+    static MADE: Cell<u64> = const { Cell::new(0) };
 }
+
+/// The last second an IMF-fixdate can name, 9999-12-31 23:59:59 GMT
+/// (`httpdate` panics after it).
+const LAST_SECOND: u64 = 253_402_300_799;
 
 /// Recomputes the cached line if the second has changed.
 pub(crate) fn refresh() {
-    let now = SystemTime::now();
-    let secs = now.duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
-    if SECS.get() != secs {
-        let text = httpdate::fmt_http_date(now);
-        if text.len() == DATE_LEN {
-            let mut line = EMPTY;
-            line[..6].copy_from_slice(b"date: ");
-            line[6..6 + DATE_LEN].copy_from_slice(text.as_bytes());
-            line[6 + DATE_LEN..LINE_LEN].copy_from_slice(b"\r\n");
-            LINE.set(line);
-            SECS.set(secs);
-        }
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    refresh_at(secs);
+}
+
+/// [`refresh`] for `secs` after the epoch. A clock outside what the
+/// format can name (before 1970, or after 9999) is sent as the nearest
+/// date it can: `httpdate` panics on both, and a line never made would
+/// be sent as zero bytes.
+fn refresh_at(secs: u64) {
+    let secs = secs.min(LAST_SECOND);
+    if MADE.get() != secs + 1 {
+        let text = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(secs));
+        let mut line = EMPTY;
+        line[..6].copy_from_slice(b"date: ");
+        line[6..6 + DATE_LEN].copy_from_slice(&text.as_bytes()[..DATE_LEN]);
+        line[6 + DATE_LEN..LINE_LEN].copy_from_slice(b"\r\n");
+        LINE.set(line);
+        MADE.set(secs + 1);
     }
 }
 
 /// Appends the current `date: ...\r\n` line to `out`.
 #[inline]
 pub(crate) fn push_line(out: &mut Vec<u8>) {
-    if SECS.get() == 0 {
+    if MADE.get() == 0 {
         refresh();
     }
     crate::response::push_prefix(out, &LINE.get(), LINE_LEN);
@@ -77,5 +89,24 @@ mod tests {
         super::push_line(&mut again);
         assert_eq!(again.len(), super::LINE_LEN);
         assert!(again.starts_with(b"date: ") && again.ends_with(b" GMT\r\n"));
+    }
+
+    #[test]
+    fn clocks_outside_the_format_get_its_nearest_date() {
+        let line = |secs: u64| {
+            super::refresh_at(secs);
+            let mut out = Vec::new();
+            super::push_line(&mut out);
+            String::from_utf8(out).unwrap()
+        };
+        // A clock before 1970 reads as 0 seconds after the epoch.
+        assert_eq!(line(0), "date: Thu, 01 Jan 1970 00:00:00 GMT\r\n");
+        assert_eq!(
+            line(super::LAST_SECOND),
+            "date: Fri, 31 Dec 9999 23:59:59 GMT\r\n"
+        );
+        assert_eq!(line(u64::MAX), "date: Fri, 31 Dec 9999 23:59:59 GMT\r\n");
+        assert_eq!(line(784_111_777), "date: Sun, 06 Nov 1994 08:49:37 GMT\r\n");
+        super::refresh();
     }
 }
