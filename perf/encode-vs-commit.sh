@@ -29,13 +29,18 @@ cleanup() {
 trap cleanup EXIT
 
 bench_bin() { # DIR -> path of the encode bench executable built there
-    (cd "$1" && cargo bench -p jero-benches --bench encode --no-run 2>&1) \
-        | sed -n 's/.*Executable benches\/encode.rs (\(.*\))/\1/p'
+    local path
+    path=$( (cd "$1" && cargo bench -p jero-benches --bench encode --no-run 2>&1) \
+        | sed -n 's/.*Executable benches\/encode.rs (\(.*\))/\1/p')
+    case $path in
+        /*) echo "$path" ;;       # CARGO_TARGET_DIR set to an absolute path
+        *) echo "$1/$path" ;;
+    esac
 }
 
 git -C "$ROOT" worktree add -q --detach "$tree" "$BASE"
-cp "$ROOT/$(bench_bin "$ROOT")" "$out/this"
-cp "$tree/$(bench_bin "$tree")" "$out/base"
+cp "$(bench_bin "$ROOT")" "$out/this"
+cp "$(bench_bin "$tree")" "$out/base"
 if [ "${PROBE:-0}" = 1 ]; then
     for side in this base; do
         dir=$ROOT

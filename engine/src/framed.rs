@@ -134,11 +134,7 @@ impl ResponseBuf {
         let end = put_prefixed_decimal(self.block(at), 0, prefix, negative, n);
         if !self.close_block(at, end) {
             let mut digits = itoa::Buffer::new();
-            let value = match negative {
-                true => digits.format(-i128::from(n)),
-                false => digits.format(n),
-            };
-            self.put_long(prefix, value.as_bytes());
+            self.put_long(prefix, crate::response::decimal_text(&mut digits, negative, n));
         }
     }
 
@@ -236,14 +232,6 @@ impl ResponseBuf {
         }
         let buf = std::mem::take(&mut self.buf);
         Ok(Response::from_framed(status, Framed { buf, body_at }))
-    }
-
-    /// The buffer, emptied, for a body written another way (its capacity
-    /// is kept).
-    #[inline]
-    pub fn into_vec(mut self) -> Vec<u8> {
-        self.buf.clear();
-        self.buf
     }
 }
 
@@ -419,10 +407,11 @@ impl Framed {
         buf
     }
 
-    /// The whole buffer and where the body starts in it.
-    #[inline]
-    pub(crate) fn into_parts(self) -> (Vec<u8>, usize) {
-        (self.buf, self.body_at)
+    /// The body alone as `Bytes`, without moving it (the lines before it
+    /// stay in the allocation).
+    pub fn into_bytes(self) -> bytes::Bytes {
+        let body_at = self.body_at.min(self.buf.len());
+        bytes::Bytes::from(self.buf).slice(body_at..)
     }
 }
 

@@ -366,12 +366,9 @@ impl Lines {
             }
         }
         let mut digits = itoa::Buffer::new();
-        let value = match negative {
-            true => digits.format(-i128::from(n)),
-            false => digits.format(n),
-        };
+        let value = decimal_text(&mut digits, negative, n);
         self.push_heap(prefix);
-        self.push_heap(value.as_bytes());
+        self.push_heap(value);
         self.push_heap(b"\r\n");
     }
 
@@ -453,6 +450,16 @@ pub(crate) fn put_prefixed_decimal(
     Some(end)
 }
 
+/// `n` in decimal, after a `-` when `negative`, formatted in `digits`: for
+/// lines too long for a block.
+#[cold]
+pub(crate) fn decimal_text(digits: &mut itoa::Buffer, negative: bool, n: u64) -> &[u8] {
+    match negative {
+        true => digits.format(-i128::from(n)).as_bytes(),
+        false => digits.format(n).as_bytes(),
+    }
+}
+
 /// Appends a zeroed block of [`HEAD_INLINE`] bytes to `out`, for a line
 /// written into it at constant offsets (one capacity check instead of one
 /// per piece); returns where it starts. [`close_block`] cuts `out` back to
@@ -508,7 +515,6 @@ pub(crate) fn put_words(
 }
 
 /// A response's header lines while they fit inline: up to 63 bytes.
-#[derive(Clone, Copy)]
 pub(crate) struct LineBuf {
     bytes: [u8; HEAD_INLINE],
     len: u8,
@@ -795,10 +801,34 @@ impl Response {
     #[inline(never)]
     fn unframe_lines(&mut self) {
         if let Body::Framed(framed) = std::mem::take(&mut self.body) {
-            debug_assert!(self.lines.len() == 0 && self.fixed.is_none());
-            self.lines.push(framed.lines());
+            self.keep_lines(&framed);
             self.body = Body::Owned(framed.into_body());
         }
+    }
+
+    /// Whether the response has no lines of its own (as a framed one
+    /// never has: see [`Response::unframe`]).
+    pub(crate) fn own_lines_are_empty(&self) -> bool {
+        self.lines.len() == 0 && self.fixed.is_none()
+    }
+
+    /// Puts `body`, returning the one it replaces; a framed body's lines
+    /// stay the response's (its body is not moved: the caller drops it).
+    #[inline(always)]
+    fn replace_body(&mut self, body: Body) -> Body {
+        let old = std::mem::replace(&mut self.body, body);
+        if let Body::Framed(framed) = &old {
+            self.keep_lines(framed);
+        }
+        old
+    }
+
+    /// A framed body's lines, kept as the response's own.
+    #[cold]
+    #[inline(never)]
+    fn keep_lines(&mut self, framed: &Framed) {
+        debug_assert!(self.lines.len() == 0 && self.fixed.is_none());
+        self.lines.push(framed.lines());
     }
 
     /// The status code.
@@ -840,13 +870,22 @@ impl Response {
         }
     }
 
+    /// What every method that adds a line does first: a framed body's
+    /// lines become the response's own ([`Response::unframe`]), so the new
+    /// line goes after them, and a line forgotten before this one makes
+    /// the response invalid.
+    #[inline(always)]
+    fn before_line(&mut self) {
+        self.unframe();
+        self.note_forgotten_line();
+    }
+
     /// Appends a header checked at compile time. The response's first such
     /// header (a content type, typically) costs a pointer: its line is sent
     /// straight from the constant.
     #[inline]
     pub fn append_static(&mut self, header: &'static StaticHeader) {
-        self.unframe();
-        self.note_forgotten_line();
+        self.before_line();
         let at = self.lines.len();
         match u16::try_from(at) {
             Ok(at) if self.fixed.is_none() && !self.open => {
@@ -892,8 +931,7 @@ impl Response {
     #[inline(always)]
     pub fn append_prefixed(&mut self, prefix: LinePrefix, value: &[u8]) {
         // A line forgotten before this one left unchecked bytes behind.
-        self.unframe();
-        self.note_forgotten_line();
+        self.before_line();
         if crate::encode::value_ok(value) {
             self.lines.push_prefixed(prefix.as_bytes(), value);
         } else {
@@ -904,16 +942,14 @@ impl Response {
     /// [`Response::append_prefixed`] for an unsigned number, in decimal.
     #[inline(always)]
     pub fn append_prefixed_u64(&mut self, prefix: LinePrefix, n: u64) {
-        self.unframe();
-        self.note_forgotten_line();
+        self.before_line();
         self.lines.push_prefixed_decimal(prefix.as_bytes(), false, n);
     }
 
     /// [`Response::append_prefixed`] for a signed number, in decimal.
     #[inline(always)]
     pub fn append_prefixed_i64(&mut self, prefix: LinePrefix, n: i64) {
-        self.unframe();
-        self.note_forgotten_line();
+        self.before_line();
         self.lines
             .push_prefixed_decimal(prefix.as_bytes(), n < 0, n.unsigned_abs());
     }
@@ -931,8 +967,7 @@ impl Response {
     /// ```
     #[inline(always)]
     pub fn header_line_prefixed(&mut self, prefix: LinePrefix) -> HeaderLine<'_> {
-        self.unframe();
-        self.note_forgotten_line();
+        self.before_line();
         let start = self.lines.len();
         self.lines.push(prefix.as_bytes());
         self.open = true;
@@ -972,8 +1007,7 @@ impl Response {
     #[inline]
     pub fn header_line<'r>(&'r mut self, name: &'r [u8]) -> HeaderLine<'r> {
         // A line forgotten before this one left unchecked bytes behind.
-        self.unframe();
-        self.note_forgotten_line();
+        self.before_line();
         let start = self.lines.len();
         let ok = crate::encode::is_token(name);
         let bad_name = if ok {
@@ -1010,8 +1044,7 @@ impl Response {
     pub fn header_line_named(&mut self, name: &HeaderName) -> HeaderLine<'_> {
         let name = name.as_bytes();
         // A line forgotten before this one left unchecked bytes behind.
-        self.unframe();
-        self.note_forgotten_line();
+        self.before_line();
         let start = self.lines.len();
         self.lines.push(name);
         self.lines.push(b": ");
@@ -1087,8 +1120,7 @@ impl Response {
     /// Replaces the body.
     #[inline]
     pub fn set_body(&mut self, body: impl Into<Body>) {
-        self.unframe();
-        drop_body(std::mem::replace(&mut self.body, body.into()));
+        drop_body(self.replace_body(body.into()));
     }
 
     /// Builder form of [`Response::set_body`].
@@ -1216,8 +1248,7 @@ impl Response {
         if !crate::encode::without_content(self.status) {
             return false;
         }
-        self.unframe();
-        self.take_body().discard();
+        self.replace_body(Body::Empty).discard();
         if self.status != 205 {
             self.remove_header("content-type");
         }

@@ -344,15 +344,12 @@ fn json_wrapper<T: JsonBody, H: HeaderContract>(
     extras: &Extras,
 ) -> Response {
     let status = extras.status.unwrap_or(status);
-    if !extras.items.is_empty() {
+    if !extras.items.is_empty() || H::MAY_SET_CONTENT_TYPE {
         return json_with_items(Response::new(status), cx, body, headers, extras);
-    }
-    if H::MAY_SET_CONTENT_TYPE {
-        return json_with_headers(Response::new(status), Vec::new(), cx, body, headers);
     }
     let mut buf = ResponseBuf::new();
     if !headers.write_lines(&mut buf) {
-        return json_with_headers(Response::new(status), buf.into_vec(), cx, body, headers);
+        return json_with_items(Response::new(status), cx, body, headers, extras);
     }
     let content_type = T::HAS_BODY.then_some(&JSON_CONTENT);
     let json = |out: jero_engine::BodyWriter<'_>| body.write_json(crate::response::JsonOut(out));
@@ -362,31 +359,8 @@ fn json_wrapper<T: JsonBody, H: HeaderContract>(
     }
 }
 
-/// [`json_wrapper`] with typed headers written into the response (and
-/// the body serialized into `bytes`, emptied, whose capacity is reused).
-#[inline(never)]
-fn json_with_headers<T: JsonBody, H: HeaderContract>(
-    mut res: Response,
-    mut bytes: Vec<u8>,
-    cx: &RequestCx<'_>,
-    body: &T,
-    headers: &H,
-) -> Response {
-    let typed_content_type = headers.write_headers(&mut res);
-    if T::HAS_BODY {
-        bytes.reserve(crate::response::JSON_BODY_CAPACITY);
-        if let Err(e) = body.write_json(&mut bytes) {
-            return crate::response::json_failed::<T>(cx, e);
-        }
-        res.set_body(Body::Owned(bytes));
-        if !typed_content_type {
-            res.append_static(&JSON_CONTENT);
-        }
-    }
-    res
-}
-
-/// [`json_wrapper`] with cookies or raw headers.
+/// [`json_wrapper`] built header by header: with cookies or raw headers,
+/// or typed headers that cannot all be written ahead of the body.
 #[inline(never)]
 fn json_with_items<T: JsonBody, H: HeaderContract>(
     mut res: Response,

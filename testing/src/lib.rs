@@ -461,7 +461,7 @@ impl TestClient {
             Body::Full(b) => Pending::Whole(b),
             Body::Owned(v) => Pending::Whole(Bytes::from(v)),
             // `into_parts` hands a framed body back as its own bytes.
-            Body::Framed(f) => Pending::Whole(Bytes::from(f.into_body())),
+            Body::Framed(f) => Pending::Whole(f.into_bytes()),
             Body::Stream(stream) => Pending::Stream(jero_engine::GuardedStream::new(stream)),
         };
         let stream = matches!(body, Pending::Stream(_));
