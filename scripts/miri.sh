@@ -7,6 +7,9 @@
 #   `value_ok` (every response value check) and through `ResponseBuf`;
 # * `BodyWriter::advance`: a framed body's bytes written into the spare
 #   capacity (as sonic-rs writes), then made part of the body;
+# * `response::append_line`: header lines (a `ResponseBuf`'s, the
+#   engine's `content-length`) written into spare capacity that was never
+#   zeroed, then made part of the buffer;
 # * `request::text`: request text handed out after an ASCII check.
 #
 # Needs a nightly toolchain with the miri component
@@ -18,8 +21,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo +nightly miri test -p jero-engine --lib -- \
     encode::tests::value_ok \
+    encode::tests::length_line \
     response::tests::response_buf_values_around \
     framed::tests::body_writer \
+    framed::tests::lines_written_into_unzeroed_spare_capacity \
     request::tests::is_ascii \
     request::tests::text_validates \
     request::tests::non_ascii_targets

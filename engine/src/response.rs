@@ -1,5 +1,6 @@
 //! The response a [`Service`](crate::Service) hands back.
 
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 
 use bytes::Bytes;
@@ -344,7 +345,7 @@ impl Lines {
     fn push_prefixed(&mut self, prefix: &[u8], value: &[u8]) {
         if !self.spilled() {
             let at = self.inline.len as usize;
-            let line = put_prefixed(&mut self.inline.bytes, at, prefix, value);
+            let line = Line::Text(prefix, value).put(&mut self.inline.bytes, at);
             if self.inline.put(line) {
                 return;
             }
@@ -360,7 +361,7 @@ impl Lines {
     fn push_prefixed_decimal(&mut self, prefix: &[u8], negative: bool, n: u64) {
         if !self.spilled() {
             let at = self.inline.len as usize;
-            let line = put_prefixed_decimal(&mut self.inline.bytes, at, prefix, negative, n);
+            let line = Line::Decimal(prefix, negative, n).put(&mut self.inline.bytes, at);
             if self.inline.put(line) {
                 return;
             }
@@ -403,11 +404,86 @@ impl Lines {
     }
 }
 
-/// Writes the line `prefix`, `value`, CRLF into `buf` at `at`: its end,
-/// or `None` (nothing written) when it does not fit.
+/// A byte a line is written into: `u8` in a response's inline lines
+/// (which start zeroed), `MaybeUninit<u8>` in a buffer's spare capacity
+/// ([`append_line`]), which is not zeroed first. The line writers below
+/// serve both with the same code.
+pub(crate) trait Byte: Sized {
+    /// Copies `src` into `dst`, of the same length.
+    fn copy(dst: &mut [Self], src: &[u8]);
+}
+
+impl Byte for u8 {
+    #[inline(always)]
+    fn copy(dst: &mut [u8], src: &[u8]) {
+        dst.copy_from_slice(src);
+    }
+}
+
+impl Byte for MaybeUninit<u8> {
+    #[inline(always)]
+    fn copy(dst: &mut [MaybeUninit<u8>], src: &[u8]) {
+        // SAFETY: `MaybeUninit<u8>` has the layout of `u8`, and any `u8`
+        // is a valid `MaybeUninit<u8>`; the source is only read. (This is
+        // `write_copy_of_slice`, which needs Rust 1.93; a copy element by
+        // element cost two typed headers 7 instructions.)
+        let src = unsafe { &*(src as *const [u8] as *const [MaybeUninit<u8>]) };
+        dst.copy_from_slice(src);
+    }
+}
+
+/// A header line as the block writers take it: the `name: ` prefix, then
+/// the value in one of three forms, then CRLF.
+#[derive(Clone, Copy)]
+pub(crate) enum Line<'a> {
+    /// The value's bytes.
+    Text(&'a [u8], &'a [u8]),
+    /// A value of 8 to 16 bytes (the `usize`), given as the words of its
+    /// first and last 8 bytes (which overlap below 16).
+    Words(&'a [u8], usize, [u8; 8], [u8; 8]),
+    /// A number in decimal, after a `-` when the flag is set.
+    Decimal(&'a [u8], bool, u64),
+}
+
+impl Line<'_> {
+    /// Writes the line into `buf` at `at`: its end, or `None` (nothing
+    /// written) when it does not fit. On `Some(end)`, every byte of
+    /// `buf[at..end]` has been written ([`append_line`] relies on it).
+    #[inline(always)]
+    pub(crate) fn put<T: Byte>(self, buf: &mut [T; HEAD_INLINE], at: usize) -> Option<usize> {
+        match self {
+            Line::Text(prefix, value) => put_prefixed(buf, at, prefix, value),
+            Line::Words(prefix, n, first, last) => put_words(buf, at, prefix, n, first, last),
+            Line::Decimal(prefix, negative, n) => put_prefixed_decimal(buf, at, prefix, negative, n),
+        }
+    }
+}
+
+/// Appends `line` to `out` when it fits a block of [`HEAD_INLINE`] bytes
+/// (`false`, nothing appended, when it does not): written in place into
+/// the spare capacity, which the caller has reserved, and which is not
+/// zeroed first (`perf/encode-instructions.sh`: zeroing each block cost
+/// two typed headers 15 instructions).
 #[inline(always)]
-pub(crate) fn put_prefixed(
-    buf: &mut [u8; HEAD_INLINE],
+pub(crate) fn append_line(out: &mut Vec<u8>, line: Line<'_>) -> bool {
+    let len = out.len();
+    let room = out.spare_capacity_mut().first_chunk_mut::<HEAD_INLINE>();
+    let Some(end) = line.put(room.expect("room for a line was reserved"), 0) else {
+        return false;
+    };
+    // SAFETY: `Line::put` wrote every byte of `room[..end]`, and `room`
+    // is the start of `out`'s spare capacity (`end` <= `HEAD_INLINE`, so
+    // within it): the first `end` bytes past `len` are initialized.
+    unsafe { out.set_len(len + end) };
+    true
+}
+
+/// Writes the line `prefix`, `value`, CRLF into `buf` at `at`: its end,
+/// or `None` (nothing written) when it does not fit. On `Some(end)`,
+/// every byte of `buf[at..end]` was written.
+#[inline(always)]
+fn put_prefixed<T: Byte>(
+    buf: &mut [T; HEAD_INLINE],
     at: usize,
     prefix: &[u8],
     value: &[u8],
@@ -418,17 +494,18 @@ pub(crate) fn put_prefixed(
     if end > HEAD_INLINE {
         return None;
     }
-    buf[at..value_at].copy_from_slice(prefix);
+    T::copy(&mut buf[at..value_at], prefix);
     copy_short(&mut buf[value_at..crlf_at], value);
-    buf[crlf_at..end].copy_from_slice(b"\r\n");
+    T::copy(&mut buf[crlf_at..end], b"\r\n");
     Some(end)
 }
 
 /// [`put_prefixed`] for `n` in decimal, after a `-` when `negative`; the
-/// digits are written in place.
+/// digits are written in place (all of them: `write_decimal` fills its
+/// slice).
 #[inline(always)]
-pub(crate) fn put_prefixed_decimal(
-    buf: &mut [u8; HEAD_INLINE],
+fn put_prefixed_decimal<T: Byte>(
+    buf: &mut [T; HEAD_INLINE],
     at: usize,
     prefix: &[u8],
     negative: bool,
@@ -441,12 +518,12 @@ pub(crate) fn put_prefixed_decimal(
     if end > HEAD_INLINE {
         return None;
     }
-    buf[at..value_at].copy_from_slice(prefix);
+    T::copy(&mut buf[at..value_at], prefix);
     if negative {
-        buf[value_at] = b'-';
+        T::copy(&mut buf[value_at..digits_at], b"-");
     }
     crate::encode::write_decimal(&mut buf[digits_at..crlf_at], n);
-    buf[crlf_at..end].copy_from_slice(b"\r\n");
+    T::copy(&mut buf[crlf_at..end], b"\r\n");
     Some(end)
 }
 
@@ -460,40 +537,14 @@ pub(crate) fn decimal_text(digits: &mut itoa::Buffer, negative: bool, n: u64) ->
     }
 }
 
-/// Appends a zeroed block of [`HEAD_INLINE`] bytes to `out`, for a line
-/// written into it at constant offsets (one capacity check instead of one
-/// per piece); returns where it starts. [`close_block`] cuts `out` back to
-/// the line.
-#[inline(always)]
-pub(crate) fn open_block(out: &mut Vec<u8>) -> usize {
-    let at = out.len();
-    out.extend_from_slice(&[0; HEAD_INLINE]);
-    at
-}
-
-/// The block [`open_block`] appended at `at`.
-#[inline(always)]
-pub(crate) fn block_at(out: &mut [u8], at: usize) -> &mut [u8; HEAD_INLINE] {
-    let block = out[at..].first_chunk_mut();
-    block.expect("a block was appended at `at`")
-}
-
-/// Cuts `out` back to the end of the line written in the block at `at`
-/// (`end`, from the block's start), or to `at` when it did not fit
-/// (`false`).
-#[inline(always)]
-pub(crate) fn close_block(out: &mut Vec<u8>, at: usize, end: Option<usize>) -> bool {
-    out.truncate(at + end.unwrap_or(0));
-    end.is_some()
-}
-
 /// Writes the line `prefix`, a value of `n` (8 to 16) bytes that begin
 /// with `first` and end with `last`, and CRLF into `buf` at `at`: the value
 /// is stored as the two words it was loaded (and checked) as. Its end, or
-/// `None` when it does not fit.
+/// `None` when it does not fit. On `Some(end)`, every byte of
+/// `buf[at..end]` was written (the two words cover the value: `n` <= 16).
 #[inline(always)]
-pub(crate) fn put_words(
-    buf: &mut [u8; HEAD_INLINE],
+fn put_words<T: Byte>(
+    buf: &mut [T; HEAD_INLINE],
     at: usize,
     prefix: &[u8],
     n: usize,
@@ -507,10 +558,10 @@ pub(crate) fn put_words(
     if end > HEAD_INLINE {
         return None;
     }
-    buf[at..value_at].copy_from_slice(prefix);
-    buf[value_at..value_at + 8].copy_from_slice(&first);
-    buf[crlf_at - 8..crlf_at].copy_from_slice(&last);
-    buf[crlf_at..end].copy_from_slice(b"\r\n");
+    T::copy(&mut buf[at..value_at], prefix);
+    T::copy(&mut buf[value_at..value_at + 8], &first);
+    T::copy(&mut buf[crlf_at - 8..crlf_at], &last);
+    T::copy(&mut buf[crlf_at..end], b"\r\n");
     Some(end)
 }
 
@@ -594,25 +645,26 @@ pub(crate) fn push_static_line(out: &mut Vec<u8>, h: &StaticHeader) {
 /// Copies `src` into `dst` (of the same length). Header values are short:
 /// up to 16 bytes this is two overlapping fixed-size copies instead of a
 /// call to `memcpy`, which measurably cost typed headers (`benches/encode`).
+/// Every byte of `dst` is written.
 #[inline(always)]
-fn copy_short(dst: &mut [u8], src: &[u8]) {
+fn copy_short<T: Byte>(dst: &mut [T], src: &[u8]) {
     let n = src.len();
     if (8..=16).contains(&n) {
-        dst[..8].copy_from_slice(&src[..8]);
-        dst[n - 8..n].copy_from_slice(&src[n - 8..]);
+        T::copy(&mut dst[..8], &src[..8]);
+        T::copy(&mut dst[n - 8..n], &src[n - 8..]);
     } else if (4..8).contains(&n) {
-        dst[..4].copy_from_slice(&src[..4]);
-        dst[n - 4..n].copy_from_slice(&src[n - 4..]);
+        T::copy(&mut dst[..4], &src[..4]);
+        T::copy(&mut dst[n - 4..n], &src[n - 4..]);
     } else if n < 4 {
         // First, middle and last byte: all of 1 to 3 bytes, with no loop
         // (which LLVM turned back into a `memcpy` call).
         if n > 0 {
-            dst[0] = src[0];
-            dst[n / 2] = src[n / 2];
-            dst[n - 1] = src[n - 1];
+            T::copy(&mut dst[..1], &src[..1]);
+            T::copy(&mut dst[n / 2..n / 2 + 1], &src[n / 2..n / 2 + 1]);
+            T::copy(&mut dst[n - 1..], &src[n - 1..]);
         }
     } else {
-        dst.copy_from_slice(src);
+        T::copy(dst, src);
     }
 }
 
