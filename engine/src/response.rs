@@ -478,6 +478,36 @@ pub(crate) fn append_line(out: &mut Vec<u8>, line: Line<'_>) -> bool {
     true
 }
 
+/// Appends `h`'s line and the blank line (CRLF) that ends a head to `out`:
+/// the line's whole block of [`STATIC_BLOCK`] bytes is copied from its
+/// constant into the spare capacity (which the caller has reserved, that
+/// many bytes), the blank line stored after the line in it, and `out`
+/// lengthened to the blank line's end; nothing is cut back, and no index
+/// of a run-time end is checked. A line too long for the block (no usual
+/// content type is) is appended piece by piece.
+#[inline(always)]
+pub(crate) fn append_last_line(out: &mut Vec<u8>, h: &StaticHeader) {
+    let len = out.len();
+    let room = out.spare_capacity_mut().first_chunk_mut::<STATIC_BLOCK>();
+    let (Some(block), Some(room)) = (h.line_block(), room) else {
+        return append_last_line_long(out, h);
+    };
+    // `line_block` has room for the CRLF after the line.
+    let end = h.line().len() + 2;
+    <MaybeUninit<u8> as Byte>::copy(room, block);
+    <MaybeUninit<u8> as Byte>::copy(&mut room[end - 2..end], b"\r\n");
+    // SAFETY: every byte of `room`, the start of `out`'s spare capacity,
+    // was written (the block, then the CRLF within it), and `end` <=
+    // `STATIC_BLOCK`: the first `end` bytes past `len` are initialized.
+    unsafe { out.set_len(len + end) };
+}
+
+#[cold]
+fn append_last_line_long(out: &mut Vec<u8>, h: &StaticHeader) {
+    out.extend_from_slice(h.line());
+    out.extend_from_slice(b"\r\n");
+}
+
 /// Writes the line `prefix`, `value`, CRLF into `buf` at `at`: its end,
 /// or `None` (nothing written) when it does not fit. On `Some(end)`,
 /// every byte of `buf[at..end]` was written.
