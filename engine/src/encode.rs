@@ -337,10 +337,26 @@ pub(crate) const fn decimal_len(n: u64) -> usize {
 /// into a buffer of 20 and copying the used end took a copy of unknown
 /// length (`benches/encode`: an integer typed header).
 ///
-/// Every byte of `dst` is written: the pairs fill it from the end, and the
-/// one or two digits left fill what is left at the start.
+/// Every byte of `dst` is written: up to four digits each length has its
+/// own stores (the usual header value and body length: the branches that
+/// counted the digits lead straight to them); longer, the pairs fill it
+/// from the end, and the one or two digits left fill what is left at the
+/// start.
 #[inline(always)]
 pub(crate) fn write_decimal<T: crate::response::Byte>(dst: &mut [T], mut n: u64) {
+    match dst.len() {
+        1 => return T::copy(&mut dst[..1], &[b'0' + n as u8]),
+        2 => return T::copy(&mut dst[..2], &DIGIT_PAIRS[n as usize]),
+        3 => {
+            T::copy(&mut dst[..1], &[b'0' + (n / 100) as u8]);
+            return T::copy(&mut dst[1..3], &DIGIT_PAIRS[(n % 100) as usize]);
+        }
+        4 => {
+            T::copy(&mut dst[..2], &DIGIT_PAIRS[(n / 100) as usize]);
+            return T::copy(&mut dst[2..4], &DIGIT_PAIRS[(n % 100) as usize]);
+        }
+        _ => {}
+    }
     let mut end = dst.len();
     while n >= 100 {
         T::copy(&mut dst[end - 2..end], &DIGIT_PAIRS[(n % 100) as usize]);
