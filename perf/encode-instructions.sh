@@ -6,7 +6,13 @@
 # with a borrowed id, each against the plain struct. Builds
 # perf/probes/encode-ab on the system allocator and on mimalloc.
 #
-# usage: bash perf/encode-instructions.sh     (needs valgrind)
+# Then the same count in the criterion bench binary itself (the bench
+# profile, thin LTO, where the probe has fat LTO like the release
+# profile): each id of `benches/encode` runs under callgrind in criterion's
+# `--profile-time` mode, and the instructions of its calls of
+# `encode_into` (never inlined) are divided by the number of calls.
+#
+# usage: bash perf/encode-instructions.sh     (needs valgrind, python3)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 out=$(mktemp -d)
@@ -29,3 +35,36 @@ for alloc in system mimalloc; do
     done
     echo "$line"
 done
+
+# Inclusive instructions per call of the functions whose name contains
+# $2, in the callgrind output $1 (name compression on, its default).
+per_call() {
+    python3 - "$1" "$2" <<'EOF'
+import re, sys
+names, calls, total, callee = {}, 0, 0, None
+lines = open(sys.argv[1]).read().splitlines()
+for i, line in enumerate(lines):
+    m = re.match(r'^(c?)fn=\((\d+)\)(?: (.*))?$', line)
+    if m:
+        if m.group(3):
+            names[m.group(2)] = m.group(3)
+        if m.group(1):
+            callee = names.get(m.group(2), '')
+    elif line.startswith('calls=') and callee and sys.argv[2] in callee:
+        calls += int(line.split('=')[1].split()[0])
+        total += int(lines[i + 1].split()[-1])
+print(total // max(calls, 1))
+EOF
+}
+bench=$(cd "$ROOT" && cargo bench -p jero-benches --bench encode --no-run 2>&1 \
+    | sed -n 's/.*Executable benches\/encode.rs (\(.*\))/\1/p')
+line="criterion binary (mimalloc):"
+plain=0
+for id in plain_struct json_response_no_headers json_response_one_typed_header json_response_two_typed_headers; do
+    valgrind --tool=callgrind --callgrind-out-file="$out/bench" "$ROOT/$bench" --bench --profile-time 2 \
+        "encode_response/$id\$" >/dev/null 2>&1
+    per=$(per_call "$out/bench" encode_cases::encode_into)
+    [ "$id" = plain_struct ] && plain=$per
+    line="$line  ${id#json_response_} $per ($(awk -v a="$per" -v b="$plain" 'BEGIN {printf "%+.1f %%", (a / b - 1) * 100}'))"
+done
+echo "$line"

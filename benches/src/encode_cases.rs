@@ -96,7 +96,11 @@ pub fn cow_headers(widget: Widget) -> JsonResponse<Widget, CowHeaders> {
 /// assert!(text.contains("x-rate-limit: 100\r\nx-request-id: req-7f3a\r\ncontent-type: application/json\r\n"));
 /// assert!(text.ends_with(r#"{"id":"w-42","name":"gizmo","price_cents":1999,"in_stock":true}"#));
 /// ```
-#[inline]
+///
+/// Never inlined: each case runs the same call, whatever LLVM decides for
+/// its closure, and callgrind counts the case's instructions per call in
+/// the bench binary itself (`bash perf/encode-instructions.sh`).
+#[inline(never)]
 pub fn encode_into(value: impl IntoResponse, cx: &jero::RequestCx<'_>, out: &mut Vec<u8>) {
     out.clear();
     let mut res = value.into_response(cx);
