@@ -423,13 +423,18 @@ mod tests {
         }
     }
 
+    /// `len` letters, `A` to `Z` over and over.
+    fn distinct(len: usize) -> String {
+        (0..len).map(|i| char::from(b'A' + (i % 26) as u8)).collect()
+    }
+
     /// Exercises `append_line`'s `unsafe` block (also under Miri: `bash
     /// scripts/miri.sh`): lines written into spare capacity that was
     /// never zeroed, then made part of the buffer. Every kind of line
     /// (numbers of every length, signed and not; values short, of two
     /// words, long), on both sides of a block's end and across the
     /// buffer's growth, read back whole. (The engine's `content-length`
-    /// line: `encode::tests::length_line`.)
+    /// line: `encode::tests::length_line_written_into_unzeroed_spare_capacity`.)
     #[test]
     fn lines_written_into_unzeroed_spare_capacity() {
         let prefixes = [
@@ -452,8 +457,11 @@ mod tests {
                 buf.append_prefixed_i64(prefix, signed);
                 line(&signed);
             }
-            for len in [0, 3, 7, 8, 12, 16, 17, 30] {
-                let value = "v".repeat(len);
+            // Every length a block can hold and more, each byte distinct
+            // from its neighbours (a byte left out, or copied to the
+            // wrong place, shows).
+            for len in 0..=64 {
+                let value = distinct(len);
                 assert!(buf.append_prefixed(prefix, value.as_bytes()));
                 line(&value);
             }
@@ -486,7 +494,7 @@ mod tests {
         for h in [&SHORT, &FULL, &LONG] {
             for len in [0, 1, 7, 40, 57, 200] {
                 let mut buf = ResponseBuf::new();
-                let value = "v".repeat(len);
+                let value = distinct(len);
                 assert!(buf.append_prefixed(prefix, value.as_bytes()));
                 let res = buf
                     .respond(200, Some(h), |mut out| {

@@ -18,18 +18,24 @@
 //! * Hostile input gets a status and a closed connection: see [`Limits`] and
 //!   [`Timeouts`].
 //! * Graceful shutdown on SIGTERM/SIGINT or [`ShutdownHandle::shutdown`].
-//! * Four `unsafe` blocks. Three are kept because a count of instructions
+//! * Eight `unsafe` blocks. Seven are kept because a count of instructions
 //!   shows they pay: that `send(2)` call (`conn::send_now`; a fifth of a
 //!   request's user-space instructions, perf/README.md, "Sending without the
 //!   ring"; Miri cannot run it, the tests call it on real sockets); request
 //!   text handed out as `&str` after a word-wise ASCII check instead of
-//!   `str::from_utf8` (`request::text`; ~100 instructions per request); and
-//!   the SSE2 check of header values of 4 to 16 bytes (`encode::words_valid`;
+//!   `str::from_utf8` (`request::text`; ~100 instructions per request); the
+//!   SSE2 check of header values of 4 to 16 bytes (`encode::words_valid`;
 //!   15 of the ~140 instructions two typed headers add to a response,
-//!   perf/README.md, "Encoding typed headers"). The fourth borrows a
-//!   socket's descriptor to peek at it (monoio's sockets only implement
-//!   `AsRawFd`). `bash scripts/miri.sh` runs the tests of the second and
-//!   third under Miri.
+//!   perf/README.md, "Encoding typed headers"); a framed body's bytes
+//!   written into its buffer's spare capacity ([`BodyWriter::advance`], as
+//!   sonic-rs writes; a checked version cost 34 instructions per response);
+//!   and header lines written into a buffer's spare capacity, never zeroed
+//!   (`response::append_line`, `append_last_line`, and the copy into
+//!   `MaybeUninit` bytes they use; 41 of the instructions two typed headers
+//!   cost, perf/README.md, session 8). The eighth borrows a socket's
+//!   descriptor to peek at it (monoio's sockets only implement `AsRawFd`).
+//!   `bash scripts/miri.sh` runs the tests of all but the first and the
+//!   eighth under Miri.
 //!
 //! ```no_run
 //! use jero_engine::{Request, Response, Server, Service};
