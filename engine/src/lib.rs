@@ -31,7 +31,8 @@
 //!   sonic-rs writes; a checked version cost 34 instructions per response);
 //!   and header lines written into a buffer's spare capacity, never zeroed
 //!   (`response::append_line`, `append_last_line`, and the copy into
-//!   `MaybeUninit` bytes they use; 41 of the instructions two typed headers
+//!   `MaybeUninit` bytes they use, through an `unsafe trait` whose copy
+//!   writes every byte; 41 of the instructions two typed headers
 //!   cost, perf/README.md, session 8). The eighth borrows a socket's
 //!   descriptor to peek at it (monoio's sockets only implement `AsRawFd`).
 //!   `bash scripts/miri.sh` runs the tests of all but the first and the
