@@ -99,7 +99,8 @@ mod tests {
             super::push_line(&mut out);
             String::from_utf8(out).unwrap()
         };
-        // A clock before 1970 reads as 0 seconds after the epoch.
+        // 0 seconds after the epoch (what `refresh` reads a clock before
+        // 1970 as), then the last second the format can name and past it.
         assert_eq!(line(0), "date: Thu, 01 Jan 1970 00:00:00 GMT\r\n");
         assert_eq!(
             line(super::LAST_SECOND),

@@ -295,11 +295,11 @@ impl std::io::Write for BodyWriter<'_> {
     }
 }
 
-/// `buf` with room for `n` more bytes (at least twice its capacity).
+/// `buf` with room for `n` more bytes (`reserve` at least doubles it).
 #[cold]
 #[inline(never)]
 fn grown(mut buf: Vec<u8>, n: usize) -> Vec<u8> {
-    buf.reserve(n.max(buf.capacity()));
+    buf.reserve(n);
     buf
 }
 
@@ -333,7 +333,9 @@ fn with_line(mut buf: Vec<u8>, prefix: &[u8], value: &[u8]) -> Vec<u8> {
 /// ```
 pub struct Framed {
     buf: Vec<u8>,
-    /// Where the body starts (after the blank line).
+    /// Where the body starts, after the blank line (so at least 2, and at
+    /// most `buf`'s length: `ResponseBuf::respond`, the one maker, sees to
+    /// both).
     body_at: usize,
 }
 
@@ -350,18 +352,20 @@ impl Framed {
     /// The body.
     #[inline]
     pub fn body(&self) -> &[u8] {
-        self.buf.get(self.body_at..).unwrap_or_default()
+        &self.buf[self.body_at..]
     }
 
     /// The header lines, `name: value\r\n` each.
     #[inline]
     pub fn lines(&self) -> &[u8] {
-        self.buf.get(..self.body_at - 2).unwrap_or_default()
+        &self.buf[..self.body_at - 2]
     }
 
     /// The header lines and the blank line after them, then the body.
     #[inline(always)]
     pub(crate) fn parts(&self) -> (&[u8], &[u8]) {
+        // `min` is what the compiler cannot see (`body_at` <= the length):
+        // no panic branch on the encoder's path.
         self.buf.split_at(self.body_at.min(self.buf.len()))
     }
 
@@ -374,15 +378,14 @@ impl Framed {
     /// The body alone, its lines cut off (one move of the body's bytes).
     pub fn into_body(self) -> Vec<u8> {
         let mut buf = self.buf;
-        buf.drain(..self.body_at.min(buf.len()));
+        buf.drain(..self.body_at);
         buf
     }
 
     /// The body alone as `Bytes`, without moving it (the lines before it
     /// stay in the allocation).
     pub fn into_bytes(self) -> bytes::Bytes {
-        let body_at = self.body_at.min(self.buf.len());
-        bytes::Bytes::from(self.buf).slice(body_at..)
+        bytes::Bytes::from(self.buf).slice(self.body_at..)
     }
 }
 

@@ -117,7 +117,7 @@ impl Body {
 /// function LLVM does not inline, and it called it even for the empty
 /// body it had just stored (`perf/instructions.sh`, `/plaintext`).
 #[inline(always)]
-pub(crate) fn drop_body(body: Body) {
+fn drop_body(body: Body) {
     match body {
         Body::Empty => {}
         Body::Full(bytes) => drop(bytes),
@@ -212,6 +212,10 @@ impl From<String> for Body {
 /// is 128 bytes: x86-64 code moves that in a few register copies, where the
 /// 176 bytes of the earlier layout took a `memcpy` call on every move
 /// (handler, router, panic guard, connection: up to nine per request).
+///
+/// It is also the block one line is written into ([`Line::put`]): a
+/// `ResponseBuf` line longer than that takes its slow path, and the
+/// engine's `content-length` line is checked at compile time to fit.
 pub(crate) const HEAD_INLINE: usize = 63;
 
 /// An HTTP response: status, header fields, body.
@@ -456,14 +460,47 @@ pub(crate) enum Line<'a> {
 impl Line<'_> {
     /// Writes the line into `buf` at `at`: its end, or `None` (nothing
     /// written) when it does not fit. On `Some(end)`, every byte of
-    /// `buf[at..end]` has been written ([`append_line`] relies on it).
+    /// `buf[at..end]` has been written ([`append_line`] relies on it): the
+    /// prefix, then the value (each form fills its whole slice), then CRLF.
     #[inline(always)]
     pub(crate) fn put<T: Byte>(self, buf: &mut [T; HEAD_INLINE], at: usize) -> Option<usize> {
-        match self {
-            Line::Text(prefix, value) => put_prefixed(buf, at, prefix, value),
-            Line::Words(prefix, n, first, last) => put_words(buf, at, prefix, n, first, last),
-            Line::Decimal(prefix, negative, n) => put_prefixed_decimal(buf, at, prefix, negative, n),
+        let (prefix, value_len) = match self {
+            Line::Text(prefix, value) => (prefix, value.len()),
+            // The two words cover the value only at 8 to 16 bytes; checked
+            // here, where the bytes are written (free after the caller's
+            // own check).
+            Line::Words(prefix, n, ..) if (8..=16).contains(&n) => (prefix, n),
+            Line::Words(..) => return None,
+            Line::Decimal(prefix, negative, n) => (prefix, negative as usize + crate::encode::decimal_len(n)),
+        };
+        let value_at = at + prefix.len();
+        let crlf_at = value_at + value_len;
+        let end = crlf_at + 2;
+        if end > HEAD_INLINE {
+            return None;
         }
+        T::copy(&mut buf[at..value_at], prefix);
+        let value = &mut buf[value_at..crlf_at];
+        match self {
+            Line::Text(_, text) => copy_short(value, text),
+            // Stored as the two words the value was loaded (and checked) as.
+            Line::Words(_, n, first, last) => {
+                T::copy(&mut value[..8], &first);
+                T::copy(&mut value[n - 8..], &last);
+            }
+            Line::Decimal(_, negative, n) => {
+                let digits = match negative {
+                    true => {
+                        T::copy(&mut value[..1], b"-");
+                        &mut value[1..]
+                    }
+                    false => value,
+                };
+                crate::encode::write_decimal(digits, n);
+            }
+        }
+        T::copy(&mut buf[crlf_at..end], b"\r\n");
+        Some(end)
     }
 }
 
@@ -517,55 +554,6 @@ fn append_last_line_long(out: &mut Vec<u8>, h: &StaticHeader) {
     out.extend_from_slice(b"\r\n");
 }
 
-/// Writes the line `prefix`, `value`, CRLF into `buf` at `at`: its end,
-/// or `None` (nothing written) when it does not fit. On `Some(end)`,
-/// every byte of `buf[at..end]` was written.
-#[inline(always)]
-fn put_prefixed<T: Byte>(
-    buf: &mut [T; HEAD_INLINE],
-    at: usize,
-    prefix: &[u8],
-    value: &[u8],
-) -> Option<usize> {
-    let value_at = at + prefix.len();
-    let crlf_at = value_at + value.len();
-    let end = crlf_at + 2;
-    if end > HEAD_INLINE {
-        return None;
-    }
-    T::copy(&mut buf[at..value_at], prefix);
-    copy_short(&mut buf[value_at..crlf_at], value);
-    T::copy(&mut buf[crlf_at..end], b"\r\n");
-    Some(end)
-}
-
-/// [`put_prefixed`] for `n` in decimal, after a `-` when `negative`; the
-/// digits are written in place (all of them: `write_decimal` fills its
-/// slice).
-#[inline(always)]
-fn put_prefixed_decimal<T: Byte>(
-    buf: &mut [T; HEAD_INLINE],
-    at: usize,
-    prefix: &[u8],
-    negative: bool,
-    n: u64,
-) -> Option<usize> {
-    let value_at = at + prefix.len();
-    let digits_at = value_at + negative as usize;
-    let crlf_at = digits_at + crate::encode::decimal_len(n);
-    let end = crlf_at + 2;
-    if end > HEAD_INLINE {
-        return None;
-    }
-    T::copy(&mut buf[at..value_at], prefix);
-    if negative {
-        T::copy(&mut buf[value_at..digits_at], b"-");
-    }
-    crate::encode::write_decimal(&mut buf[digits_at..crlf_at], n);
-    T::copy(&mut buf[crlf_at..end], b"\r\n");
-    Some(end)
-}
-
 /// `n` in decimal, after a `-` when `negative`, formatted in `digits`: for
 /// lines too long for a block.
 #[cold]
@@ -574,38 +562,6 @@ pub(crate) fn decimal_text(digits: &mut itoa::Buffer, negative: bool, n: u64) ->
         true => digits.format(-i128::from(n)).as_bytes(),
         false => digits.format(n).as_bytes(),
     }
-}
-
-/// Writes the line `prefix`, a value of `n` (8 to 16) bytes that begin
-/// with `first` and end with `last`, and CRLF into `buf` at `at`: the value
-/// is stored as the two words it was loaded (and checked) as. Its end, or
-/// `None` when it does not fit. On `Some(end)`, every byte of
-/// `buf[at..end]` was written (the two words cover the value: `n` <= 16).
-#[inline(always)]
-fn put_words<T: Byte>(
-    buf: &mut [T; HEAD_INLINE],
-    at: usize,
-    prefix: &[u8],
-    n: usize,
-    first: [u8; 8],
-    last: [u8; 8],
-) -> Option<usize> {
-    // The two words cover the value only then; checked here, where the
-    // bytes are written, and free after the caller's own check.
-    if !(8..=16).contains(&n) {
-        return None;
-    }
-    let value_at = at + prefix.len();
-    let crlf_at = value_at + n;
-    let end = crlf_at + 2;
-    if end > HEAD_INLINE {
-        return None;
-    }
-    T::copy(&mut buf[at..value_at], prefix);
-    T::copy(&mut buf[value_at..value_at + 8], &first);
-    T::copy(&mut buf[crlf_at - 8..crlf_at], &last);
-    T::copy(&mut buf[crlf_at..end], b"\r\n");
-    Some(end)
 }
 
 /// A response's header lines while they fit inline: up to 63 bytes.
@@ -617,7 +573,7 @@ pub(crate) struct LineBuf {
 impl LineBuf {
     /// No lines.
     #[inline(always)]
-    pub(crate) const fn new() -> LineBuf {
+    const fn new() -> LineBuf {
         LineBuf {
             bytes: [0; HEAD_INLINE],
             len: 0,
@@ -626,7 +582,7 @@ impl LineBuf {
 
     /// The lines, `name: value\r\n` each.
     #[inline]
-    pub(crate) fn as_bytes(&self) -> &[u8] {
+    fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len as usize]
     }
 
@@ -670,14 +626,16 @@ pub(crate) fn push_prefix<const N: usize>(out: &mut Vec<u8>, block: &[u8; N], le
     out.truncate(at + len);
 }
 
-/// How much of a static header's line [`push_static_line`] copies as one
-/// block.
+/// How much of a static header's line is copied as one block: by
+/// [`push_static_line`] into a head, and by [`append_last_line`] (with the
+/// blank line after it) into a framed one. [`StaticHeader::line_block`]
+/// gives it.
 pub(crate) const STATIC_BLOCK: usize = 64;
 
 /// Appends a static header's line to `out`: as one fixed-size block when
 /// it is at most [`STATIC_BLOCK`] bytes (every usual content type is).
 #[inline(always)]
-pub(crate) fn push_static_line(out: &mut Vec<u8>, h: &StaticHeader) {
+fn push_static_line(out: &mut Vec<u8>, h: &StaticHeader) {
     let len = h.line_len as usize;
     match h.line.first_chunk::<STATIC_BLOCK>() {
         Some(block) if len <= STATIC_BLOCK => push_prefix(out, block, len),
@@ -923,7 +881,7 @@ impl Response {
     #[cold]
     #[inline(never)]
     fn keep_lines(&mut self, framed: &Framed) {
-        debug_assert!(self.lines.len() == 0 && self.fixed.is_none());
+        debug_assert!(self.own_lines_are_empty());
         self.lines.push(framed.lines());
     }
 

@@ -460,7 +460,8 @@ impl TestClient {
             Body::Empty => Pending::Whole(Bytes::new()),
             Body::Full(b) => Pending::Whole(b),
             Body::Owned(v) => Pending::Whole(Bytes::from(v)),
-            // `into_parts` hands a framed body back as its own bytes.
+            // Not reached today (`into_parts` unframes); the body alone if
+            // it ever hands one back.
             Body::Framed(f) => Pending::Whole(f.into_bytes()),
             Body::Stream(stream) => Pending::Stream(jero_engine::GuardedStream::new(stream)),
         };
