@@ -64,6 +64,27 @@ pub trait HeaderContract {
     fn write_lines(&self, _lines: &mut ResponseBuf) -> bool {
         false
     }
+    /// Whether [`HeaderContract::write_lines`] can succeed at all, known
+    /// before a buffer is made for it: `false` when a header needs serde,
+    /// is `content-type` or has a name the engine keeps (a constant once
+    /// inlined; then only a refused value makes `write_lines` fail). The
+    /// default: `false`.
+    ///
+    /// ```
+    /// use jero::HeaderContract;
+    /// #[jero::contract]
+    /// struct Rate { x_rate_limit: u32 }
+    /// #[jero::contract]
+    /// struct Region { name: String }
+    /// #[jero::contract]
+    /// struct Placed { x_region: Region }
+    /// assert!(Rate { x_rate_limit: 1 }.lines_possible());
+    /// assert!(!Placed { x_region: Region { name: "eu".into() } }.lines_possible());
+    /// ```
+    #[inline]
+    fn lines_possible(&self) -> bool {
+        false
+    }
     /// The schema of the headers (for OpenAPI), `None` for `()`.
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<schemars::Schema>;
 }
@@ -78,6 +99,11 @@ impl HeaderContract for () {
 
     #[inline(always)]
     fn write_lines(&self, _lines: &mut ResponseBuf) -> bool {
+        true
+    }
+
+    #[inline(always)]
+    fn lines_possible(&self) -> bool {
         true
     }
 
@@ -100,6 +126,11 @@ impl<T: crate::Contract + Serialize> HeaderContract for T {
     #[inline(always)]
     fn write_lines(&self, lines: &mut ResponseBuf) -> bool {
         self.__write_header_lines(lines)
+    }
+
+    #[inline(always)]
+    fn lines_possible(&self) -> bool {
+        self.__header_lines_possible()
     }
 
     fn schema(generator: &mut schemars::SchemaGenerator) -> Option<schemars::Schema> {
@@ -450,6 +481,9 @@ pub trait ScalarField {
     /// Appends the header to `lines`; `false` when it cannot go there (see
     /// [`HeaderContract::write_lines`]).
     fn write_line(&self, lines: &mut ResponseBuf, field: &FieldHeader) -> bool;
+    /// Whether the header can go to a [`ResponseBuf`] at all (a name the
+    /// engine does not keep, not `content-type`).
+    fn line_possible(&self, field: &FieldHeader) -> bool;
 }
 
 impl<T: HeaderScalar + ?Sized> ScalarField for &HeaderField<'_, T> {
@@ -466,9 +500,14 @@ impl<T: HeaderScalar + ?Sized> ScalarField for &HeaderField<'_, T> {
     #[inline(always)]
     fn write_line(&self, lines: &mut ResponseBuf, field: &FieldHeader) -> bool {
         match field.prefix {
-            Some(p) if !field.content_type => self.0.append_to(lines, p),
+            Some(p) if self.line_possible(field) => self.0.append_to(lines, p),
             _ => false,
         }
+    }
+
+    #[inline(always)]
+    fn line_possible(&self, field: &FieldHeader) -> bool {
+        field.prefix.is_some() && !field.content_type
     }
 }
 
@@ -488,6 +527,8 @@ pub trait SerdeField {
     fn write_field(&self, res: &mut Response, field: &FieldHeader) -> bool;
     /// `false`: a value written through serde never goes to a [`ResponseBuf`].
     fn write_line(&self, lines: &mut ResponseBuf, field: &FieldHeader) -> bool;
+    /// `false`, as `write_line`.
+    fn line_possible(&self, field: &FieldHeader) -> bool;
 }
 
 impl<T: Serialize + ?Sized> SerdeField for HeaderField<'_, T> {
@@ -498,6 +539,11 @@ impl<T: Serialize + ?Sized> SerdeField for HeaderField<'_, T> {
 
     #[inline(always)]
     fn write_line(&self, _lines: &mut ResponseBuf, _field: &FieldHeader) -> bool {
+        false
+    }
+
+    #[inline(always)]
+    fn line_possible(&self, _field: &FieldHeader) -> bool {
         false
     }
 }
@@ -1169,6 +1215,10 @@ mod tests {
             content_type: "text/csv".into(),
         };
         assert!(!typed.__write_header_lines(&mut ResponseBuf::new()));
+        // Each of those is known before a buffer is made; the scalars'
+        // are not (only a refused value fails them).
+        assert!(!marked.lines_possible() && !framing.lines_possible() && !typed.lines_possible());
+        assert!(few().lines_possible() && long.lines_possible() && bad.lines_possible());
         const { assert!(<ContentTyped as HeaderContract>::MAY_SET_CONTENT_TYPE) };
         const { assert!(!<Few as HeaderContract>::MAY_SET_CONTENT_TYPE) };
     }

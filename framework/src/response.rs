@@ -1,7 +1,7 @@
 //! What handlers return: plain values and the responses they become.
 
 use bytes::Bytes;
-use jero_engine::{BodyWriter, Response, StaticHeader};
+use jero_engine::{BodyWriter, Response, ResponseBuf, StaticHeader};
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::Serialize;
 
@@ -183,7 +183,7 @@ pub(crate) const JSON_BODY_CAPACITY: usize = 256;
 /// sonic-rs writing into a framed response's body ([`BodyWriter`]), as it
 /// writes into a `Vec`: into the spare capacity, then marking what it
 /// wrote.
-pub(crate) struct JsonOut<'a>(pub(crate) BodyWriter<'a>);
+pub(crate) struct JsonOut<'a>(BodyWriter<'a>);
 
 impl std::io::Write for JsonOut<'_> {
     #[inline(always)]
@@ -226,8 +226,28 @@ pub(crate) fn json_failed<T: ?Sized>(cx: &RequestCx<'_>, e: sonic_rs::Error) -> 
 /// [`ResponseBuf`](jero_engine::ResponseBuf)).
 #[inline]
 pub(crate) fn json_response<T: Serialize + ?Sized>(cx: &RequestCx<'_>, value: &T) -> Response {
-    let json = |out: BodyWriter<'_>| sonic_rs::to_writer(JsonOut(out), value);
-    match jero_engine::ResponseBuf::new().respond(cx.default_status(), Some(&JSON_CONTENT), json) {
+    let json = |out: JsonOut<'_>| sonic_rs::to_writer(out, value);
+    framed_json::<T>(
+        cx,
+        &mut ResponseBuf::new(),
+        cx.default_status(),
+        Some(&JSON_CONTENT),
+        json,
+    )
+}
+
+/// Ends `buf`'s lines with `content_type` (if any) and the blank line,
+/// and lets `write` serialize the body of type `T` after them; a failure
+/// is logged and answered with the generic 500.
+#[inline(always)]
+pub(crate) fn framed_json<T: ?Sized>(
+    cx: &RequestCx<'_>,
+    buf: &mut ResponseBuf,
+    status: u16,
+    content_type: Option<&'static StaticHeader>,
+    write: impl FnOnce(JsonOut<'_>) -> Result<(), sonic_rs::Error>,
+) -> Response {
+    match buf.respond(status, content_type, |out| write(JsonOut(out))) {
         Ok(res) => res,
         Err(e) => json_failed::<T>(cx, e),
     }

@@ -344,7 +344,8 @@ fn json_wrapper<T: JsonBody, H: HeaderContract>(
     extras: &Extras,
 ) -> Response {
     let status = extras.status.unwrap_or(status);
-    if !extras.items.is_empty() || H::MAY_SET_CONTENT_TYPE {
+    // The lines' buffer is only made when they can all go there.
+    if !extras.items.is_empty() || H::MAY_SET_CONTENT_TYPE || !headers.lines_possible() {
         return json_with_items(Response::new(status), cx, body, headers, extras);
     }
     let mut buf = ResponseBuf::new();
@@ -352,11 +353,7 @@ fn json_wrapper<T: JsonBody, H: HeaderContract>(
         return json_with_items(Response::new(status), cx, body, headers, extras);
     }
     let content_type = T::HAS_BODY.then_some(&JSON_CONTENT);
-    let json = |out: jero_engine::BodyWriter<'_>| body.write_json(crate::response::JsonOut(out));
-    match buf.respond(status, content_type, json) {
-        Ok(res) => res,
-        Err(e) => crate::response::json_failed::<T>(cx, e),
-    }
+    crate::response::framed_json::<T>(cx, &mut buf, status, content_type, |out| body.write_json(out))
 }
 
 /// [`json_wrapper`] built header by header: with cookies or raw headers,

@@ -1026,6 +1026,15 @@ fn header_fast_path(item: &syn::DeriveInput) -> Option<TokenStream2> {
             }
         }
     });
+    let possible = names.iter().map(|(ident, wire)| {
+        let field = field(wire);
+        quote! {
+            && {
+                #field
+                (&&::jero::__private::HeaderField(&self.#ident)).line_possible(&FIELD)
+            }
+        }
+    });
     let content_types = names.iter().map(|(_, wire)| {
         let field = field(wire);
         quote!(|| { #field FIELD.content_type })
@@ -1043,6 +1052,11 @@ fn header_fast_path(item: &syn::DeriveInput) -> Option<TokenStream2> {
         #[inline(always)]
         fn __write_header_lines(&self, lines: &mut ::jero::__private::ResponseBuf) -> bool {
             true #(#lines)*
+        }
+
+        #[inline(always)]
+        fn __header_lines_possible(&self) -> bool {
+            true #(#possible)*
         }
     })
 }
