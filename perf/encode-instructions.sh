@@ -15,14 +15,14 @@
 # usage: bash perf/encode-instructions.sh     (needs valgrind, python3)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/perf/encode-lib.sh"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 N=10000
 for alloc in system mimalloc; do
     features=()
     [ "$alloc" = mimalloc ] && features=(--features mimalloc)
-    cargo build -q --release --manifest-path "$ROOT/perf/Cargo.toml" -p encode-ab "${features[@]}"
-    cp "$ROOT/perf/target/release/encode-ab" "$out/$alloc"
+    cp "$(probe_bin "$ROOT" "${features[@]}")" "$out/$alloc"
     line="$alloc:"
     plain=0
     for case in plain bare one two cow; do
@@ -53,15 +53,16 @@ for i, line in enumerate(lines):
     elif line.startswith('calls=') and callee and sys.argv[2] in callee:
         calls += int(line.split('=')[1].split()[0])
         total += int(lines[i + 1].split()[-1])
-print(total // max(calls, 1))
+if not calls:
+    sys.exit("no calls of " + sys.argv[2] + " in " + sys.argv[1] + ": is it still #[inline(never)]?")
+print(total // calls)
 EOF
 }
-bench=$(cd "$ROOT" && cargo bench -p jero-benches --bench encode --no-run 2>&1 \
-    | sed -n 's/.*Executable benches\/encode.rs (\(.*\))/\1/p')
+bench=$(bench_bin "$ROOT")
 line="criterion binary (mimalloc):"
 plain=0
 for id in plain_struct json_response_no_headers json_response_one_typed_header json_response_two_typed_headers; do
-    valgrind --tool=callgrind --callgrind-out-file="$out/bench" "$ROOT/$bench" --bench --profile-time 2 \
+    valgrind --tool=callgrind --callgrind-out-file="$out/bench" "$bench" --bench --profile-time 2 \
         "encode_response/$id\$" >/dev/null 2>&1
     per=$(per_call "$out/bench" encode_cases::encode_into)
     [ "$id" = plain_struct ] && plain=$per

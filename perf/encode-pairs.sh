@@ -19,12 +19,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-bench_bin() {
-    cargo bench -p jero-benches --bench encode --no-run "$@" 2>&1 \
-        | sed -n 's/.*Executable benches\/encode.rs (\(.*\))/\1/p'
-}
-cp "$(bench_bin)" "$out/mimalloc"
-cp "$(bench_bin --no-default-features)" "$out/system"
+. "$ROOT/perf/encode-lib.sh"
+cp "$(bench_bin "$ROOT")" "$out/mimalloc"
+cp "$(bench_bin "$ROOT" --no-default-features)" "$out/system"
 CPU=${CPU:-1}
 MEASURE=${MEASURE:-3}
 ALLOCS=${ALLOCS:-mimalloc system}

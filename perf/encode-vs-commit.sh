@@ -28,15 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bench_bin() { # DIR -> path of the encode bench executable built there
-    local path
-    path=$( (cd "$1" && cargo bench -p jero-benches --bench encode --no-run 2>&1) \
-        | sed -n 's/.*Executable benches\/encode.rs (\(.*\))/\1/p')
-    case $path in
-        /*) echo "$path" ;;       # CARGO_TARGET_DIR set to an absolute path
-        *) echo "$1/$path" ;;
-    esac
-}
+. "$ROOT/perf/encode-lib.sh"
 
 git -C "$ROOT" worktree add -q --detach "$tree" "$BASE"
 cp "$(bench_bin "$ROOT")" "$out/this"
@@ -45,8 +37,7 @@ if [ "${PROBE:-0}" = 1 ]; then
     for side in this base; do
         dir=$ROOT
         [ "$side" = base ] && dir=$tree
-        cargo build -q --release --manifest-path "$dir/perf/Cargo.toml" -p encode-ab --features mimalloc
-        cp "$dir/perf/target/release/encode-ab" "$out/probe-$side"
+        cp "$(probe_bin "$dir" --features mimalloc)" "$out/probe-$side"
     done
 fi
 
